@@ -1,0 +1,15 @@
+//! sea-orm models of Gongkai's tables: plain data, no API concerns.
+//!
+//! Enumerations (roles, statuses, stances) are stored as text and parsed by the server's domain types.
+
+pub mod audit_entry;
+pub mod comment;
+pub mod consultation;
+pub mod consultation_department;
+pub mod department;
+pub mod duplicate_group;
+pub mod endorsement;
+pub mod reply;
+pub mod report;
+pub mod section;
+pub mod user;

@@ -1,0 +1,26 @@
+//! Database migrations, shared by PostgreSQL and SQLite.
+//!
+//! The DDL is written once as SQL with a few type placeholders (`{uuid}`, `{ts}`), so both engines get
+//! the same tables and the same (partial) indexes; `sql::run` fills the placeholders per backend.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_create_accounts;
+mod m20261128_000002_create_consultations;
+mod m20261128_000003_create_comments;
+mod m20261128_000004_create_audit_log;
+mod sql;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261128_000001_create_accounts::Migration),
+            Box::new(m20261128_000002_create_consultations::Migration),
+            Box::new(m20261128_000003_create_comments::Migration),
+            Box::new(m20261128_000004_create_audit_log::Migration),
+        ]
+    }
+}

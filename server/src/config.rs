@@ -1,0 +1,231 @@
+//! Configuration read from the environment, as DESIGN.md "Running" lists it.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+/// Every setting the server reads. `Config::from_env` is the only place that touches the environment.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    pub listen_addr: SocketAddr,
+    /// Signs export links and keys the hashes of client addresses.
+    pub secret_key: Vec<u8>,
+    pub log_format: LogFormat,
+    pub cors_origins: Vec<String>,
+    pub trusted_proxies: Vec<Cidr>,
+    pub rate_limits: RateLimits,
+    /// PUBLISHED comments with this many reports are hidden until staff look at them.
+    pub report_hide_threshold: i32,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    /// Largest number of argon2 computations running at once.
+    pub password_hash_concurrency: usize,
+    pub max_connections: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Each limit is a count per window; 0 turns it off.
+#[derive(Clone, Debug)]
+pub struct RateLimits {
+    pub login_failures: u32,
+    pub login_failures_per_address: u32,
+    pub registrations_per_hour: u32,
+    pub comments_per_minute: u32,
+    pub comments_per_day: u32,
+    pub reports_per_hour: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            login_failures: 5,
+            login_failures_per_address: 20,
+            registrations_per_hour: 10,
+            comments_per_minute: 5,
+            comments_per_day: 100,
+            reports_per_hour: 20,
+        }
+    }
+}
+
+impl RateLimits {
+    /// Limits high enough never to trigger: for load tests and benchmarks.
+    pub fn disabled() -> Self {
+        Self {
+            login_failures: 0,
+            login_failures_per_address: 0,
+            registrations_per_hour: 0,
+            comments_per_minute: 0,
+            comments_per_day: 0,
+            reports_per_hour: 0,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults for one instance on SQLite under `./data/`.
+    pub fn local_default() -> Self {
+        Self {
+            database_url: "sqlite://data/gongkai.db?mode=rwc".to_owned(),
+            redis_url: None,
+            listen_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            secret_key: Vec::new(),
+            log_format: LogFormat::Text,
+            cors_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
+            rate_limits: RateLimits::default(),
+            report_hide_threshold: 3,
+            session_idle: Duration::from_secs(7 * 24 * 3600),
+            session_absolute: Duration::from_secs(30 * 24 * 3600),
+            password_hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            max_connections: 20,
+        }
+    }
+
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|key| std::env::var(key).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Reads settings through `lookup`, so tests can configure without touching the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let mut config = Self::local_default();
+        if let Some(url) = lookup("DATABASE_URL") {
+            config.database_url = url;
+        }
+        config.redis_url = lookup("REDIS_URL");
+        if let Some(addr) = lookup("LISTEN_ADDR") {
+            config.listen_addr = addr.parse().with_context(|| format!("LISTEN_ADDR `{addr}` is not host:port"))?;
+        }
+        match lookup("SECRET_KEY") {
+            Some(key) if key.len() < 32 => bail!("SECRET_KEY must be at least 32 characters"),
+            Some(key) => config.secret_key = key.into_bytes(),
+            None => {}
+        }
+        if let Some(format) = lookup("LOG_FORMAT") {
+            config.log_format = match format.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => bail!("LOG_FORMAT must be `text` or `json`, not `{other}`"),
+            };
+        }
+        if let Some(origins) = lookup("CORS_ORIGINS") {
+            config.cors_origins = split_list(&origins).map(str::to_owned).collect();
+        }
+        if let Some(proxies) = lookup("TRUSTED_PROXIES") {
+            config.trusted_proxies = split_list(&proxies).map(Cidr::parse).collect::<anyhow::Result<_>>()?;
+        }
+        let limits = &mut config.rate_limits;
+        for (key, slot) in [
+            ("RATE_LIMIT_LOGIN_FAILURES", &mut limits.login_failures),
+            ("RATE_LIMIT_LOGIN_FAILURES_PER_ADDRESS", &mut limits.login_failures_per_address),
+            ("RATE_LIMIT_REGISTRATIONS_PER_HOUR", &mut limits.registrations_per_hour),
+            ("RATE_LIMIT_COMMENTS_PER_MINUTE", &mut limits.comments_per_minute),
+            ("RATE_LIMIT_COMMENTS_PER_DAY", &mut limits.comments_per_day),
+            ("RATE_LIMIT_REPORTS_PER_HOUR", &mut limits.reports_per_hour),
+        ] {
+            if let Some(value) = lookup(key) {
+                *slot = parse_number(key, &value)?;
+            }
+        }
+        if let Some(value) = lookup("REPORT_HIDE_THRESHOLD") {
+            config.report_hide_threshold = parse_number::<i32>("REPORT_HIDE_THRESHOLD", &value)?.max(1);
+        }
+        if let Some(value) = lookup("SESSION_IDLE_HOURS") {
+            config.session_idle = Duration::from_secs(parse_number::<u64>("SESSION_IDLE_HOURS", &value)? * 3600);
+        }
+        if let Some(value) = lookup("SESSION_ABSOLUTE_HOURS") {
+            config.session_absolute =
+                Duration::from_secs(parse_number::<u64>("SESSION_ABSOLUTE_HOURS", &value)? * 3600);
+        }
+        if let Some(value) = lookup("DATABASE_MAX_CONNECTIONS") {
+            config.max_connections = parse_number::<u32>("DATABASE_MAX_CONNECTIONS", &value)?.max(1);
+        }
+        Ok(config)
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn split_list(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn parse_number<T: std::str::FromStr>(key: &str, value: &str) -> anyhow::Result<T> {
+    value.trim().parse().map_err(|_| anyhow::anyhow!("{key} must be a non-negative whole number, not `{value}`"))
+}
+
+/// An address range such as `10.0.0.0/8` or `::1/128`, for TRUSTED_PROXIES.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let (addr, prefix) = match text.split_once('/') {
+            Some((addr, prefix)) => (addr, Some(prefix)),
+            None => (text, None),
+        };
+        let network: IpAddr = addr.parse().with_context(|| format!("`{text}` is not an address or CIDR range"))?;
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).with_context(|| format!("bad prefix in `{text}`"))?,
+            None => max,
+        };
+        Ok(Self { network, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.network, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => masked(u32::from(net).into(), self.prefix, 32) == masked(u32::from(ip).into(), self.prefix, 32),
+            (IpAddr::V6(net), IpAddr::V6(ip)) => masked(u128::from(net), self.prefix, 128) == masked(u128::from(ip), self.prefix, 128),
+            _ => false,
+        }
+    }
+}
+
+fn masked(value: u128, prefix: u8, width: u32) -> u128 {
+    if prefix == 0 {
+        return 0;
+    }
+    let shift = width - u32::from(prefix);
+    value >> shift
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_matches_its_range_only() {
+        let cidr = Cidr::parse("10.1.0.0/16").unwrap();
+        assert!(cidr.contains("10.1.200.3".parse().unwrap()));
+        assert!(!cidr.contains("10.2.0.1".parse().unwrap()));
+        assert!(Cidr::parse("::1").unwrap().contains("::1".parse().unwrap()));
+        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(Cidr::parse("10.0.0.0/33").is_err());
+    }
+
+    #[test]
+    fn rate_limits_come_from_the_environment() {
+        let config = Config::from_lookup(|k| (k == "RATE_LIMIT_COMMENTS_PER_MINUTE").then(|| "0".to_owned())).unwrap();
+        assert_eq!(config.rate_limits.comments_per_minute, 0);
+        assert_eq!(config.rate_limits.comments_per_day, 100);
+        assert!(Config::from_lookup(|k| (k == "RATE_LIMIT_REPORTS_PER_HOUR").then(|| "x".to_owned())).is_err());
+    }
+}

@@ -1,0 +1,182 @@
+//! Text inputs: trimming, length in characters, control characters, Unicode normalisation.
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::FieldError;
+
+/// Trims, NFC-normalises and checks a free-text field. `multiline` allows newline and tab.
+pub fn clean_text(field: &str, value: &str, min: usize, max: usize, multiline: bool) -> Result<String, FieldError> {
+    let text: String = value.trim().nfc().collect();
+    let len = text.chars().count();
+    if len < min {
+        return Err(FieldError::new(field, if min == 1 { "must not be empty".to_owned() } else { format!("must be at least {min} characters") }));
+    }
+    if len > max {
+        return Err(FieldError::new(field, format!("must be at most {max} characters")));
+    }
+    let allowed = |c: char| multiline && (c == '\n' || c == '\t');
+    if text.chars().any(|c| c.is_control() && !allowed(c)) {
+        return Err(FieldError::new(field, "must not contain control characters"));
+    }
+    Ok(text)
+}
+
+/// Like `clean_text` for an optional field: absent or blank gives `None`.
+pub fn clean_optional(field: &str, value: Option<&str>, max: usize, multiline: bool) -> Result<Option<String>, FieldError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => clean_text(field, v, 1, max, multiline).map(Some),
+    }
+}
+
+/// Collects field errors so that one response lists every offending field.
+#[derive(Default)]
+pub struct Checks {
+    errors: Vec<FieldError>,
+}
+
+impl Checks {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Keeps the value, or records the error and gives the default.
+    pub fn take<T: Default>(&mut self, result: Result<T, FieldError>) -> T {
+        match result {
+            Ok(v) => v,
+            Err(e) => {
+                self.errors.push(e);
+                T::default()
+            }
+        }
+    }
+
+    pub fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, message));
+    }
+
+    pub fn finish(self) -> Result<(), crate::error::AppError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::error::AppError::BadInput(self.errors))
+        }
+    }
+}
+
+/// An email address, trimmed and lower-cased.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(field: &str, value: &str) -> Result<Self, FieldError> {
+        let email = value.trim().to_lowercase();
+        let valid = email.len() <= 254
+            && validator::ValidateEmail::validate_email(&email)
+            && !email.chars().any(char::is_control);
+        if valid {
+            Ok(Self(email))
+        } else {
+            Err(FieldError::new(field, "must be a valid email address"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for Email {
+    fn default() -> Self {
+        Self(String::new())
+    }
+}
+
+/// A new password: 10–128 characters.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(field: &str, value: &str) -> Result<Self, FieldError> {
+        let len = value.chars().count();
+        if len < 10 {
+            Err(FieldError::new(field, "must be at least 10 characters"))
+        } else if len > 128 {
+            Err(FieldError::new(field, "must be at most 128 characters"))
+        } else {
+            Ok(Self(value.to_owned()))
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+pub fn display_name(field: &str, value: &str) -> Result<String, FieldError> {
+    clean_text(field, value, 1, 50, false)
+}
+
+/// A phone number: digits with optional `+`, spaces, dashes and parentheses; 5–20 digits.
+pub fn phone(field: &str, value: &str) -> Result<String, FieldError> {
+    let text = value.trim();
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    let allowed = text.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'));
+    if allowed && (5..=20).contains(&digits) && text.len() <= 32 {
+        Ok(text.to_owned())
+    } else {
+        Err(FieldError::new(field, "must be a phone number of 5 to 20 digits"))
+    }
+}
+
+/// A comment body: 1–5,000 characters after trimming, newline and tab the only control characters, NFC.
+pub fn comment_body(field: &str, value: &str) -> Result<String, FieldError> {
+    clean_text(field, value, 1, 5000, true)
+}
+
+/// The key that puts a comment in a duplicate group: NFKC, lower case, whitespace and punctuation removed,
+/// hashed so the unique index stays small.
+pub fn fingerprint(body: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let folded: String = body
+        .nfkc()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    let digest = Sha256::digest(folded.as_bytes());
+    crate::util::hex(&digest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comment_body_is_trimmed_normalised_and_bounded() {
+        assert_eq!(comment_body("body", "  e\u{301}  ").unwrap(), "\u{e9}");
+        assert!(comment_body("body", "   ").is_err());
+        assert!(comment_body("body", &"字".repeat(5000)).is_ok());
+        assert!(comment_body("body", &"字".repeat(5001)).is_err());
+        assert!(comment_body("body", "a\u{7}b").is_err());
+        assert!(comment_body("body", "line\nnext\tcol").is_ok());
+    }
+
+    #[test]
+    fn fingerprints_fold_width_case_space_and_punctuation() {
+        assert_eq!(fingerprint("支持本条例！ Good Idea."), fingerprint("支持本条例!goodidea"));
+        assert_eq!(fingerprint("ＡＢＣ"), fingerprint("abc"));
+        assert_ne!(fingerprint("支持"), fingerprint("反对"));
+    }
+
+    #[test]
+    fn emails_are_lower_cased_and_checked() {
+        assert_eq!(Email::parse("email", " A@Example.COM ").unwrap().as_str(), "a@example.com");
+        assert!(Email::parse("email", "not-an-email").is_err());
+    }
+}

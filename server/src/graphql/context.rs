@@ -1,0 +1,51 @@
+//! Reading the state, the viewer and the loaders out of the GraphQL context.
+
+use async_graphql::{Context, ID};
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+use crate::graphql::loaders::{LoadError, Loaders};
+use crate::services::authz::Viewer;
+use crate::state::AppState;
+
+pub trait ContextExt {
+    fn state(&self) -> AppResult<&AppState>;
+    fn viewer(&self) -> AppResult<&Viewer>;
+    fn loaders(&self) -> AppResult<&Loaders>;
+}
+
+impl ContextExt for Context<'_> {
+    fn state(&self) -> AppResult<&AppState> {
+        self.data::<AppState>().map_err(|_| AppError::internal(anyhow::anyhow!("no state in the GraphQL context")))
+    }
+
+    fn viewer(&self) -> AppResult<&Viewer> {
+        self.data::<Viewer>().map_err(|_| AppError::internal(anyhow::anyhow!("no viewer in the GraphQL context")))
+    }
+
+    fn loaders(&self) -> AppResult<&Loaders> {
+        self.data::<Loaders>().map_err(|_| AppError::internal(anyhow::anyhow!("no loaders in the GraphQL context")))
+    }
+}
+
+/// Parses an opaque ID argument.
+pub fn parse_id(field: &str, id: &ID) -> AppResult<Uuid> {
+    id.parse::<Uuid>().map_err(|_| AppError::bad_input(field, "is not a valid id"))
+}
+
+pub fn parse_ids(field: &str, ids: &[ID]) -> AppResult<Vec<Uuid>> {
+    ids.iter().map(|id| parse_id(field, id)).collect()
+}
+
+pub fn load_error(error: LoadError) -> AppError {
+    match std::sync::Arc::try_unwrap(error) {
+        Ok(e) => e,
+        Err(shared) => match shared.as_ref() {
+            AppError::Unavailable(cause) => AppError::Unavailable(anyhow::anyhow!("{cause:#}")),
+            AppError::Internal(cause) => AppError::internal(anyhow::anyhow!("{cause:#}")),
+            other => AppError::internal(anyhow::anyhow!("loader failed: {}", other.message())),
+        },
+    }
+}
+
+pub type GqlResult<T> = async_graphql::Result<T>;

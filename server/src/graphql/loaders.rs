@@ -1,0 +1,159 @@
+//! DataLoaders: every list resolves its authors, sections, departments, replies and counters in one
+//! query per kind instead of one per row.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Value};
+use uuid::Uuid;
+
+use entities::{comment, consultation, department, reply, section, user};
+
+use crate::error::AppError;
+use crate::services::counters::{self, Counts};
+use crate::sql;
+
+pub type LoadError = Arc<AppError>;
+
+fn err(e: impl Into<AppError>) -> LoadError {
+    Arc::new(e.into())
+}
+
+macro_rules! by_id_loader {
+    ($name:ident, $entity:ident) => {
+        pub struct $name(pub DatabaseConnection);
+
+        impl Loader<Uuid> for $name {
+            type Value = $entity::Model;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+                let rows = $entity::Entity::find().filter($entity::Column::Id.is_in(keys.to_vec())).all(&self.0).await.map_err(err)?;
+                Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+            }
+        }
+    };
+}
+
+by_id_loader!(UserLoader, user);
+by_id_loader!(DepartmentLoader, department);
+by_id_loader!(SectionLoader, section);
+by_id_loader!(ConsultationLoader, consultation);
+by_id_loader!(CommentLoader, comment);
+
+/// Replies of each comment, oldest first.
+pub struct RepliesLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for RepliesLoader {
+    type Value = Vec<reply::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = reply::Entity::find()
+            .filter(reply::Column::CommentId.is_in(keys.to_vec()))
+            .order_by_asc(reply::Column::Id)
+            .all(&self.0)
+            .await
+            .map_err(err)?;
+        let mut out: HashMap<Uuid, Vec<reply::Model>> = HashMap::new();
+        for r in rows {
+            out.entry(r.comment_id).or_default().push(r);
+        }
+        Ok(out)
+    }
+}
+
+/// Summed sharded counters of consultations, sections and duplicate groups.
+pub struct CountersLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for CountersLoader {
+    type Value = Counts;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        counters::load(&self.0, keys).await.map_err(err)
+    }
+}
+
+/// Whether the signed-in viewer has endorsed each comment.
+pub struct EndorsedLoader {
+    pub db: DatabaseConnection,
+    pub user: Option<Uuid>,
+}
+
+impl Loader<Uuid> for EndorsedLoader {
+    type Value = bool;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let Some(user) = self.user else { return Ok(keys.iter().map(|k| (*k, false)).collect()) };
+        let mut values: Vec<Value> = vec![user.into()];
+        values.extend(keys.iter().map(|k| Value::from(*k)));
+        let rows = sql::rows(
+            &self.db,
+            &format!("SELECT comment_id FROM endorsements WHERE user_id = $1 AND comment_id IN ({})", sql::placeholders(2, keys.len())),
+            values,
+        )
+        .await
+        .map_err(err)?;
+        let mut out: HashMap<Uuid, bool> = keys.iter().map(|k| (*k, false)).collect();
+        for row in rows {
+            let id: Uuid = row.try_get("", "comment_id").map_err(err)?;
+            out.insert(id, true);
+        }
+        Ok(out)
+    }
+}
+
+/// The first comment of each duplicate group, shown as its sample.
+pub struct GroupSampleLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for GroupSampleLoader {
+    type Value = comment::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let sql_text = format!(
+            "SELECT c.* FROM comments c WHERE c.duplicate_group_id IN ({}) AND NOT EXISTS
+               (SELECT 1 FROM comments o WHERE o.duplicate_group_id = c.duplicate_group_id AND o.id < c.id)",
+            sql::placeholders(1, keys.len())
+        );
+        let rows = comment::Entity::find()
+            .from_raw_sql(sql::statement(&self.0, &sql_text, keys.iter().map(|k| Value::from(*k)).collect()))
+            .all(&self.0)
+            .await
+            .map_err(err)?;
+        Ok(rows.into_iter().map(|c| (c.duplicate_group_id, c)).collect())
+    }
+}
+
+/// The loaders of one request.
+pub struct Loaders {
+    pub users: DataLoader<UserLoader>,
+    pub departments: DataLoader<DepartmentLoader>,
+    pub sections: DataLoader<SectionLoader>,
+    pub consultations: DataLoader<ConsultationLoader>,
+    pub comments: DataLoader<CommentLoader>,
+    pub replies: DataLoader<RepliesLoader>,
+    pub counters: DataLoader<CountersLoader>,
+    pub endorsed: DataLoader<EndorsedLoader>,
+    pub group_samples: DataLoader<GroupSampleLoader>,
+}
+
+impl Loaders {
+    pub fn new(db: &DatabaseConnection, viewer: Option<Uuid>) -> Self {
+        let spawn = |f| tokio::spawn(f);
+        Self {
+            users: DataLoader::new(UserLoader(db.clone()), spawn),
+            departments: DataLoader::new(DepartmentLoader(db.clone()), spawn),
+            sections: DataLoader::new(SectionLoader(db.clone()), spawn),
+            consultations: DataLoader::new(ConsultationLoader(db.clone()), spawn),
+            comments: DataLoader::new(CommentLoader(db.clone()), spawn),
+            replies: DataLoader::new(RepliesLoader(db.clone()), spawn),
+            counters: DataLoader::new(CountersLoader(db.clone()), spawn),
+            endorsed: DataLoader::new(EndorsedLoader { db: db.clone(), user: viewer }, spawn),
+            group_samples: DataLoader::new(GroupSampleLoader(db.clone()), spawn),
+        }
+    }
+}

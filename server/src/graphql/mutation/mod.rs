@@ -1,0 +1,8 @@
+//! The mutation root, merged from one object per area.
+
+mod accounts;
+mod comments;
+mod consultations;
+
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Mutation(accounts::AccountsMutation, consultations::ConsultationsMutation, comments::CommentsMutation);

@@ -1,0 +1,8 @@
+//! The query root, merged from one object per area.
+
+mod accounts;
+mod audit;
+mod consultations;
+
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Query(accounts::AccountsQuery, consultations::ConsultationsQuery, audit::AuditQuery);

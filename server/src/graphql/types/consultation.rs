@@ -1,0 +1,265 @@
+//! Consultations, their sections, departments and outcome.
+
+use async_graphql::{Context, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use entities::{consultation, department, section};
+
+use crate::domain::{CommentOrder, CommentStatus, ConsultationStatus, ModerationMode};
+use crate::graphql::context::{load_error, parse_id, ContextExt, GqlResult};
+use crate::graphql::types::comment::{Comment, DuplicateGroup};
+use crate::graphql::types::connection::{connection, TotalCount};
+use crate::services::{authz, comments, consultations, counters::Counts, pagination};
+
+pub struct Department(pub department::Model);
+
+connection!(ConsultationConnection, ConsultationEdge, Consultation);
+connection!(ConsultationCommentConnection, ConsultationCommentEdge, Comment);
+connection!(DuplicateGroupConnection, DuplicateGroupEdge, DuplicateGroup);
+
+impl ConsultationConnection {
+    pub fn from_list(result: consultations::ListResult) -> Self {
+        let items = result.page.items.into_iter().map(|c| (pagination::id_cursor(c.id), Consultation(c))).collect();
+        Self::new(items, result.page.has_next, TotalCount::Known(result.total))
+    }
+}
+
+#[Object]
+impl Department {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Consultations this department leads, every status (its staff and admins only).
+    async fn consultations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        status: Option<ConsultationStatus>,
+    ) -> GqlResult<ConsultationConnection> {
+        let result = consultations::department_list(ctx.state()?, ctx.viewer()?, self.0.id, status, first, after.as_deref()).await?;
+        Ok(ConsultationConnection::from_list(result))
+    }
+}
+
+pub struct Consultation(pub consultation::Model);
+
+#[derive(SimpleObject)]
+pub struct StanceCounts {
+    pub support: i32,
+    pub oppose: i32,
+    pub neutral: i32,
+}
+
+/// What `concludeConsultation` published, with the counts frozen at that moment.
+#[derive(SimpleObject)]
+pub struct Outcome {
+    pub summary: String,
+    pub published_at: DateTime<Utc>,
+    pub total_comments: i32,
+    pub replied_comments: i32,
+    pub adopted_count: i32,
+    pub partially_adopted_count: i32,
+    pub not_adopted_count: i32,
+    pub explained_count: i32,
+}
+
+fn clamp(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+impl Consultation {
+    async fn counts(&self, ctx: &Context<'_>, id: Uuid) -> GqlResult<Counts> {
+        Ok(ctx.loaders()?.counters.load_one(id).await.map_err(load_error)?.unwrap_or_default())
+    }
+
+    async fn is_moderator(&self, ctx: &Context<'_>) -> GqlResult<bool> {
+        Ok(authz::can_moderate(&ctx.state()?.db.conn, ctx.viewer()?, &self.0).await?)
+    }
+}
+
+#[Object]
+impl Consultation {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    async fn summary(&self) -> &str {
+        &self.0.summary
+    }
+
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    async fn interpretation(&self) -> Option<&str> {
+        self.0.interpretation.as_deref()
+    }
+
+    /// Follows the clock: UPCOMING before `opensAt`, OPEN until `closesAt`, CLOSED after.
+    async fn status(&self) -> GqlResult<ConsultationStatus> {
+        Ok(consultations::status(&self.0)?)
+    }
+
+    async fn category(&self) -> &str {
+        &self.0.category
+    }
+
+    async fn moderation(&self) -> GqlResult<ModerationMode> {
+        Ok(ModerationMode::from_db(&self.0.moderation)?)
+    }
+
+    async fn opens_at(&self) -> DateTime<Utc> {
+        self.0.opens_at
+    }
+
+    async fn closes_at(&self) -> DateTime<Utc> {
+        self.0.closes_at
+    }
+
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    async fn withdrawn_reason(&self) -> Option<&str> {
+        self.0.withdrawn_reason.as_deref()
+    }
+
+    /// PUBLISHED comments: what the public sees.
+    async fn comment_count(&self, ctx: &Context<'_>) -> GqlResult<i32> {
+        Ok(clamp(self.counts(ctx, self.0.id).await?.published))
+    }
+
+    async fn stance_counts(&self, ctx: &Context<'_>) -> GqlResult<StanceCounts> {
+        let c = self.counts(ctx, self.0.id).await?;
+        Ok(StanceCounts { support: clamp(c.support), oppose: clamp(c.oppose), neutral: clamp(c.neutral) })
+    }
+
+    /// Published comments without a reply (the consultation's staff and admins only).
+    async fn unreplied_count(&self, ctx: &Context<'_>) -> GqlResult<Option<i32>> {
+        if !self.is_moderator(ctx).await? {
+            return Ok(None);
+        }
+        Ok(Some(clamp(self.counts(ctx, self.0.id).await?.unreplied)))
+    }
+
+    /// Comments waiting for pre-moderation (the consultation's staff and admins only).
+    async fn pending_count(&self, ctx: &Context<'_>) -> GqlResult<Option<i32>> {
+        if !self.is_moderator(ctx).await? {
+            return Ok(None);
+        }
+        Ok(Some(clamp(self.counts(ctx, self.0.id).await?.pending)))
+    }
+
+    async fn lead_department(&self, ctx: &Context<'_>) -> GqlResult<Department> {
+        let found = ctx.loaders()?.departments.load_one(self.0.lead_department_id).await.map_err(load_error)?;
+        found.map(Department).ok_or_else(|| crate::error::AppError::NotFound("The lead department").into())
+    }
+
+    async fn cooperating_departments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Department>> {
+        let list = consultations::cooperating_of(&ctx.state()?.db.conn, self.0.id).await?;
+        Ok(list.into_iter().map(Department).collect())
+    }
+
+    async fn sections(&self, ctx: &Context<'_>) -> GqlResult<Vec<Section>> {
+        let list = consultations::sections_of(&ctx.state()?.db.conn, self.0.id).await?;
+        Ok(list.into_iter().map(Section).collect())
+    }
+
+    async fn outcome(&self) -> Option<Outcome> {
+        let c = &self.0;
+        Some(Outcome {
+            summary: c.outcome_summary.clone()?,
+            published_at: c.outcome_published_at?,
+            total_comments: c.outcome_total.unwrap_or(0),
+            replied_comments: c.outcome_replied.unwrap_or(0),
+            adopted_count: c.outcome_adopted.unwrap_or(0),
+            partially_adopted_count: c.outcome_partially_adopted.unwrap_or(0),
+            not_adopted_count: c.outcome_not_adopted.unwrap_or(0),
+            explained_count: c.outcome_explained.unwrap_or(0),
+        })
+    }
+
+    /// Comments, newest first by default. The public sees PUBLISHED ones; the consultation's staff and
+    /// admins may filter by status, reports and replies.
+    #[allow(clippy::too_many_arguments)]
+    async fn comments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        section_id: Option<ID>,
+        order_by: Option<CommentOrder>,
+        status: Option<CommentStatus>,
+        reported: Option<bool>,
+        replied: Option<bool>,
+    ) -> GqlResult<ConsultationCommentConnection> {
+        let filter = comments::CommentFilter {
+            section_id: section_id.as_ref().map(|id| parse_id("sectionId", id)).transpose()?,
+            order: order_by,
+            status,
+            reported,
+            replied,
+        };
+        let list = comments::list(ctx.state()?, ctx.viewer()?, &self.0, &filter, first, after.as_deref()).await?;
+        let moderator = list.moderator;
+        let items = list.cursors.into_iter().zip(list.page.items).map(|(cursor, c)| (cursor, Comment::new(c, moderator))).collect();
+        Ok(ConsultationCommentConnection::new(items, list.page.has_next, list.total.into()))
+    }
+
+    /// Groups of two or more comments with the same normalised text (the consultation's staff and admins).
+    async fn duplicate_groups(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> GqlResult<DuplicateGroupConnection> {
+        let (page, total) = comments::duplicate_groups(ctx.state()?, ctx.viewer()?, &self.0, first, after.as_deref()).await?;
+        let items = page.items.into_iter().map(|g| (pagination::id_cursor(g.id), DuplicateGroup(g))).collect();
+        Ok(DuplicateGroupConnection::new(items, page.has_next, TotalCount::Known(total)))
+    }
+}
+
+pub struct Section(pub section::Model);
+
+#[Object]
+impl Section {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    async fn ordinal(&self) -> i32 {
+        self.0.ordinal
+    }
+
+    async fn heading(&self) -> &str {
+        &self.0.heading
+    }
+
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    /// PUBLISHED comments on this section.
+    async fn comment_count(&self, ctx: &Context<'_>) -> GqlResult<i32> {
+        let counts = ctx.loaders()?.counters.load_one(self.0.id).await.map_err(load_error)?.unwrap_or_default();
+        Ok(clamp(counts.published))
+    }
+}

@@ -1,0 +1,13 @@
+//! GraphQL output types. Each wraps a model and resolves its relations through the request's loaders.
+
+pub mod audit;
+pub mod comment;
+pub mod connection;
+pub mod consultation;
+pub mod user;
+
+pub use audit::AuditEntry;
+pub use comment::{Comment, DuplicateGroup, Reply};
+pub use connection::PageInfo;
+pub use consultation::{Consultation, Department, Section};
+pub use user::{AuthPayload, User};

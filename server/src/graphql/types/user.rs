@@ -1,0 +1,92 @@
+//! Accounts as the API shows them. Email and phone are visible to the account itself, admins, and —
+//! for comment authors — staff moderating that consultation.
+
+use async_graphql::{Context, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+
+use entities::user;
+
+use crate::domain::Role;
+use crate::graphql::context::{load_error, ContextExt, GqlResult};
+use crate::graphql::types::connection::{connection, TotalCount};
+use crate::graphql::types::{Comment, Department};
+use crate::services::{comments, pagination};
+
+pub struct User {
+    pub model: user::Model,
+    /// Whether the viewer may see the personal data of this account.
+    pub private: bool,
+}
+
+impl User {
+    /// The account as seen by `viewer`: private fields only for the account itself and admins.
+    pub fn seen_by(model: user::Model, viewer: &crate::services::authz::Viewer) -> Self {
+        let private = viewer.is_admin() || viewer.user_id() == Some(model.id);
+        Self { model, private }
+    }
+
+    fn is_self(&self, ctx: &Context<'_>) -> bool {
+        ctx.viewer().ok().and_then(|v| v.user_id()) == Some(self.model.id)
+    }
+}
+
+connection!(CommentConnection, CommentEdge, Comment);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.model.id.to_string())
+    }
+
+    async fn email(&self) -> Option<&str> {
+        self.private.then_some(self.model.email.as_str())
+    }
+
+    async fn phone(&self) -> Option<&str> {
+        if self.private {
+            self.model.phone.as_deref()
+        } else {
+            None
+        }
+    }
+
+    async fn display_name(&self) -> &str {
+        &self.model.display_name
+    }
+
+    async fn role(&self) -> GqlResult<Role> {
+        Ok(Role::from_db(&self.model.role)?)
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model.created_at
+    }
+
+    /// Whether the account is suspended (visible to the account itself and admins).
+    async fn suspended(&self) -> Option<bool> {
+        self.private.then_some(self.model.suspended)
+    }
+
+    async fn department(&self, ctx: &Context<'_>) -> GqlResult<Option<Department>> {
+        let Some(id) = self.model.department_id else { return Ok(None) };
+        let found = ctx.loaders()?.departments.load_one(id).await.map_err(load_error)?;
+        Ok(found.map(Department))
+    }
+
+    /// The account's own comments, newest first (only on `me`).
+    async fn comments(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> GqlResult<CommentConnection> {
+        if !self.is_self(ctx) {
+            return Err(crate::error::AppError::forbidden("Only the author may list their comments.").into());
+        }
+        let (page, total) = comments::list_own(ctx.state()?, ctx.viewer()?, first, after.as_deref()).await?;
+        let items = page.items.into_iter().map(|c| (pagination::id_cursor(c.id), Comment::new(c, false))).collect();
+        Ok(CommentConnection::new(items, page.has_next, TotalCount::Known(total)))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: User,
+}

@@ -1,0 +1,153 @@
+//! HTTP endpoints: GraphQL (with its own body limit), GraphiQL, health, readiness and metrics.
+
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use async_graphql::http::GraphiQLSource;
+use poem::http::{header, StatusCode};
+use poem::web::{Data, Html};
+use poem::{handler, Body, IntoResponse, Request, Response};
+
+use crate::auth::client::client_ip;
+use crate::graphql::loaders::Loaders;
+use crate::graphql::AppSchema;
+use crate::services::accounts;
+use crate::services::authz::Viewer;
+use crate::state::AppState;
+use crate::util;
+
+/// Request bodies above this size get HTTP 413, whether or not they declare a length.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+#[derive(Default)]
+pub struct Metrics {
+    pub requests: AtomicU64,
+    pub errors: AtomicU64,
+    pub micros: AtomicU64,
+}
+
+pub static METRICS: Metrics = Metrics { requests: AtomicU64::new(0), errors: AtomicU64::new(0), micros: AtomicU64::new(0) };
+
+/// Works out who is asking from the bearer token and the client address.
+pub async fn viewer_for(state: &AppState, req: &Request) -> Result<Viewer, crate::error::AppError> {
+    let peer: Option<IpAddr> = req.remote_addr().as_socket_addr().map(|a| a.ip());
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let ip = client_ip(peer, forwarded, &state.config.trusted_proxies);
+    let client_key = util::keyed_hash(&state.config.secret_key, ip.map(|i| i.to_string()).unwrap_or_default().as_bytes());
+    let mut viewer = Viewer::anonymous(client_key);
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if let Some(token) = token {
+        if let Some((user, hash)) = accounts::authenticate(state, token).await? {
+            viewer.user = Some(user);
+            viewer.token_hash = Some(hash);
+        }
+    }
+    Ok(viewer)
+}
+
+fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    Response::builder().status(status).content_type("application/json").body(body.to_string())
+}
+
+#[handler]
+pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Data(schema): Data<&AppSchema>) -> Response {
+    let started = Instant::now();
+    METRICS.requests.fetch_add(1, Ordering::Relaxed);
+    let request = if req.method() == poem::http::Method::GET {
+        let query = req.uri().query().unwrap_or_default();
+        match async_graphql::http::parse_query_string(query) {
+            Ok(r) => r,
+            Err(_) => return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "The query string is not a GraphQL request."),
+        }
+    } else {
+        let bytes = match body.into_bytes_limit(MAX_BODY).await {
+            Ok(b) => b,
+            Err(poem::error::ReadBodyError::PayloadTooLarge) => {
+                return json_error(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", "The request body is larger than 1 MiB.")
+            }
+            Err(_) => return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "The request body could not be read."),
+        };
+        match serde_json::from_slice::<async_graphql::Request>(&bytes) {
+            Ok(r) => r,
+            Err(_) => return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "The request body is not a GraphQL request in JSON."),
+        }
+    };
+    let viewer = match viewer_for(state, req).await {
+        Ok(v) => v,
+        Err(e) => {
+            let error = e.into_graphql();
+            return json_error(StatusCode::OK, "SERVICE_UNAVAILABLE", &error.message);
+        }
+    };
+    if req.method() == poem::http::Method::GET && request.query.trim_start().starts_with("mutation") {
+        return json_error(StatusCode::METHOD_NOT_ALLOWED, "BAD_USER_INPUT", "Mutations must be sent with POST.");
+    }
+    let loaders = Loaders::new(&state.db.conn, viewer.user_id());
+    let mut response = schema.execute(request.data(viewer).data(loaders)).await;
+    for error in &mut response.errors {
+        // Errors raised by the GraphQL engine itself (parse, validation, limits, argument coercion) are
+        // the client's; every error from a resolver already carries its own code.
+        let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
+        if !has_code {
+            error.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
+        }
+    }
+    if response.is_err() {
+        METRICS.errors.fetch_add(1, Ordering::Relaxed);
+    }
+    METRICS.micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+    let body = match serde_json::to_vec(&response) {
+        Ok(b) => b,
+        Err(_) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", "The response could not be encoded."),
+    };
+    Response::builder().content_type("application/json").body(body)
+}
+
+#[handler]
+pub fn graphiql() -> impl IntoResponse {
+    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("Gongkai GraphQL").finish())
+}
+
+#[handler]
+pub fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready when the database (and Redis, when configured) answer.
+#[handler]
+pub async fn readyz(Data(state): Data<&AppState>) -> Response {
+    let db = state.db.ping().await.is_ok();
+    let redis = match &state.redis {
+        None => true,
+        Some(conn) => {
+            let mut conn = conn.clone();
+            redis::cmd("PING").query_async::<String>(&mut conn).await.is_ok()
+        }
+    };
+    let body = serde_json::json!({ "database": db, "redis": state.redis.as_ref().map(|_| redis) });
+    let status = if db && redis { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    Response::builder().status(status).content_type("application/json").body(body.to_string())
+}
+
+/// Prometheus text format.
+#[handler]
+pub fn metrics() -> Response {
+    let requests = METRICS.requests.load(Ordering::Relaxed);
+    let errors = METRICS.errors.load(Ordering::Relaxed);
+    let seconds = METRICS.micros.load(Ordering::Relaxed) as f64 / 1e6;
+    let text = format!(
+        "# HELP gongkai_graphql_requests_total GraphQL requests served.\n# TYPE gongkai_graphql_requests_total counter\ngongkai_graphql_requests_total {requests}\n\
+         # HELP gongkai_graphql_errors_total GraphQL responses carrying errors.\n# TYPE gongkai_graphql_errors_total counter\ngongkai_graphql_errors_total {errors}\n\
+         # HELP gongkai_graphql_seconds_total Time spent serving GraphQL requests.\n# TYPE gongkai_graphql_seconds_total counter\ngongkai_graphql_seconds_total {seconds}\n"
+    );
+    Response::builder().content_type("text/plain; version=0.0.4").body(text)
+}
+

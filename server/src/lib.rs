@@ -1,0 +1,18 @@
+//! Gongkai: the backend of a government public-participation platform.
+//!
+//! `startup` builds the application; `services` hold the domain rules; `graphql` is the API's edge.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod events;
+pub mod graphql;
+pub mod http;
+pub mod services;
+pub mod sql;
+pub mod startup;
+pub mod state;
+pub mod util;

@@ -1,0 +1,260 @@
+//! Accounts, departments, sign-in and sessions.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde_json::json;
+use uuid::Uuid;
+
+use entities::{department, user};
+
+use crate::domain::{self, Checks, Email, Password, Role};
+use crate::error::{AppError, AppResult};
+use crate::services::audit;
+use crate::services::authz::{self, Viewer};
+use crate::state::{AppState, LimitKind};
+use crate::util;
+
+pub struct SignedIn {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: user::Model,
+}
+
+pub struct RegisterInput {
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+    pub phone: Option<String>,
+}
+
+pub async fn register(state: &AppState, viewer: &Viewer, input: RegisterInput) -> AppResult<SignedIn> {
+    let mut checks = Checks::new();
+    let email = checks.take(Email::parse("email", &input.email));
+    let password = checks.take(Password::parse("password", &input.password));
+    let display_name = checks.take(domain::display_name("displayName", &input.display_name));
+    let phone = match input.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => Some(checks.take(domain::phone("phone", p))),
+        None => None,
+    };
+    checks.finish()?;
+    state.limiter.hit(state.limit(LimitKind::Registrations), &viewer.client_key).await?;
+
+    let hash = state.hasher.hash(password.expose()).await?;
+    let now = util::now();
+    let txn = state.db.begin().await?;
+    if user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&*txn).await?.is_some() {
+        return Err(AppError::conflict("An account with this email already exists."));
+    }
+    let user = user::ActiveModel {
+        id: Set(util::new_id()),
+        email: Set(email.as_str().to_owned()),
+        password_hash: Set(hash),
+        display_name: Set(display_name),
+        phone: Set(phone),
+        role: Set(Role::Citizen.as_str().to_owned()),
+        department_id: Set(None),
+        suspended: Set(false),
+        suspended_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&*txn)
+    .await
+    .map_err(|e| conflict_on_email(e.into()))?;
+    audit::record(&*txn, Some(user.id), "account.register", "User", Some(user.id), json!({})).await?;
+    txn.commit().await?;
+    let issued = state.sessions.issue(user.id).await?;
+    Ok(SignedIn { token: issued.token, expires_at: issued.expires_at, user })
+}
+
+fn conflict_on_email(error: AppError) -> AppError {
+    match error {
+        AppError::Conflict(_) => AppError::conflict("An account with this email already exists."),
+        other => other,
+    }
+}
+
+const BAD_CREDENTIALS: &str = "The email or password is incorrect.";
+
+pub async fn login(state: &AppState, viewer: &Viewer, email: &str, password: &str) -> AppResult<SignedIn> {
+    // A malformed email is answered like a wrong password: sign-in never says which accounts exist.
+    let email = email.trim().to_lowercase();
+    let per_account = state.limit(LimitKind::LoginFailures);
+    let per_address = state.limit(LimitKind::LoginFailuresPerAddress);
+    state.limiter.check(per_address, &viewer.client_key).await?;
+    state.limiter.check(per_account, &util::sha256_hex(email.as_bytes())).await?;
+
+    let found = user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db.conn).await?;
+    let password = password.chars().take(128).collect::<String>();
+    let matched = state.hasher.verify(&password, found.as_ref().map(|u| u.password_hash.as_str())).await?;
+    let user = match found {
+        Some(user) if matched => user,
+        _ => {
+            state.limiter.record(per_address, &viewer.client_key).await?;
+            state.limiter.record(per_account, &util::sha256_hex(email.as_bytes())).await?;
+            return Err(AppError::Unauthenticated.with_message(BAD_CREDENTIALS));
+        }
+    };
+    if user.suspended {
+        return Err(AppError::forbidden("This account is suspended."));
+    }
+    state.limiter.reset(per_account, &util::sha256_hex(email.as_bytes())).await?;
+    let issued = state.sessions.issue(user.id).await?;
+    let txn = state.db.begin().await?;
+    audit::record(&*txn, Some(user.id), "account.login", "User", Some(user.id), json!({})).await?;
+    txn.commit().await?;
+    Ok(SignedIn { token: issued.token, expires_at: issued.expires_at, user })
+}
+
+pub async fn logout(state: &AppState, viewer: &Viewer) -> AppResult<bool> {
+    let user = viewer.user()?;
+    if let Some(hash) = &viewer.token_hash {
+        state.sessions.revoke(user.id, hash).await?;
+    }
+    let txn = state.db.begin().await?;
+    audit::record(&*txn, Some(user.id), "account.logout", "User", Some(user.id), json!({})).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+pub async fn logout_everywhere(state: &AppState, viewer: &Viewer) -> AppResult<bool> {
+    let user = viewer.user()?;
+    let ended = state.sessions.revoke_all(user.id, None).await?;
+    let txn = state.db.begin().await?;
+    audit::record(&*txn, Some(user.id), "account.logout_everywhere", "User", Some(user.id), json!({ "sessionsEnded": ended })).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+pub async fn change_password(state: &AppState, viewer: &Viewer, current: &str, new: &str) -> AppResult<bool> {
+    let user = viewer.user()?.clone();
+    let new = Password::parse("newPassword", new).map_err(|e| AppError::BadInput(vec![e]))?;
+    if !state.hasher.verify(current, Some(&user.password_hash)).await? {
+        return Err(AppError::bad_input("currentPassword", "is incorrect"));
+    }
+    let hash = state.hasher.hash(new.expose()).await?;
+    let txn = state.db.begin().await?;
+    let mut active: user::ActiveModel = user.clone().into();
+    active.password_hash = Set(hash);
+    active.updated_at = Set(util::now());
+    active.update(&*txn).await?;
+    audit::record(&*txn, Some(user.id), "account.change_password", "User", Some(user.id), json!({})).await?;
+    txn.commit().await?;
+    state.sessions.revoke_all(user.id, viewer.token_hash.as_deref()).await?;
+    Ok(true)
+}
+
+pub async fn create_department(state: &AppState, viewer: &Viewer, code: &str, name: &str) -> AppResult<department::Model> {
+    let admin = authz::require_admin(viewer, "create departments")?;
+    let mut checks = Checks::new();
+    let code = code.trim().to_uppercase();
+    if !(2..=32).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        checks.fail("code", "must be 2 to 32 letters, digits, `-` or `_`");
+    }
+    let name = checks.take(domain::clean_text("name", name, 1, 100, false));
+    checks.finish()?;
+    let txn = state.db.begin().await?;
+    if department::Entity::find().filter(department::Column::Code.eq(code.as_str())).one(&*txn).await?.is_some() {
+        return Err(AppError::conflict("A department with this code already exists."));
+    }
+    let department = department::ActiveModel {
+        id: Set(util::new_id()),
+        code: Set(code),
+        name: Set(name),
+        created_at: Set(util::now()),
+    }
+    .insert(&*txn)
+    .await?;
+    audit::record(&*txn, Some(admin.id), "department.create", "Department", Some(department.id), json!({ "code": department.code })).await?;
+    txn.commit().await?;
+    Ok(department)
+}
+
+pub struct CreateAccountInput {
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+    pub department_id: Option<Uuid>,
+}
+
+/// An admin creates a STAFF (with a department), ADMIN or EVALUATOR account. `actor` is None when the
+/// command line creates the first admin.
+pub async fn create_account(state: &AppState, actor: Option<&Viewer>, input: CreateAccountInput) -> AppResult<user::Model> {
+    let actor_id = match actor {
+        Some(viewer) => Some(authz::require_admin(viewer, "create accounts")?.id),
+        None => None,
+    };
+    let mut checks = Checks::new();
+    let email = checks.take(Email::parse("email", &input.email));
+    let password = checks.take(Password::parse("password", &input.password));
+    let display_name = checks.take(domain::display_name("displayName", &input.display_name));
+    match (input.role, input.department_id) {
+        (Role::Citizen, _) => checks.fail("role", "citizens register themselves; choose STAFF, ADMIN or EVALUATOR"),
+        (Role::Staff, None) => checks.fail("departmentId", "is required for STAFF"),
+        (Role::Admin | Role::Evaluator, Some(_)) => checks.fail("departmentId", "must be empty for ADMIN and EVALUATOR"),
+        _ => {}
+    }
+    checks.finish()?;
+    if let Some(department) = input.department_id {
+        if department::Entity::find_by_id(department).one(&state.db.conn).await?.is_none() {
+            return Err(AppError::bad_input("departmentId", "does not name a department"));
+        }
+    }
+    let hash = state.hasher.hash(password.expose()).await?;
+    let now = util::now();
+    let txn = state.db.begin().await?;
+    if user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&*txn).await?.is_some() {
+        return Err(AppError::conflict("An account with this email already exists."));
+    }
+    let user = user::ActiveModel {
+        id: Set(util::new_id()),
+        email: Set(email.as_str().to_owned()),
+        password_hash: Set(hash),
+        display_name: Set(display_name),
+        phone: Set(None),
+        role: Set(input.role.as_str().to_owned()),
+        department_id: Set(input.department_id),
+        suspended: Set(false),
+        suspended_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&*txn)
+    .await
+    .map_err(|e| conflict_on_email(e.into()))?;
+    audit::record(&*txn, actor_id, "account.create", "User", Some(user.id), json!({ "role": user.role })).await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+pub async fn suspend_account(state: &AppState, viewer: &Viewer, id: Uuid, reason: &str) -> AppResult<user::Model> {
+    let admin = authz::require_admin(viewer, "suspend accounts")?;
+    let reason = domain::clean_text("reason", reason, 1, 500, true).map_err(|e| AppError::BadInput(vec![e]))?;
+    if admin.id == id {
+        return Err(AppError::bad_input("id", "you cannot suspend your own account"));
+    }
+    let txn = state.db.begin().await?;
+    let user = user::Entity::find_by_id(id).one(&*txn).await?.ok_or(AppError::NotFound("The account"))?;
+    let mut active: user::ActiveModel = user.into();
+    active.suspended = Set(true);
+    active.suspended_reason = Set(Some(reason.clone()));
+    active.updated_at = Set(util::now());
+    let user = active.update(&*txn).await?;
+    audit::record(&*txn, Some(admin.id), "account.suspend", "User", Some(user.id), json!({ "reason": reason })).await?;
+    txn.commit().await?;
+    state.sessions.revoke_all(user.id, None).await?;
+    Ok(user)
+}
+
+pub async fn departments(state: &AppState) -> AppResult<Vec<department::Model>> {
+    Ok(department::Entity::find().order_by_asc(department::Column::Code).all(&state.db.conn).await?)
+}
+
+/// The account behind a bearer token, if the token is live and the account not suspended.
+pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Option<(user::Model, String)>> {
+    let hash = crate::auth::sessions::hash_token(token);
+    let Some(session) = state.sessions.get(&hash).await? else { return Ok(None) };
+    let user = user::Entity::find_by_id(session.user_id).one(&state.db.conn).await?;
+    Ok(user.filter(|u| !u.suspended).map(|u| (u, hash)))
+}

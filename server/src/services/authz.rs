@@ -1,0 +1,115 @@
+//! Who may do what: plain functions that read like the roles table in DESIGN.md, called at the top
+//! of every action.
+
+use sea_orm::{ConnectionTrait, Value};
+use uuid::Uuid;
+
+use entities::{consultation, user};
+
+use crate::domain::{ConsultationState, Role};
+use crate::error::{AppError, AppResult};
+use crate::sql;
+
+/// Who is asking: the signed-in account (if any), its session, and a keyed hash of its address.
+#[derive(Clone, Debug, Default)]
+pub struct Viewer {
+    pub user: Option<user::Model>,
+    pub token_hash: Option<String>,
+    pub client_key: String,
+}
+
+impl Viewer {
+    pub fn anonymous(client_key: String) -> Self {
+        Self { user: None, token_hash: None, client_key }
+    }
+
+    pub fn user(&self) -> AppResult<&user::Model> {
+        self.user.as_ref().ok_or(AppError::Unauthenticated)
+    }
+
+    pub fn user_id(&self) -> Option<Uuid> {
+        self.user.as_ref().map(|u| u.id)
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.user.as_ref().and_then(|u| Role::from_db(&u.role).ok())
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role() == Some(Role::Admin)
+    }
+
+    /// The department of a staff member.
+    pub fn staff_department(&self) -> Option<Uuid> {
+        match self.role() {
+            Some(Role::Staff) => self.user.as_ref().and_then(|u| u.department_id),
+            _ => None,
+        }
+    }
+}
+
+pub fn require_role<'a>(viewer: &'a Viewer, roles: &[Role], what: &str) -> AppResult<&'a user::Model> {
+    let user = viewer.user()?;
+    match viewer.role() {
+        Some(role) if roles.contains(&role) => Ok(user),
+        _ => Err(AppError::forbidden(format!("Your account may not {what}."))),
+    }
+}
+
+pub fn require_admin<'a>(viewer: &'a Viewer, what: &str) -> AppResult<&'a user::Model> {
+    require_role(viewer, &[Role::Admin], what)
+}
+
+pub fn require_citizen<'a>(viewer: &'a Viewer, what: &str) -> AppResult<&'a user::Model> {
+    require_role(viewer, &[Role::Citizen], what)
+}
+
+/// Staff of the lead department, or an admin: edit, publish, close, conclude, withdraw.
+pub fn can_manage(viewer: &Viewer, consultation: &consultation::Model) -> bool {
+    viewer.is_admin() || viewer.staff_department() == Some(consultation.lead_department_id)
+}
+
+pub fn require_manage<'a>(viewer: &'a Viewer, consultation: &consultation::Model) -> AppResult<&'a user::Model> {
+    let user = viewer.user()?;
+    if can_manage(viewer, consultation) {
+        Ok(user)
+    } else {
+        Err(AppError::forbidden("Only staff of the lead department or an admin may manage this consultation."))
+    }
+}
+
+/// Staff of the lead or a cooperating department, or an admin: moderate, reply, export, see every status.
+pub async fn can_moderate(db: &impl ConnectionTrait, viewer: &Viewer, consultation: &consultation::Model) -> AppResult<bool> {
+    if can_manage(viewer, consultation) {
+        return Ok(true);
+    }
+    let Some(department) = viewer.staff_department() else { return Ok(false) };
+    let n = sql::count(
+        db,
+        "SELECT COUNT(*) FROM consultation_departments WHERE consultation_id = $1 AND department_id = $2",
+        vec![Value::from(consultation.id), Value::from(department)],
+    )
+    .await?;
+    Ok(n > 0)
+}
+
+pub async fn require_moderate<'a>(
+    db: &impl ConnectionTrait,
+    viewer: &'a Viewer,
+    consultation: &consultation::Model,
+) -> AppResult<&'a user::Model> {
+    let user = viewer.user()?;
+    if can_moderate(db, viewer, consultation).await? {
+        Ok(user)
+    } else {
+        Err(AppError::forbidden("Only staff of the lead or a cooperating department, or an admin, may do this."))
+    }
+}
+
+/// DRAFT and WITHDRAWN consultations are seen only by the lead department's staff and admins.
+pub fn can_see(viewer: &Viewer, consultation: &consultation::Model) -> bool {
+    match ConsultationState::from_db(&consultation.state) {
+        Ok(ConsultationState::Published | ConsultationState::Concluded) => true,
+        _ => can_manage(viewer, consultation),
+    }
+}

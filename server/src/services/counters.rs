@@ -1,0 +1,158 @@
+//! Sharded counters, maintained on write. Each change adds a delta to one of `SHARDS` rows of its
+//! subject, chosen at random, so concurrent writers on one consultation rarely wait on the same row;
+//! readers add the shards up (an index range of at most `SHARDS` rows).
+
+use std::collections::HashMap;
+
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use uuid::Uuid;
+
+use crate::domain::{CommentStatus, Stance};
+use crate::error::AppResult;
+use crate::sql;
+
+pub const SHARDS: u32 = 32;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromQueryResult)]
+pub struct Counts {
+    pub published: i64,
+    pub support: i64,
+    pub oppose: i64,
+    pub neutral: i64,
+    pub unreplied: i64,
+    pub pending: i64,
+    pub total: i64,
+}
+
+impl Counts {
+    fn is_zero(&self) -> bool {
+        *self == Counts::default()
+    }
+
+    fn minus(self, other: Counts) -> Counts {
+        Counts {
+            published: self.published - other.published,
+            support: self.support - other.support,
+            oppose: self.oppose - other.oppose,
+            neutral: self.neutral - other.neutral,
+            unreplied: self.unreplied - other.unreplied,
+            pending: self.pending - other.pending,
+            total: self.total - other.total,
+        }
+    }
+}
+
+/// What a comment in a given state contributes to its consultation's counters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommentFacts {
+    pub status: CommentStatus,
+    pub stance: Stance,
+    pub replied: bool,
+}
+
+impl CommentFacts {
+    fn consultation_counts(self) -> Counts {
+        let published = self.status == CommentStatus::Published;
+        let flag = |b: bool| i64::from(b);
+        Counts {
+            published: flag(published),
+            support: flag(published && self.stance == Stance::Support),
+            oppose: flag(published && self.stance == Stance::Oppose),
+            neutral: flag(published && self.stance == Stance::Neutral),
+            unreplied: flag(published && !self.replied),
+            pending: flag(self.status == CommentStatus::Pending),
+            total: 0,
+        }
+    }
+}
+
+/// Applies the change of one comment from `before` to `after` (None: not existing) to the counters of
+/// its consultation, its section and its duplicate group.
+pub async fn comment_changed(
+    db: &impl ConnectionTrait,
+    consultation_id: Uuid,
+    section_id: Option<Uuid>,
+    group_id: Uuid,
+    before: Option<CommentFacts>,
+    after: Option<CommentFacts>,
+) -> AppResult<()> {
+    let of = |f: Option<CommentFacts>| f.map(CommentFacts::consultation_counts).unwrap_or_default();
+    let delta = of(after).minus(of(before));
+    add(db, consultation_id, delta).await?;
+    if let Some(section) = section_id {
+        add(db, section, Counts { published: delta.published, ..Counts::default() }).await?;
+    }
+    let member = |f: Option<CommentFacts>| i64::from(f.is_some_and(|f| f.status != CommentStatus::Withdrawn));
+    let group_delta = member(after) - member(before);
+    add(db, group_id, Counts { total: group_delta, ..Counts::default() }).await
+}
+
+pub async fn add(db: &impl ConnectionTrait, subject: Uuid, delta: Counts) -> AppResult<()> {
+    if delta.is_zero() {
+        return Ok(());
+    }
+    let shard = i32::try_from(random_shard()).unwrap_or(0);
+    let d = |v: i64| Value::from(i32::try_from(v).unwrap_or(0));
+    sql::execute(
+        db,
+        "INSERT INTO counters (subject_id, shard, published, support, oppose, neutral, unreplied, pending, total)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (subject_id, shard) DO UPDATE SET
+           published = counters.published + excluded.published,
+           support = counters.support + excluded.support,
+           oppose = counters.oppose + excluded.oppose,
+           neutral = counters.neutral + excluded.neutral,
+           unreplied = counters.unreplied + excluded.unreplied,
+           pending = counters.pending + excluded.pending,
+           total = counters.total + excluded.total",
+        vec![
+            subject.into(),
+            shard.into(),
+            d(delta.published),
+            d(delta.support),
+            d(delta.oppose),
+            d(delta.neutral),
+            d(delta.unreplied),
+            d(delta.pending),
+            d(delta.total),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The totals of each subject; subjects without counters get zeroes.
+pub async fn load(db: &impl ConnectionTrait, subjects: &[Uuid]) -> AppResult<HashMap<Uuid, Counts>> {
+    let mut out = HashMap::with_capacity(subjects.len());
+    for chunk in subjects.chunks(500) {
+        let sql = format!(
+            "SELECT subject_id, CAST(SUM(published) AS BIGINT) AS published, CAST(SUM(support) AS BIGINT) AS support,
+                    CAST(SUM(oppose) AS BIGINT) AS oppose, CAST(SUM(neutral) AS BIGINT) AS neutral,
+                    CAST(SUM(unreplied) AS BIGINT) AS unreplied, CAST(SUM(pending) AS BIGINT) AS pending,
+                    CAST(SUM(total) AS BIGINT) AS total
+             FROM counters WHERE subject_id IN ({}) GROUP BY subject_id",
+            sql::placeholders(1, chunk.len())
+        );
+        let rows = sql::rows(db, &sql, chunk.iter().map(|id| Value::from(*id)).collect()).await?;
+        for row in rows {
+            let id: Uuid = row.try_get("", "subject_id")?;
+            out.insert(id, Counts::from_query_result(&row, "")?);
+        }
+    }
+    for id in subjects {
+        out.entry(*id).or_default();
+    }
+    Ok(out)
+}
+
+pub async fn load_one(db: &impl ConnectionTrait, subject: Uuid) -> AppResult<Counts> {
+    Ok(load(db, &[subject]).await?.remove(&subject).unwrap_or_default())
+}
+
+fn random_shard() -> u32 {
+    let mut buf = [0u8; 4];
+    if getrandom::fill(&mut buf).is_err() {
+        return 0;
+    }
+    u32::from_le_bytes(buf) % SHARDS
+}

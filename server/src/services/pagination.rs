@@ -1,0 +1,69 @@
+//! Keyset pagination: `first` (default 20, at most 100) and an opaque `after` cursor.
+
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+use crate::util;
+
+pub const DEFAULT_PAGE: u64 = 20;
+pub const MAX_PAGE: u64 = 100;
+
+#[derive(Clone, Copy, Debug)]
+pub struct PageArgs {
+    pub first: u64,
+}
+
+pub fn page_size(first: Option<i32>) -> AppResult<u64> {
+    match first {
+        None => Ok(DEFAULT_PAGE),
+        Some(n) if (0..=MAX_PAGE as i32).contains(&n) => Ok(n as u64),
+        Some(_) => Err(AppError::bad_input("first", format!("must be between 0 and {MAX_PAGE}"))),
+    }
+}
+
+/// A cursor holding just an id (lists ordered by UUIDv7 id, which is creation order).
+pub fn id_cursor(id: Uuid) -> String {
+    util::encode_cursor(&[&id.to_string()])
+}
+
+pub fn parse_id_cursor(after: Option<&str>) -> AppResult<Option<Uuid>> {
+    let Some(after) = after else { return Ok(None) };
+    util::decode_cursor(after)
+        .and_then(|parts| match parts.as_slice() {
+            [id] => id.parse().ok(),
+            _ => None,
+        })
+        .map(Some)
+        .ok_or_else(|| AppError::bad_input("after", "is not a cursor from this list"))
+}
+
+/// A cursor holding a sort key and an id.
+pub fn key_cursor(key: i64, id: Uuid) -> String {
+    util::encode_cursor(&[&key.to_string(), &id.to_string()])
+}
+
+pub fn parse_key_cursor(after: Option<&str>) -> AppResult<Option<(i64, Uuid)>> {
+    let Some(after) = after else { return Ok(None) };
+    util::decode_cursor(after)
+        .and_then(|parts| match parts.as_slice() {
+            [key, id] => Some((key.parse().ok()?, id.parse().ok()?)),
+            _ => None,
+        })
+        .map(Some)
+        .ok_or_else(|| AppError::bad_input("after", "is not a cursor from this list"))
+}
+
+/// One page of a list: the rows (at most `first`), whether more follow, and the list's total.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_next: bool,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from `first + 1` fetched rows.
+    pub fn from_rows(mut rows: Vec<T>, first: u64) -> Self {
+        let has_next = rows.len() as u64 > first;
+        rows.truncate(first as usize);
+        Self { items: rows, has_next }
+    }
+}

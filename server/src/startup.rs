@@ -1,0 +1,101 @@
+//! Builds the application from its configuration and serves it until SIGTERM or Ctrl-C.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::middleware::{Compression, Cors, RequestId, ReuseId};
+use poem::{get, EndpointExt, Route, Server};
+
+use crate::config::Config;
+use crate::graphql;
+use crate::http;
+use crate::state::AppState;
+
+/// The routes with their middleware and shared data.
+pub fn app(state: AppState) -> impl poem::Endpoint + 'static {
+    let schema = graphql::build_schema(Some(state.clone()));
+    let mut cors = Cors::new().allow_credentials(false);
+    for origin in &state.config.cors_origins {
+        cors = cors.allow_origin(origin.as_str());
+    }
+    Route::new()
+        .at("/", get(http::graphiql))
+        .at("/graphql", get(http::graphql).post(http::graphql))
+        .at("/healthz", get(http::healthz))
+        .at("/readyz", get(http::readyz))
+        .at("/metrics", get(http::metrics))
+        .with(Compression::new())
+        .with(cors)
+        .with(RequestId::default().reuse_id(ReuseId::Ignore))
+        .data(schema)
+        .data(state)
+}
+
+/// A running server: its address and the task serving it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Migrates, binds `config.listen_addr` (port 0 picks a free port) and serves in the background until
+/// `shutdown` resolves.
+pub async fn start(config: Config, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<Running> {
+    let state = AppState::new(config).await?;
+    state.db.migrate().await?;
+    let acceptor = TcpListener::bind(state.config.listen_addr)
+        .into_acceptor()
+        .await
+        .with_context(|| format!("cannot listen on {}", state.config.listen_addr))?;
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .context("the listener has no address")?;
+    let endpoint = app(state.clone());
+    let task = tokio::spawn(async move {
+        Server::new_with_acceptor(acceptor)
+            .idle_timeout(Duration::from_secs(60))
+            .run_with_graceful_shutdown(endpoint, shutdown, Some(Duration::from_secs(20)))
+            .await
+    });
+    Ok(Running { addr, state, task })
+}
+
+/// Serves until SIGTERM or Ctrl-C, then drains in-flight requests.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let running = start(config, shutdown_signal()).await?;
+    let backend = if running.state.config.is_sqlite() { "SQLite" } else { "PostgreSQL" };
+    let sessions = if running.state.redis.is_some() { "Redis" } else { "in-process" };
+    tracing::info!(addr = %running.addr, backend, sessions, "Gongkai is listening");
+    println!("Gongkai is listening on http://{} (GraphiQL at http://{}/ ; database: {backend}; sessions and rate limits: {sessions})", running.addr, running.addr);
+    running.task.await.context("the server task failed")?.context("the server stopped with an error")?;
+    tracing::info!("Gongkai stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: draining in-flight requests");
+}

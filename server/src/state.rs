@@ -1,0 +1,89 @@
+//! The application state shared by every request.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use redis::aio::ConnectionManager;
+
+use crate::auth::password::PasswordHasher;
+use crate::auth::rate_limit::{Limit, RateLimiter};
+use crate::auth::sessions::Sessions;
+use crate::config::Config;
+use crate::db::Db;
+use crate::events::Events;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub sessions: Sessions,
+    pub limiter: RateLimiter,
+    pub hasher: PasswordHasher,
+    pub redis: Option<ConnectionManager>,
+    pub events: Events,
+}
+
+impl AppState {
+    pub async fn new(mut config: Config) -> anyhow::Result<Self> {
+        if config.secret_key.is_empty() {
+            // Without SECRET_KEY each start has its own key: address hashes and export links then only
+            // hold for this process, which is fine for one local instance.
+            tracing::warn!("SECRET_KEY is not set; using a random key for this process");
+            config.secret_key = crate::util::random_token(32)?.into_bytes();
+        }
+        let db = Db::connect(&config).await?;
+        let redis = match &config.redis_url {
+            Some(url) => Some(connect_redis(url).await?),
+            None => None,
+        };
+        let (sessions, limiter) = match &redis {
+            Some(conn) => (
+                Sessions::redis(conn.clone(), config.session_idle, config.session_absolute),
+                RateLimiter::Redis(conn.clone()),
+            ),
+            None => (Sessions::in_memory(config.session_idle, config.session_absolute), RateLimiter::in_memory()),
+        };
+        let hasher = PasswordHasher::new(config.password_hash_concurrency)?;
+        let events = match &config.redis_url {
+            Some(url) => Events::redis(url).await?,
+            None => Events::in_process(),
+        };
+        Ok(Self { db, config: Arc::new(config), sessions, limiter, hasher, redis, events })
+    }
+
+    pub fn limit(&self, kind: LimitKind) -> Limit {
+        let l = &self.config.rate_limits;
+        let (name, limit, secs) = match kind {
+            LimitKind::LoginFailures => ("login-fail", l.login_failures, 15 * 60),
+            LimitKind::LoginFailuresPerAddress => ("login-fail-addr", l.login_failures_per_address, 15 * 60),
+            LimitKind::Registrations => ("register-addr", l.registrations_per_hour, 3600),
+            LimitKind::CommentsPerMinute => ("comment-min", l.comments_per_minute, 60),
+            LimitKind::CommentsPerDay => ("comment-day", l.comments_per_day, 24 * 3600),
+            LimitKind::Reports => ("report-hour", l.reports_per_hour, 3600),
+        };
+        Limit { name, limit, window: Duration::from_secs(secs) }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum LimitKind {
+    LoginFailures,
+    LoginFailuresPerAddress,
+    Registrations,
+    CommentsPerMinute,
+    CommentsPerDay,
+    Reports,
+}
+
+async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
+    let client = redis::Client::open(url).context("REDIS_URL is not a valid Redis URL")?;
+    let config = redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(Duration::from_secs(3))
+        .set_response_timeout(Duration::from_secs(3))
+        .set_number_of_retries(2);
+    tokio::time::timeout(Duration::from_secs(10), ConnectionManager::new_with_config(client, config))
+        .await
+        .context("timed out connecting to Redis")?
+        .context("cannot connect to Redis")
+}

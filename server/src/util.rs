@@ -1,0 +1,82 @@
+//! Small helpers: ids, time, hex, keyed hashes and random tokens.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// A new time-ordered id (UUID v7): sorting by id sorts by creation time.
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
+}
+
+/// The current time at the microsecond precision both databases keep.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex(&Sha256::digest(data))
+}
+
+/// HMAC-SHA256 with the server's secret key, hex-encoded.
+pub fn keyed_hash(key: &[u8], data: &[u8]) -> String {
+    hex(&keyed_digest(key, data))
+}
+
+pub fn keyed_digest(key: &[u8], data: &[u8]) -> Vec<u8> {
+    // HMAC accepts keys of any length, so `new_from_slice` cannot fail.
+    let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => return Sha256::digest([key, data].concat()).to_vec(),
+    };
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// `bytes` random bytes from the operating system, hex-encoded.
+pub fn random_token(bytes: usize) -> anyhow::Result<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| anyhow::anyhow!("no randomness from the operating system: {e}"))?;
+    Ok(hex(&buf))
+}
+
+/// Opaque cursors: a keyset position, hex-encoded so that clients treat it as a token.
+pub fn encode_cursor(parts: &[&str]) -> String {
+    hex(parts.join("|").as_bytes())
+}
+
+pub fn decode_cursor(cursor: &str) -> Option<Vec<String>> {
+    if cursor.len() % 2 != 0 || cursor.len() > 512 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..cursor.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(cursor.get(i..i + 2)?, 16).ok())
+        .collect();
+    let text = String::from_utf8(bytes?).ok()?;
+    Some(text.split('|').map(str::to_owned).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let c = encode_cursor(&["12", "abc"]);
+        assert_eq!(decode_cursor(&c).unwrap(), vec!["12", "abc"]);
+        assert!(decode_cursor("zz").is_none());
+        assert!(decode_cursor("abc").is_none());
+    }
+}
