@@ -1,1 +1,330 @@
+//! The test harness: starts the real server on port 0 against a fresh database (SQLite by default;
+//! PostgreSQL and Redis when `TEST_DATABASE_URL` and `TEST_REDIS_URL` are set) and talks GraphQL to it
+//! over HTTP.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use gongkai::config::{Config, RateLimits};
+use gongkai::domain::Role;
+use gongkai::services::accounts;
+use gongkai::state::AppState;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{json, Value};
+use tokio::sync::{oneshot, OnceCell};
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub http: reqwest::Client,
+    pub state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+    sqlite_dir: Option<PathBuf>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(dir) = self.sqlite_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Whether the tests run against PostgreSQL and Redis.
+pub fn using_postgres() -> bool {
+    std::env::var("TEST_DATABASE_URL").is_ok_and(|v| !v.is_empty())
+}
+
+static CLEANED: OnceCell<()> = OnceCell::const_new();
+
+/// `postgres://…/name` → the same server with another database name.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let server = match base.rfind('/') {
+        Some(i) if i > base.find("://").map_or(0, |s| s + 2) => &base[..i],
+        _ => base,
+    };
+    format!("{server}/{name}{query}")
+}
+
+/// A fresh PostgreSQL database for one test. Databases left by earlier runs are dropped once per run.
+async fn fresh_postgres(admin_url: &str) -> String {
+    let admin = Database::connect(with_database(admin_url, "postgres")).await.expect("connect to TEST_DATABASE_URL");
+    CLEANED
+        .get_or_init(|| async {
+            let rows = admin
+                .query_all_raw(sea_orm::Statement::from_string(
+                    admin.get_database_backend(),
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'gk_test_%'".to_owned(),
+                ))
+                .await
+                .expect("list test databases");
+            for row in rows {
+                let name: String = row.try_get("", "datname").expect("datname");
+                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+            }
+        })
+        .await;
+    let name = format!("gk_test_{}", Uuid::new_v4().simple());
+    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+    admin.close().await.ok();
+    with_database(admin_url, &name)
+}
+
+/// Configuration for a test server; `tweak` changes it before the server starts.
+pub async fn test_config() -> (Config, Option<PathBuf>) {
+    let mut config = Config::local_default();
+    config.listen_addr = "127.0.0.1:0".parse().expect("address");
+    config.secret_key = format!("test-secret-{}-0123456789abcdef0123456789", Uuid::new_v4()).into_bytes();
+    config.max_connections = 10;
+    let mut dir = None;
+    if using_postgres() {
+        let url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+        config.database_url = fresh_postgres(&url).await;
+        config.redis_url = std::env::var("TEST_REDIS_URL").ok().filter(|v| !v.is_empty());
+    } else {
+        let path = std::env::temp_dir().join(format!("gongkai-test-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&path).expect("temp dir");
+        config.database_url = format!("sqlite://{}/test.db?mode=rwc", path.display());
+        dir = Some(path);
+    }
+    (config, dir)
+}
+
+pub async fn spawn() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let (mut config, dir) = test_config().await;
+    tweak(&mut config);
+    spawn_config(config, dir).await
+}
+
+/// Starts a server with exactly this configuration (used to start a second instance on the same
+/// database).
+pub async fn spawn_config(config: Config, sqlite_dir: Option<PathBuf>) -> TestApp {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let running = gongkai::startup::start(config, async {
+        let _ = stopped.await;
+    })
+    .await
+    .expect("start the server");
+    let url = format!("http://{}", running.addr);
+    TestApp { addr: running.addr, url, http: reqwest::Client::new(), state: running.state, stop: Some(stop), sqlite_dir }
+}
+
+/// Rate limits off, for tests that are about something else.
+pub fn no_limits(config: &mut Config) {
+    config.rate_limits = RateLimits::disabled();
+}
+
+/// A GraphQL response, with helpers to read data and errors.
+#[derive(Debug, Clone)]
+pub struct Gql(pub Value);
+
+impl Gql {
+    /// The data, panicking with the errors if there are any.
+    pub fn data(&self) -> &Value {
+        if let Some(errors) = self.0.get("errors") {
+            panic!("unexpected GraphQL errors: {errors:#}");
+        }
+        &self.0["data"]
+    }
+
+    /// The `extensions.code` of the first error, panicking if there is none.
+    pub fn code(&self) -> String {
+        let code = self.0["errors"][0]["extensions"]["code"].as_str();
+        match code {
+            Some(c) => c.to_owned(),
+            None => panic!("expected an error with a code, got {:#}", self.0),
+        }
+    }
+
+    pub fn error(&self) -> &Value {
+        &self.0["errors"][0]
+    }
+
+    pub fn is_ok(&self) -> bool {
+        self.0.get("errors").is_none()
+    }
+}
+
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.trunc_subsecs(3).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub fn from_now(seconds: i64) -> String {
+    ts(Utc::now() + Duration::seconds(seconds))
+}
+
+/// Everything a typical test needs: an admin, a department with its staff, and an open consultation.
+pub struct World {
+    pub admin: String,
+    pub department: String,
+    pub staff: String,
+    pub consultation: String,
+    pub sections: Vec<String>,
+}
+
+impl TestApp {
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Gql {
+        let mut req = self.http.post(format!("{}/graphql", self.url)).json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        let res = req.send().await.expect("send the request");
+        Gql(res.json().await.expect("a JSON response"))
+    }
+
+    /// Runs the operation and returns its data, panicking on errors.
+    pub async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        self.gql(token, query, variables).await.data().clone()
+    }
+
+    /// Runs the operation and returns the code of its first error.
+    pub async fn code(&self, token: Option<&str>, query: &str, variables: Value) -> String {
+        self.gql(token, query, variables).await.code()
+    }
+
+    /// Registers a citizen; returns (token, id).
+    pub async fn citizen(&self, name: &str) -> (String, String) {
+        let email = format!("citizen-{}@example.cn", Uuid::new_v4().simple());
+        let data = self
+            .ok(
+                None,
+                "mutation($input: RegisterInput!) { register(input: $input) { token user { id } } }",
+                json!({ "input": { "email": email, "password": PASSWORD, "displayName": name } }),
+            )
+            .await;
+        (data["register"]["token"].as_str().expect("token").to_owned(), data["register"]["user"]["id"].as_str().expect("id").to_owned())
+    }
+
+    /// Signs in and returns the token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let data = self
+            .ok(
+                None,
+                "mutation($input: LoginInput!) { login(input: $input) { token } }",
+                json!({ "input": { "email": email, "password": password } }),
+            )
+            .await;
+        data["login"]["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Creates an admin directly (as `gongkai create-admin` does) and signs in.
+    pub async fn admin(&self) -> String {
+        let email = format!("admin-{}@example.cn", Uuid::new_v4().simple());
+        let input = accounts::CreateAccountInput {
+            email: email.clone(),
+            display_name: "Admin".to_owned(),
+            password: PASSWORD.to_owned(),
+            role: Role::Admin,
+            department_id: None,
+        };
+        if accounts::create_account(&self.state, None, input).await.is_err() {
+            panic!("could not create an admin");
+        }
+        self.login(&email, PASSWORD).await
+    }
+
+    pub async fn department(&self, admin: &str, code: &str) -> String {
+        let data = self
+            .ok(
+                Some(admin),
+                "mutation($input: CreateDepartmentInput!) { createDepartment(input: $input) { id } }",
+                json!({ "input": { "code": code, "name": format!("{code} 部门") } }),
+            )
+            .await;
+        data["createDepartment"]["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Creates an account with a role (STAFF needs a department) and signs in; returns (token, id).
+    pub async fn account(&self, admin: &str, role: &str, department: Option<&str>) -> (String, String) {
+        let email = format!("{}-{}@example.cn", role.to_lowercase(), Uuid::new_v4().simple());
+        let data = self
+            .ok(
+                Some(admin),
+                "mutation($input: CreateAccountInput!) { createAccount(input: $input) { id } }",
+                json!({ "input": { "email": email, "displayName": format!("{role} user"), "password": PASSWORD, "role": role, "departmentId": department } }),
+            )
+            .await;
+        let id = data["createAccount"]["id"].as_str().expect("id").to_owned();
+        (self.login(&email, PASSWORD).await, id)
+    }
+
+    pub async fn staff(&self, admin: &str, department: &str) -> String {
+        self.account(admin, "STAFF", Some(department)).await.0
+    }
+
+    /// Creates a consultation as `staff` with the given extra input fields (merged over defaults that
+    /// make an open consultation with two sections); returns (id, section ids). Not published.
+    pub async fn draft(&self, staff: &str, department: &str, extra: Value) -> (String, Vec<String>) {
+        let mut input = json!({
+            "title": "关于全面推进政务公开工作的实施意见",
+            "summary": "征求意见稿摘要",
+            "body": "正文内容",
+            "category": "政务公开",
+            "leadDepartmentId": department,
+            "opensAt": from_now(-3600),
+            "closesAt": from_now(30 * 24 * 3600),
+            "sections": [ { "heading": "第一条", "body": "内容一" }, { "heading": "第二条", "body": "内容二" } ]
+        });
+        if let (Some(base), Some(extra)) = (input.as_object_mut(), extra.as_object()) {
+            for (k, v) in extra {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+        let data = self
+            .ok(
+                Some(staff),
+                "mutation($input: CreateConsultationInput!) { createConsultation(input: $input) { id sections { id } } }",
+                json!({ "input": input }),
+            )
+            .await;
+        let c = &data["createConsultation"];
+        let sections = c["sections"].as_array().expect("sections").iter().map(|s| s["id"].as_str().expect("id").to_owned()).collect();
+        (c["id"].as_str().expect("id").to_owned(), sections)
+    }
+
+    pub async fn publish(&self, token: &str, id: &str) {
+        self.ok(Some(token), "mutation($id: ID!) { publishConsultation(id: $id) { id } }", json!({ "id": id })).await;
+    }
+
+    /// An admin, a department, a staff member and a published, open consultation.
+    pub async fn world(&self) -> World {
+        self.world_with(json!({})).await
+    }
+
+    pub async fn world_with(&self, extra: Value) -> World {
+        let admin = self.admin().await;
+        let code = format!("D{}", &Uuid::new_v4().simple().to_string()[..8]);
+        let department = self.department(&admin, &code).await;
+        let staff = self.staff(&admin, &department).await;
+        let (consultation, sections) = self.draft(&staff, &department, extra).await;
+        self.publish(&staff, &consultation).await;
+        World { admin, department, staff, consultation, sections }
+    }
+
+    /// Submits a comment; returns its id.
+    pub async fn comment(&self, token: &str, consultation: &str, body: &str) -> String {
+        let data = self
+            .ok(
+                Some(token),
+                "mutation($input: SubmitCommentInput!) { submitComment(input: $input) { comment { id } } }",
+                json!({ "input": { "consultationId": consultation, "stance": "SUPPORT", "body": body } }),
+            )
+            .await;
+        data["submitComment"]["comment"]["id"].as_str().expect("id").to_owned()
+    }
+}

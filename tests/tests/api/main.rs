@@ -1,0 +1,5 @@
+//! Integration tests: the real server over HTTP, on SQLite by default and on PostgreSQL + Redis when
+//! `TEST_DATABASE_URL` and `TEST_REDIS_URL` are set.
+
+mod schema;
+mod smoke;
