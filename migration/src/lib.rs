@@ -9,6 +9,7 @@ mod m20261128_000001_create_accounts;
 mod m20261128_000002_create_consultations;
 mod m20261128_000003_create_comments;
 mod m20261128_000004_create_audit_log;
+mod m20261128_000005_index_comments_by_consultation;
 mod sql;
 
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_create_consultations::Migration),
             Box::new(m20261128_000003_create_comments::Migration),
             Box::new(m20261128_000004_create_audit_log::Migration),
+            Box::new(m20261128_000005_index_comments_by_consultation::Migration),
         ]
     }
 }

@@ -24,6 +24,10 @@ pub struct Config {
     /// Largest number of argon2 computations running at once.
     pub password_hash_concurrency: usize,
     pub max_connections: u32,
+    /// How long a signed export link works after `exportComments` issued it.
+    pub export_link_ttl: Duration,
+    /// Comments read per query while streaming an export or an open-data file.
+    pub export_batch_size: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +91,8 @@ impl Config {
             session_absolute: Duration::from_secs(30 * 24 * 3600),
             password_hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
             max_connections: 20,
+            export_link_ttl: Duration::from_secs(600),
+            export_batch_size: 1000,
         }
     }
 
@@ -147,6 +153,12 @@ impl Config {
         }
         if let Some(value) = lookup("DATABASE_MAX_CONNECTIONS") {
             config.max_connections = parse_number::<u32>("DATABASE_MAX_CONNECTIONS", &value)?.max(1);
+        }
+        if let Some(value) = lookup("EXPORT_LINK_SECONDS") {
+            config.export_link_ttl = Duration::from_secs(parse_number::<u64>("EXPORT_LINK_SECONDS", &value)?.max(1));
+        }
+        if let Some(value) = lookup("EXPORT_BATCH_SIZE") {
+            config.export_batch_size = parse_number::<u32>("EXPORT_BATCH_SIZE", &value)?.clamp(1, 10_000);
         }
         Ok(config)
     }

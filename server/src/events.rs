@@ -1,7 +1,10 @@
 //! Events for subscriptions. Published after the transaction commits; fanned out to every instance
 //! through Redis pub/sub when configured, through an in-process channel otherwise. Subscribers read
-//! from a bounded broadcast channel: a slow one misses events instead of slowing writers down.
+//! from a bounded broadcast channel: a slow one misses events instead of slowing writers down, and the
+//! channel's memory is the same however many subscribers there are or however far behind they fall.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -12,6 +15,10 @@ use uuid::Uuid;
 
 const CHANNEL: &str = "gk:events";
 const CAPACITY: usize = 1024;
+/// How often the relay pings Redis on its subscription connection, so that a connection that died
+/// silently is noticed and replaced.
+const RELAY_PING: Duration = Duration::from_secs(30);
+const RELAY_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "type")]
@@ -24,30 +31,53 @@ pub enum Event {
 pub struct Events {
     local: broadcast::Sender<Event>,
     redis: Option<ConnectionManager>,
+    /// Whether the Redis relay is subscribed (always true in process): instances report it in `/readyz`.
+    relay_live: Arc<AtomicBool>,
 }
 
 impl Events {
     pub fn in_process() -> Self {
         let (local, _) = broadcast::channel(CAPACITY);
-        Self { local, redis: None }
+        Self { local, redis: None, relay_live: Arc::new(AtomicBool::new(true)) }
     }
 
-    /// Publishes through Redis and relays what arrives on the channel to local subscribers.
+    /// Publishes through Redis and relays what arrives on the channel to local subscribers. The first
+    /// subscription is made before this returns, so an instance that has started receives every event
+    /// published after that; later the relay reconnects by itself.
     pub async fn redis(url: &str) -> anyhow::Result<Self> {
         let client = redis::Client::open(url)?;
         let publisher = ConnectionManager::new(client.clone()).await?;
         let (local, _) = broadcast::channel(CAPACITY);
-        let relay = local.clone();
+        let relay_live = Arc::new(AtomicBool::new(false));
+        let first = subscribe(&client).await?;
+        relay_live.store(true, Ordering::Relaxed);
+        // The relay holds a weak sender: once every `Events` of this instance is gone, it stops.
+        let relay = local.downgrade();
+        let live = relay_live.clone();
         tokio::spawn(async move {
+            let mut pubsub = Some(first);
             loop {
-                match relay_once(&client, &relay).await {
-                    Ok(()) => tracing::warn!("Redis event subscription ended; reconnecting"),
+                let result = match pubsub.take() {
+                    Some(p) => relay_messages(p, &relay).await,
+                    None => match subscribe(&client).await {
+                        Ok(p) => {
+                            live.store(true, Ordering::Relaxed);
+                            tracing::info!("Redis event subscription restored");
+                            relay_messages(p, &relay).await
+                        }
+                        Err(error) => Err(error),
+                    },
+                };
+                live.store(false, Ordering::Relaxed);
+                match result {
+                    Ok(Relay::Unused) => return,
+                    Ok(Relay::Ended) => tracing::warn!("Redis event subscription ended; reconnecting"),
                     Err(error) => tracing::warn!(%error, "Redis event subscription failed; reconnecting"),
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         });
-        Ok(Self { local, redis: Some(publisher) })
+        Ok(Self { local, redis: Some(publisher), relay_live })
     }
 
     /// Best effort: a lost event is logged, never an error for the mutation that caused it.
@@ -73,13 +103,53 @@ impl Events {
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.local.subscribe()
     }
+
+    /// Live subscriptions on this instance (each holds one receiver).
+    pub fn subscriber_count(&self) -> usize {
+        self.local.receiver_count()
+    }
+
+    /// False while the Redis relay is reconnecting: events published meanwhile do not reach this
+    /// instance's subscribers.
+    pub fn is_live(&self) -> bool {
+        self.relay_live.load(Ordering::Relaxed)
+    }
 }
 
-async fn relay_once(client: &redis::Client, relay: &broadcast::Sender<Event>) -> anyhow::Result<()> {
-    let mut pubsub = client.get_async_pubsub().await?;
-    pubsub.subscribe(CHANNEL).await?;
-    let mut messages = pubsub.into_on_message();
-    while let Some(message) = messages.next().await {
+enum Relay {
+    /// The instance is gone: nobody is left to relay to.
+    Unused,
+    /// Redis closed the subscription.
+    Ended,
+}
+
+async fn subscribe(client: &redis::Client) -> anyhow::Result<redis::aio::PubSub> {
+    let connect = async {
+        let mut pubsub = client.get_async_pubsub().await?;
+        pubsub.subscribe(CHANNEL).await?;
+        anyhow::Ok(pubsub)
+    };
+    tokio::time::timeout(Duration::from_secs(10), connect).await.map_err(|_| anyhow::anyhow!("timed out subscribing to Redis"))?
+}
+
+async fn relay_messages(pubsub: redis::aio::PubSub, relay: &broadcast::WeakSender<Event>) -> anyhow::Result<Relay> {
+    let (mut sink, mut messages) = pubsub.split();
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + RELAY_PING, RELAY_PING);
+    loop {
+        let message = tokio::select! {
+            message = messages.next() => message,
+            _ = ping.tick() => {
+                if relay.upgrade().is_none() {
+                    return Ok(Relay::Unused);
+                }
+                tokio::time::timeout(RELAY_TIMEOUT, sink.ping::<String>())
+                    .await
+                    .map_err(|_| anyhow::anyhow!("Redis did not answer a ping on the event subscription"))??;
+                continue;
+            }
+        };
+        let Some(message) = message else { return Ok(Relay::Ended) };
+        let Some(sender) = relay.upgrade() else { return Ok(Relay::Unused) };
         let payload: String = match message.get_payload() {
             Ok(p) => p,
             Err(error) => {
@@ -89,10 +159,46 @@ async fn relay_once(client: &redis::Client, relay: &broadcast::Sender<Event>) ->
         };
         match serde_json::from_str::<Event>(&payload) {
             Ok(event) => {
-                let _ = relay.send(event);
+                let _ = sender.send(event);
             }
             Err(error) => tracing::warn!(%error, "unknown event on the channel"),
         }
     }
-    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn added(n: u128) -> Event {
+        Event::CommentAdded { consultation_id: Uuid::nil(), comment_id: Uuid::from_u128(n) }
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_does_not_read_never_holds_up_publishers() {
+        let events = Events::in_process();
+        let mut idle = events.subscribe();
+        let started = std::time::Instant::now();
+        let total = 20 * CAPACITY as u128;
+        for n in 0..total {
+            events.publish(added(n)).await;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "publishing waited on a subscriber");
+        // The idle subscriber skips what it missed and goes on with the newest events the channel kept.
+        match idle.recv().await {
+            Err(broadcast::error::RecvError::Lagged(missed)) => assert_eq!(missed, (total - CAPACITY as u128) as u64),
+            other => panic!("expected a lag, got {other:?}"),
+        }
+        assert_eq!(idle.recv().await.unwrap(), added(total - CAPACITY as u128));
+    }
+
+    #[tokio::test]
+    async fn a_dropped_subscriber_is_forgotten() {
+        let events = Events::in_process();
+        let receiver = events.subscribe();
+        assert_eq!(events.subscriber_count(), 1);
+        drop(receiver);
+        assert_eq!(events.subscriber_count(), 0);
+        events.publish(added(1)).await;
+    }
 }

@@ -31,11 +31,7 @@ pub static METRICS: Metrics = Metrics { requests: AtomicU64::new(0), errors: Ato
 
 /// Works out who is asking from the bearer token and the client address.
 pub async fn viewer_for(state: &AppState, req: &Request) -> Result<Viewer, crate::error::AppError> {
-    let peer: Option<IpAddr> = req.remote_addr().as_socket_addr().map(|a| a.ip());
-    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    let ip = client_ip(peer, forwarded, &state.config.trusted_proxies);
-    let client_key = util::keyed_hash(&state.config.secret_key, ip.map(|i| i.to_string()).unwrap_or_default().as_bytes());
-    let mut viewer = Viewer::anonymous(client_key);
+    let mut viewer = Viewer::anonymous(client_key(state, req));
     let token = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -52,7 +48,27 @@ pub async fn viewer_for(state: &AppState, req: &Request) -> Result<Viewer, crate
     Ok(viewer)
 }
 
-fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
+/// The keyed hash of the client's address (see `auth::client`), the only form in which it is kept.
+pub fn client_key(state: &AppState, req: &Request) -> String {
+    let peer: Option<IpAddr> = req.remote_addr().as_socket_addr().map(|a| a.ip());
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let ip = client_ip(peer, forwarded, &state.config.trusted_proxies);
+    util::keyed_hash(&state.config.secret_key, ip.map(|i| i.to_string()).unwrap_or_default().as_bytes())
+}
+
+/// Errors raised by the GraphQL engine itself (parse, validation, limits, argument coercion) are the
+/// client's; every error from a resolver already carries its own code.
+pub fn add_missing_codes(response: &mut async_graphql::Response) {
+    for error in &mut response.errors {
+        let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
+        if !has_code {
+            error.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
+        }
+    }
+}
+
+/// An error in the shape GraphQL responses use, for the endpoints that are not GraphQL.
+pub fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
     let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     Response::builder().status(status).content_type("application/json").body(body.to_string())
 }
@@ -92,14 +108,7 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
     }
     let loaders = Loaders::new(&state.db.conn, viewer.user_id());
     let mut response = schema.execute(request.data(viewer).data(loaders)).await;
-    for error in &mut response.errors {
-        // Errors raised by the GraphQL engine itself (parse, validation, limits, argument coercion) are
-        // the client's; every error from a resolver already carries its own code.
-        let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
-        if !has_code {
-            error.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
-        }
-    }
+    add_missing_codes(&mut response);
     if response.is_err() {
         METRICS.errors.fetch_add(1, Ordering::Relaxed);
     }
@@ -132,21 +141,30 @@ pub async fn readyz(Data(state): Data<&AppState>) -> Response {
             redis::cmd("PING").query_async::<String>(&mut conn).await.is_ok()
         }
     };
-    let body = serde_json::json!({ "database": db, "redis": state.redis.as_ref().map(|_| redis) });
-    let status = if db && redis { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    // With Redis, an instance whose event relay is reconnecting would leave its subscribers without
+    // events, so it is not ready either.
+    let events = state.events.is_live();
+    let body = serde_json::json!({
+        "database": db,
+        "redis": state.redis.as_ref().map(|_| redis),
+        "events": state.redis.as_ref().map(|_| events),
+    });
+    let status = if db && redis && events { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     Response::builder().status(status).content_type("application/json").body(body.to_string())
 }
 
 /// Prometheus text format.
 #[handler]
-pub fn metrics() -> Response {
+pub fn metrics(Data(state): Data<&AppState>) -> Response {
+    let subscriptions = state.events.subscriber_count();
     let requests = METRICS.requests.load(Ordering::Relaxed);
     let errors = METRICS.errors.load(Ordering::Relaxed);
     let seconds = METRICS.micros.load(Ordering::Relaxed) as f64 / 1e6;
     let text = format!(
         "# HELP gongkai_graphql_requests_total GraphQL requests served.\n# TYPE gongkai_graphql_requests_total counter\ngongkai_graphql_requests_total {requests}\n\
          # HELP gongkai_graphql_errors_total GraphQL responses carrying errors.\n# TYPE gongkai_graphql_errors_total counter\ngongkai_graphql_errors_total {errors}\n\
-         # HELP gongkai_graphql_seconds_total Time spent serving GraphQL requests.\n# TYPE gongkai_graphql_seconds_total counter\ngongkai_graphql_seconds_total {seconds}\n"
+         # HELP gongkai_graphql_seconds_total Time spent serving GraphQL requests.\n# TYPE gongkai_graphql_seconds_total counter\ngongkai_graphql_seconds_total {seconds}\n\
+         # HELP gongkai_subscriptions_active Live GraphQL subscriptions on this instance.\n# TYPE gongkai_subscriptions_active gauge\ngongkai_subscriptions_active {subscriptions}\n"
     );
     Response::builder().content_type("text/plain; version=0.0.4").body(text)
 }

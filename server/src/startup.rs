@@ -6,11 +6,14 @@ use std::time::Duration;
 use anyhow::Context;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::middleware::{Compression, Cors, RequestId, ReuseId};
+use poem::http::Method;
 use poem::{get, EndpointExt, Route, Server};
 
 use crate::config::Config;
+use crate::downloads;
 use crate::graphql;
 use crate::http;
+use crate::websocket;
 use crate::state::AppState;
 
 /// The routes with their middleware and shared data.
@@ -20,14 +23,25 @@ pub fn app(state: AppState) -> impl poem::Endpoint + 'static {
     for origin in &state.config.cors_origins {
         cors = cors.allow_origin(origin.as_str());
     }
-    Route::new()
+    let api = Route::new()
         .at("/", get(http::graphiql))
         .at("/graphql", get(http::graphql).post(http::graphql))
+        .at("/graphql/ws", get(websocket::graphql_ws))
+        .at("/exports/:token", get(downloads::export))
         .at("/healthz", get(http::healthz))
         .at("/readyz", get(http::readyz))
         .at("/metrics", get(http::metrics))
+        .with(cors);
+    // Open data is for everyone, whatever site a browser fetches it from.
+    let open_data = Route::new()
+        .at("/consultations.json", get(downloads::open_data_index))
+        .at("/consultations/:name", get(downloads::open_data_consultation))
+        .at("/consultations/:id/:name", get(downloads::open_data_comments))
+        .with(Cors::new().allow_credentials(false).allow_method(Method::GET));
+    Route::new()
+        .nest("/open-data", open_data)
+        .nest("/", api)
         .with(Compression::new())
-        .with(cors)
         .with(RequestId::default().reuse_id(ReuseId::Ignore))
         .data(schema)
         .data(state)

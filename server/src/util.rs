@@ -25,6 +25,19 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// The bytes of a lower- or upper-case hex string; None if it is not one.
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// Compares secrets in time that depends only on their length.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 pub fn sha256_hex(data: &[u8]) -> String {
     hex(&Sha256::digest(data))
 }
@@ -60,11 +73,7 @@ pub fn decode_cursor(cursor: &str) -> Option<Vec<String>> {
     if cursor.len() % 2 != 0 || cursor.len() > 512 {
         return None;
     }
-    let bytes: Option<Vec<u8>> = (0..cursor.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(cursor.get(i..i + 2)?, 16).ok())
-        .collect();
-    let text = String::from_utf8(bytes?).ok()?;
+    let text = String::from_utf8(unhex(cursor)?).ok()?;
     Some(text.split('|').map(str::to_owned).collect())
 }
 
@@ -78,5 +87,14 @@ mod tests {
         assert_eq!(decode_cursor(&c).unwrap(), vec!["12", "abc"]);
         assert!(decode_cursor("zz").is_none());
         assert!(decode_cursor("abc").is_none());
+    }
+
+    #[test]
+    fn hex_round_trips_and_secrets_compare_by_content() {
+        assert_eq!(unhex(&hex(&[0, 15, 255])).unwrap(), vec![0, 15, 255]);
+        assert!(unhex("0g").is_none());
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
     }
 }

@@ -124,6 +124,105 @@ pub async fn spawn_config(config: Config, sqlite_dir: Option<PathBuf>) -> TestAp
     TestApp { addr: running.addr, url, http: reqwest::Client::new(), state: running.state, stop: Some(stop), sqlite_dir }
 }
 
+/// A server running as a process of its own (the `gongkai-instance` binary of this crate), killed when
+/// dropped.
+pub struct Process {
+    pub url: String,
+    pub http: reqwest::Client,
+    child: std::process::Child,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The environment that gives `gongkai serve` exactly `config`, on a port of its own.
+fn environment(config: &Config) -> Vec<(&'static str, String)> {
+    let l = &config.rate_limits;
+    let mut env = vec![
+        ("DATABASE_URL", config.database_url.clone()),
+        ("LISTEN_ADDR", "127.0.0.1:0".to_owned()),
+        ("SECRET_KEY", String::from_utf8(config.secret_key.clone()).expect("a text SECRET_KEY")),
+        ("LOG_FORMAT", "text".to_owned()),
+        ("RUST_LOG", "warn".to_owned()),
+        ("RATE_LIMIT_LOGIN_FAILURES", l.login_failures.to_string()),
+        ("RATE_LIMIT_LOGIN_FAILURES_PER_ADDRESS", l.login_failures_per_address.to_string()),
+        ("RATE_LIMIT_REGISTRATIONS_PER_HOUR", l.registrations_per_hour.to_string()),
+        ("RATE_LIMIT_COMMENTS_PER_MINUTE", l.comments_per_minute.to_string()),
+        ("RATE_LIMIT_COMMENTS_PER_DAY", l.comments_per_day.to_string()),
+        ("RATE_LIMIT_REPORTS_PER_HOUR", l.reports_per_hour.to_string()),
+        ("REPORT_HIDE_THRESHOLD", config.report_hide_threshold.to_string()),
+        ("DATABASE_MAX_CONNECTIONS", config.max_connections.to_string()),
+        ("EXPORT_LINK_SECONDS", config.export_link_ttl.as_secs().to_string()),
+        ("EXPORT_BATCH_SIZE", config.export_batch_size.to_string()),
+    ];
+    if let Some(redis) = &config.redis_url {
+        env.push(("REDIS_URL", redis.clone()));
+    }
+    env
+}
+
+/// Starts `program` (pass `env!("CARGO_BIN_EXE_gongkai-instance")`) on the same database, Redis and
+/// SECRET_KEY as `config`, and waits until it is ready.
+pub async fn spawn_process(program: &str, config: &Config) -> Process {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let mut command = Command::new(program);
+    command.env_remove("REDIS_URL").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+    for (key, value) in environment(config) {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("start the server process");
+    let stdout = child.stdout.take().expect("the process's output");
+    let (found, address) = oneshot::channel::<String>();
+    // The thread keeps reading after the address line so that the process never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut found = Some(found);
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            let addr = line.split("listening on http://").nth(1).and_then(|rest| rest.split_whitespace().next());
+            if let Some(addr) = addr {
+                if let Some(tx) = found.take() {
+                    let _ = tx.send(addr.to_owned());
+                }
+            }
+        }
+    });
+    let process = |url: String| Process { url, http: reqwest::Client::new(), child };
+    let addr = match tokio::time::timeout(std::time::Duration::from_secs(60), address).await {
+        Ok(Ok(addr)) => addr,
+        _ => {
+            drop(process(String::new()));
+            panic!("the server process did not start");
+        }
+    };
+    let process = process(format!("http://{addr}"));
+    for _ in 0..200 {
+        let ready = process.http.get(format!("{}/readyz", process.url)).send().await;
+        if ready.is_ok_and(|r| r.status().is_success()) {
+            return process;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the server process never became ready");
+}
+
+impl Process {
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Gql {
+        gql_at(&self.http, &self.url, token, query, variables).await
+    }
+
+    pub async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        self.gql(token, query, variables).await.data().clone()
+    }
+
+    pub async fn wait_for_subscriptions(&self, count: usize) {
+        wait_for_subscriptions(&self.http, &self.url, count).await;
+    }
+}
+
 /// Rate limits off, for tests that are about something else.
 pub fn no_limits(config: &mut Config) {
     config.rate_limits = RateLimits::disabled();
@@ -177,14 +276,38 @@ pub struct World {
     pub sections: Vec<String>,
 }
 
+/// Sends one GraphQL operation over HTTP to the server at `url`.
+pub async fn gql_at(http: &reqwest::Client, url: &str, token: Option<&str>, query: &str, variables: Value) -> Gql {
+    let mut req = http.post(format!("{url}/graphql")).json(&json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    let res = req.send().await.expect("send the request");
+    Gql(res.json().await.expect("a JSON response"))
+}
+
+/// Waits until the server at `url` holds exactly `count` live subscriptions (its
+/// `gongkai_subscriptions_active` metric): a subscription starts shortly after the client asks for it,
+/// and events published before that are not for it.
+pub async fn wait_for_subscriptions(http: &reqwest::Client, url: &str, count: usize) {
+    let wanted = format!("gongkai_subscriptions_active {count}\n");
+    for _ in 0..200 {
+        let text = http.get(format!("{url}/metrics")).send().await.expect("metrics").text().await.expect("metrics text");
+        if text.contains(&wanted) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the server at {url} never had {count} live subscriptions");
+}
+
 impl TestApp {
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Gql {
-        let mut req = self.http.post(format!("{}/graphql", self.url)).json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        let res = req.send().await.expect("send the request");
-        Gql(res.json().await.expect("a JSON response"))
+        gql_at(&self.http, &self.url, token, query, variables).await
+    }
+
+    pub async fn wait_for_subscriptions(&self, count: usize) {
+        wait_for_subscriptions(&self.http, &self.url, count).await;
     }
 
     /// Runs the operation and returns its data, panicking on errors.

@@ -63,6 +63,11 @@ db_enum!(
     }
 );
 
+db_enum!(
+    /// The file format of a comment export.
+    ExportFormat { Csv => "CSV", Json => "JSON" }
+);
+
 /// What is stored in `consultations.state`; the reported status also depends on the clock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConsultationState {

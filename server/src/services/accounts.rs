@@ -254,7 +254,13 @@ pub async fn departments(state: &AppState) -> AppResult<Vec<department::Model>> 
 /// The account behind a bearer token, if the token is live and the account not suspended.
 pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Option<(user::Model, String)>> {
     let hash = crate::auth::sessions::hash_token(token);
-    let Some(session) = state.sessions.get(&hash).await? else { return Ok(None) };
+    Ok(session_user(state, &hash).await?.map(|u| (u, hash)))
+}
+
+/// The account of a live session, by the token's hash; None once the session ended or the account
+/// was suspended. Long-lived connections call it again to notice either.
+pub async fn session_user(state: &AppState, token_hash: &str) -> AppResult<Option<user::Model>> {
+    let Some(session) = state.sessions.get(token_hash).await? else { return Ok(None) };
     let user = user::Entity::find_by_id(session.user_id).one(&state.db.conn).await?;
-    Ok(user.filter(|u| !u.suspended).map(|u| (u, hash)))
+    Ok(user.filter(|u| !u.suspended))
 }

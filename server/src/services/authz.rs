@@ -1,7 +1,7 @@
 //! Who may do what: plain functions that read like the roles table in DESIGN.md, called at the top
 //! of every action.
 
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::{ConnectionTrait, EntityTrait, Value};
 use uuid::Uuid;
 
 use entities::{consultation, user};
@@ -104,6 +104,21 @@ pub async fn require_moderate<'a>(
     } else {
         Err(AppError::forbidden("Only staff of the lead or a cooperating department, or an admin, may do this."))
     }
+}
+
+/// The consultation `id` for an action of its moderators (live feed, export): UNAUTHENTICATED without
+/// an account, NOT_FOUND when the viewer may not even see it, FORBIDDEN when they see but do not
+/// moderate it.
+pub async fn moderated_consultation(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid, what: &str) -> AppResult<consultation::Model> {
+    viewer.user()?;
+    let found = consultation::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound("The consultation"))?;
+    if can_moderate(db, viewer, &found).await? {
+        return Ok(found);
+    }
+    if !can_see(viewer, &found) {
+        return Err(AppError::NotFound("The consultation"));
+    }
+    Err(AppError::forbidden(format!("Only staff of the lead or a cooperating department, or an admin, may {what}.")))
 }
 
 /// DRAFT and WITHDRAWN consultations are seen only by the lead department's staff and admins.

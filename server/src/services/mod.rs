@@ -6,4 +6,7 @@ pub mod authz;
 pub mod comments;
 pub mod consultations;
 pub mod counters;
+pub mod exports;
+pub mod live;
+pub mod open_data;
 pub mod pagination;

@@ -3,6 +3,7 @@
 mod accounts;
 mod comments;
 mod consultations;
+mod exports;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Mutation(accounts::AccountsMutation, consultations::ConsultationsMutation, comments::CommentsMutation);
+pub struct Mutation(accounts::AccountsMutation, consultations::ConsultationsMutation, comments::CommentsMutation, exports::ExportsMutation);

@@ -1,0 +1,132 @@
+//! A small graphql-transport-ws client for the subscription tests.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// Long enough for an event to cross Redis and a database read on a busy test machine.
+pub const WAIT: Duration = Duration::from_secs(10);
+/// How long to listen before concluding that nothing is coming.
+pub const QUIET: Duration = Duration::from_millis(700);
+
+pub struct Ws {
+    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// What the server sent about one operation.
+#[derive(Debug)]
+pub enum Frame {
+    Next(Value),
+    Error(Value),
+    Complete,
+}
+
+impl Ws {
+    /// Opens `/graphql/ws` on the server at `base` (`http://…`) and signs in with `token` through
+    /// `connection_init`.
+    pub async fn connect(base: &str, token: Option<&str>) -> Ws {
+        let url = format!("{}/graphql/ws", base.replacen("http://", "ws://", 1));
+        let mut request = url.into_client_request().expect("a WebSocket request");
+        request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("graphql-transport-ws"));
+        let (socket, response) = tokio_tungstenite::connect_async(request).await.expect("open the WebSocket");
+        assert_eq!(response.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok()), Some("graphql-transport-ws"));
+        let mut ws = Ws { socket };
+        let payload = match token {
+            Some(t) => json!({ "token": t }),
+            None => json!({}),
+        };
+        ws.send(json!({ "type": "connection_init", "payload": payload })).await;
+        let ack = ws.receive(WAIT).await.expect("an answer to connection_init");
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        ws
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.socket.send(Message::text(message.to_string())).await.expect("send on the WebSocket");
+    }
+
+    /// The next GraphQL message, answering pings on the way; None if nothing came within `wait`.
+    async fn receive(&mut self, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let message = tokio::time::timeout_at(deadline, self.socket.next()).await.ok()?;
+            match message {
+                Some(Ok(Message::Text(text))) => {
+                    let value: Value = serde_json::from_str(&text).expect("JSON from the server");
+                    if value["type"] == "ping" {
+                        self.send(json!({ "type": "pong" })).await;
+                        continue;
+                    }
+                    return Some(value);
+                }
+                Some(Ok(Message::Close(frame))) => panic!("the server closed the connection: {frame:?}"),
+                Some(Ok(_)) => continue,
+                Some(Err(error)) => panic!("the WebSocket failed: {error}"),
+                None => panic!("the WebSocket ended"),
+            }
+        }
+    }
+
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } })).await;
+    }
+
+    /// The next frame for operation `id`, within `WAIT`.
+    pub async fn frame(&mut self, id: &str) -> Frame {
+        let message = self.receive(WAIT).await.unwrap_or_else(|| panic!("nothing arrived for subscription {id}"));
+        assert_eq!(message["id"], id, "{message}");
+        match message["type"].as_str() {
+            Some("next") => Frame::Next(message["payload"].clone()),
+            Some("error") => Frame::Error(message["payload"].clone()),
+            Some("complete") => Frame::Complete,
+            _ => panic!("unexpected message {message}"),
+        }
+    }
+
+    /// The data of the next result for `id`, panicking on errors.
+    pub async fn next_data(&mut self, id: &str) -> Value {
+        match self.frame(id).await {
+            Frame::Next(payload) if payload.get("errors").is_none() => payload["data"].clone(),
+            other => panic!("expected data for {id}, got {other:?}"),
+        }
+    }
+
+    /// The `extensions.code` of the error that ends operation `id`.
+    pub async fn error_code(&mut self, id: &str) -> String {
+        let code = match self.frame(id).await {
+            Frame::Next(payload) => payload["errors"][0]["extensions"]["code"].as_str().map(str::to_owned),
+            Frame::Error(errors) => errors[0]["extensions"]["code"].as_str().map(str::to_owned),
+            Frame::Complete => None,
+        };
+        code.unwrap_or_else(|| panic!("expected an error with a code for {id}"))
+    }
+
+    /// Asserts that nothing arrives for a while.
+    pub async fn assert_quiet(&mut self) {
+        if let Some(message) = self.receive(QUIET).await {
+            panic!("expected nothing, got {message}");
+        }
+    }
+
+    pub async fn complete(&mut self, id: &str) {
+        self.send(json!({ "id": id, "type": "complete" })).await;
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
+    }
+}
+
+pub const COMMENT_ADDED: &str = "subscription CommentAdded($consultationId: ID!) {
+  commentAdded(consultationId: $consultationId) { id body stance status createdAt section { id ordinal } }
+}";
+
+pub const MY_REPLIES: &str = "subscription MyReplies {
+  replyPosted { id body adoption createdAt comment { id consultation { id title } } }
+}";
