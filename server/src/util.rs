@@ -27,7 +27,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// The bytes of a lower- or upper-case hex string; None if it is not one.
 pub fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
@@ -70,7 +70,7 @@ pub fn encode_cursor(parts: &[&str]) -> String {
 }
 
 pub fn decode_cursor(cursor: &str) -> Option<Vec<String>> {
-    if cursor.len() % 2 != 0 || cursor.len() > 512 {
+    if !cursor.len().is_multiple_of(2) || cursor.len() > 512 {
         return None;
     }
     let text = String::from_utf8(unhex(cursor)?).ok()?;

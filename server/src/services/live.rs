@@ -30,7 +30,7 @@ pub async fn authorize_comment_feed(state: &AppState, viewer: &Viewer, consultat
 
 /// New comments on the consultation, every status, as they are submitted.
 pub fn comment_feed(state: AppState, viewer: Viewer, consultation: consultation::Model) -> impl Stream<Item = AppResult<comment::Model>> + Send + 'static {
-    let feed = Feed::new(state, viewer, Subject::Comments(consultation));
+    let feed = Feed::new(state, viewer, Subject::Comments(Box::new(consultation)));
     stream::unfold(Some(feed), |feed| async move {
         let mut feed = feed?;
         loop {
@@ -68,7 +68,7 @@ pub fn reply_feed(state: AppState, viewer: Viewer) -> AppResult<impl Stream<Item
 }
 
 enum Subject {
-    Comments(consultation::Model),
+    Comments(Box<consultation::Model>),
     Replies(Uuid),
 }
 

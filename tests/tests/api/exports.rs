@@ -291,7 +291,8 @@ async fn expired_tampered_and_revoked_links_are_refused() {
     let mut parts: Vec<String> = payload.split('.').map(str::to_owned).collect();
     let later = (parts[3].parse::<i64>().unwrap() + 3600).to_string();
     parts[3] = later;
-    let flipped = if signature.ends_with('0') { format!("{}1", &signature[..signature.len() - 1]) } else { format!("{}0", &signature[..signature.len() - 1]) };
+    let (kept, last) = signature.split_at(signature.len() - 1);
+    let flipped = format!("{kept}{}", if last == "0" { "1" } else { "0" });
     let foreign = ExportGrant { consultation_id: w.consultation.parse().unwrap(), format: ExportFormat::Csv, account_id: grant.account_id, expires_at: grant.expires_at + 7200 };
     for tampered in [
         format!("{}.{signature}", parts.join(".")),
