@@ -45,6 +45,11 @@ impl Events {
     /// subscription is made before this returns, so an instance that has started receives every event
     /// published after that; later the relay reconnects by itself.
     pub async fn redis(url: &str) -> anyhow::Result<Self> {
+        Self::redis_with_keepalive(url, RELAY_PING).await
+    }
+
+    /// `redis` with the relay pinging Redis every `ping` (tests shorten it).
+    pub async fn redis_with_keepalive(url: &str, ping: Duration) -> anyhow::Result<Self> {
         let client = redis::Client::open(url)?;
         let publisher = ConnectionManager::new(client.clone()).await?;
         let (local, _) = broadcast::channel(CAPACITY);
@@ -58,12 +63,12 @@ impl Events {
             let mut pubsub = Some(first);
             loop {
                 let result = match pubsub.take() {
-                    Some(p) => relay_messages(p, &relay).await,
+                    Some(p) => relay_messages(p, &relay, ping).await,
                     None => match subscribe(&client).await {
                         Ok(p) => {
                             live.store(true, Ordering::Relaxed);
                             tracing::info!("Redis event subscription restored");
-                            relay_messages(p, &relay).await
+                            relay_messages(p, &relay, ping).await
                         }
                         Err(error) => Err(error),
                     },
@@ -132,9 +137,9 @@ async fn subscribe(client: &redis::Client) -> anyhow::Result<redis::aio::PubSub>
     tokio::time::timeout(Duration::from_secs(10), connect).await.map_err(|_| anyhow::anyhow!("timed out subscribing to Redis"))?
 }
 
-async fn relay_messages(pubsub: redis::aio::PubSub, relay: &broadcast::WeakSender<Event>) -> anyhow::Result<Relay> {
+async fn relay_messages(pubsub: redis::aio::PubSub, relay: &broadcast::WeakSender<Event>, every: Duration) -> anyhow::Result<Relay> {
     let (mut sink, mut messages) = pubsub.split();
-    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + RELAY_PING, RELAY_PING);
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         let message = tokio::select! {
             message = messages.next() => message,
@@ -142,7 +147,8 @@ async fn relay_messages(pubsub: redis::aio::PubSub, relay: &broadcast::WeakSende
                 if relay.upgrade().is_none() {
                     return Ok(Relay::Unused);
                 }
-                tokio::time::timeout(RELAY_TIMEOUT, sink.ping::<String>())
+                // Subscribed, Redis answers PING with an array, not a string.
+                tokio::time::timeout(RELAY_TIMEOUT, sink.ping::<redis::Value>())
                     .await
                     .map_err(|_| anyhow::anyhow!("Redis did not answer a ping on the event subscription"))??;
                 continue;

@@ -12,6 +12,9 @@ async fn main() -> std::process::ExitCode {
         while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
         std::process::exit(0);
     });
+    // Warnings and errors go to standard error, which the tests pass through.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let config = match gongkai::config::Config::from_env() {
         Ok(c) => c,
         Err(error) => {

@@ -216,3 +216,26 @@ async fn graphql_errors_over_the_websocket_carry_a_code() {
     ws.subscribe("bad", "subscription { commentAdded { id } }", json!({})).await;
     assert_eq!(ws.error_code("bad").await, "BAD_USER_INPUT");
 }
+
+#[tokio::test]
+async fn the_redis_event_relay_stays_subscribed_across_its_keepalive_pings() {
+    let Some(url) = std::env::var("TEST_REDIS_URL").ok().filter(|v| !v.is_empty()) else {
+        eprintln!("skipped: the Redis relay needs TEST_REDIS_URL");
+        return;
+    };
+    let events = gongkai::events::Events::redis_with_keepalive(&url, std::time::Duration::from_millis(50)).await.expect("connect to Redis");
+    let mut receiver = events.subscribe();
+    // Several pings later the relay is still subscribed and still relays.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert!(events.is_live());
+    let event = gongkai::events::Event::ReplyPosted { comment_author_id: uuid::Uuid::now_v7(), reply_id: uuid::Uuid::now_v7() };
+    events.publish(event.clone()).await;
+    let deadline = tokio::time::Instant::now() + crate::ws::WAIT;
+    loop {
+        // Other tests share the channel: skip their events.
+        let received = tokio::time::timeout_at(deadline, receiver.recv()).await.expect("the event came back").expect("a live channel");
+        if received == event {
+            break;
+        }
+    }
+}
