@@ -10,11 +10,15 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, Semaphore, SemaphorePermit};
 use uuid::Uuid;
 
 const CHANNEL: &str = "gk:events";
 const CAPACITY: usize = 1024;
+/// Database reads that live feeds may run at once on one instance: many subscribers on a busy
+/// consultation queue here (and skip events if they fall too far behind) rather than taking the
+/// connections that submissions need.
+const FEED_READS: usize = 4;
 /// How often the relay pings Redis on its subscription connection, so that a connection that died
 /// silently is noticed and replaced.
 const RELAY_PING: Duration = Duration::from_secs(30);
@@ -33,12 +37,13 @@ pub struct Events {
     redis: Option<ConnectionManager>,
     /// Whether the Redis relay is subscribed (always true in process): instances report it in `/readyz`.
     relay_live: Arc<AtomicBool>,
+    feed_reads: Arc<Semaphore>,
 }
 
 impl Events {
     pub fn in_process() -> Self {
         let (local, _) = broadcast::channel(CAPACITY);
-        Self { local, redis: None, relay_live: Arc::new(AtomicBool::new(true)) }
+        Self { local, redis: None, relay_live: Arc::new(AtomicBool::new(true)), feed_reads: Arc::new(Semaphore::new(FEED_READS)) }
     }
 
     /// Publishes through Redis and relays what arrives on the channel to local subscribers. The first
@@ -82,7 +87,7 @@ impl Events {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         });
-        Ok(Self { local, redis: Some(publisher), relay_live })
+        Ok(Self { local, redis: Some(publisher), relay_live, feed_reads: Arc::new(Semaphore::new(FEED_READS)) })
     }
 
     /// Best effort: a lost event is logged, never an error for the mutation that caused it.
@@ -112,6 +117,11 @@ impl Events {
     /// Live subscriptions on this instance (each holds one receiver).
     pub fn subscriber_count(&self) -> usize {
         self.local.receiver_count()
+    }
+
+    /// A turn to read what an event refers to for a live feed (see `FEED_READS`).
+    pub async fn feed_read(&self) -> Option<SemaphorePermit<'_>> {
+        self.feed_reads.acquire().await.ok()
     }
 
     /// False while the Redis relay is reconnecting: events published meanwhile do not reach this

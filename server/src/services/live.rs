@@ -38,7 +38,11 @@ pub fn comment_feed(state: AppState, viewer: Viewer, consultation: consultation:
                 Ok(id) => id,
                 Err(error) => return Some((Err(error), None)),
             };
-            match comment::Entity::find_by_id(id).one(&feed.state.db.conn).await {
+            let found = {
+                let _turn = feed.state.events.feed_read().await;
+                comment::Entity::find_by_id(id).one(&feed.state.db.conn).await
+            };
+            match found {
                 Ok(Some(found)) => return Some((Ok(found), Some(feed))),
                 Ok(None) => continue,
                 Err(error) => return Some((Err(error.into()), Some(feed))),
@@ -58,7 +62,11 @@ pub fn reply_feed(state: AppState, viewer: Viewer) -> AppResult<impl Stream<Item
                 Ok(id) => id,
                 Err(error) => return Some((Err(error), None)),
             };
-            match reply::Entity::find_by_id(id).one(&feed.state.db.conn).await {
+            let found = {
+                let _turn = feed.state.events.feed_read().await;
+                reply::Entity::find_by_id(id).one(&feed.state.db.conn).await
+            };
+            match found {
                 Ok(Some(found)) => return Some((Ok(found), Some(feed))),
                 Ok(None) => continue,
                 Err(error) => return Some((Err(error.into()), Some(feed))),
