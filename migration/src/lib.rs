@@ -9,6 +9,8 @@ mod m20261128_000001_create_accounts;
 mod m20261128_000002_create_consultations;
 mod m20261128_000003_create_comments;
 mod m20261128_000004_create_audit_log;
+mod m20261128_000005_create_supervisors;
+mod m20261128_000006_index_comments_by_time;
 mod sql;
 
 pub struct Migrator;
@@ -21,6 +23,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_create_consultations::Migration),
             Box::new(m20261128_000003_create_comments::Migration),
             Box::new(m20261128_000004_create_audit_log::Migration),
+            Box::new(m20261128_000005_create_supervisors::Migration),
+            Box::new(m20261128_000006_index_comments_by_time::Migration),
         ]
     }
 }

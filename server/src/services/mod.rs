@@ -6,4 +6,7 @@ pub mod authz;
 pub mod comments;
 pub mod consultations;
 pub mod counters;
+pub mod observations;
 pub mod pagination;
+pub mod scorecards;
+pub mod supervisors;

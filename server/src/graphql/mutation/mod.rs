@@ -3,6 +3,12 @@
 mod accounts;
 mod comments;
 mod consultations;
+mod supervisors;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Mutation(accounts::AccountsMutation, consultations::ConsultationsMutation, comments::CommentsMutation);
+pub struct Mutation(
+    accounts::AccountsMutation,
+    consultations::ConsultationsMutation,
+    comments::CommentsMutation,
+    supervisors::SupervisorsMutation,
+);
