@@ -1,5 +1,8 @@
 //! Integration tests: the real server over HTTP, on SQLite by default and on PostgreSQL + Redis when
 //! `TEST_DATABASE_URL` and `TEST_REDIS_URL` are set.
 
+mod observations;
 mod schema;
+mod scorecards;
 mod smoke;
+mod supervisors;
