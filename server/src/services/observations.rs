@@ -83,11 +83,11 @@ pub struct FileInput {
 /// consultations it leads or cooperates on. It is due in the configured number of working days.
 pub async fn file(state: &AppState, viewer: &Viewer, input: FileInput) -> AppResult<observation::Model> {
     let user = viewer.user()?.clone();
+    require_active_supervisor(&state.db.conn, viewer, "file observations").await?;
     let mut checks = Checks::new();
     let title = checks.take(domain::clean_text("title", &input.title, 1, 200, false));
     let body = checks.take(domain::clean_text("body", &input.body, 1, 10_000, true));
     checks.finish()?;
-    require_active_supervisor(&state.db.conn, viewer, "file observations").await?;
     if department::Entity::find_by_id(input.department_id).one(&state.db.conn).await?.is_none() {
         return Err(AppError::bad_input("departmentId", "does not name a department"));
     }

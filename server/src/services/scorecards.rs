@@ -92,7 +92,7 @@ fn scorecard_sql(backend: DbBackend) -> String {
             WHERE state IN ('PUBLISHED', 'CONCLUDED') AND opens_at >= $1 AND opens_at < $2
             GROUP BY lead_department_id
         ),
-        received AS (
+        period_comments AS (
             SELECT c.lead_department_id AS department_id, m.reply_count, m.latest_adoption,
                    CASE WHEN m.first_replied_at IS NOT NULL THEN {reply_hours} END AS hours
             FROM comments m JOIN consultations c ON c.id = m.consultation_id
@@ -103,14 +103,14 @@ fn scorecard_sql(backend: DbBackend) -> String {
                    COUNT(*) AS received,
                    COUNT(CASE WHEN reply_count > 0 THEN 1 END) AS replied,
                    COUNT(CASE WHEN reply_count > 0 AND latest_adoption IN ('ADOPTED', 'PARTIALLY_ADOPTED') THEN 1 END) AS adopted
-            FROM received
+            FROM period_comments
             GROUP BY department_id
         ),
         reply_ranked AS (
             SELECT department_id, hours,
                    ROW_NUMBER() OVER (PARTITION BY department_id ORDER BY hours) AS rn,
                    COUNT(*) OVER (PARTITION BY department_id) AS n
-            FROM received
+            FROM period_comments
             WHERE hours IS NOT NULL
         ),
         reply_median AS (
@@ -119,7 +119,7 @@ fn scorecard_sql(backend: DbBackend) -> String {
             WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
             GROUP BY department_id
         ),
-        filed AS (
+        period_observations AS (
             SELECT o.department_id, o.status, o.due_at,
                    CASE WHEN o.first_answered_at IS NOT NULL THEN {answer_hours} END AS hours
             FROM observations o
@@ -130,14 +130,14 @@ fn scorecard_sql(backend: DbBackend) -> String {
                    COUNT(*) AS received,
                    COUNT(hours) AS answered,
                    COUNT(CASE WHEN status = 'OPEN' AND due_at < $3 THEN 1 END) AS overdue
-            FROM filed
+            FROM period_observations
             GROUP BY department_id
         ),
         answer_ranked AS (
             SELECT department_id, hours,
                    ROW_NUMBER() OVER (PARTITION BY department_id ORDER BY hours) AS rn,
                    COUNT(*) OVER (PARTITION BY department_id) AS n
-            FROM filed
+            FROM period_observations
             WHERE hours IS NOT NULL
         ),
         answer_median AS (
