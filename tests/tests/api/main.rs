@@ -1,5 +1,10 @@
 //! Integration tests: the real server over HTTP, on SQLite by default and on PostgreSQL + Redis when
 //! `TEST_DATABASE_URL` and `TEST_REDIS_URL` are set.
 
+mod support;
+
+mod accounts;
+mod consultations;
 mod schema;
+mod sessions;
 mod smoke;
