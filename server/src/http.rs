@@ -68,6 +68,11 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
             Err(_) => return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "The query string is not a GraphQL request."),
         }
     } else {
+        let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY as u64) {
+            return json_error(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", "The request body is larger than 1 MiB.");
+        }
+        // A chunked body declares no length: it is cut off while reading instead.
         let bytes = match body.into_bytes_limit(MAX_BODY).await {
             Ok(b) => b,
             Err(poem::error::ReadBodyError::PayloadTooLarge) => {

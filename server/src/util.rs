@@ -57,7 +57,7 @@ pub fn encode_cursor(parts: &[&str]) -> String {
 }
 
 pub fn decode_cursor(cursor: &str) -> Option<Vec<String>> {
-    if cursor.len() % 2 != 0 || cursor.len() > 512 {
+    if !cursor.len().is_multiple_of(2) || cursor.len() > 512 {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..cursor.len())

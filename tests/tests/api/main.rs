@@ -1,8 +1,13 @@
 //! Integration tests: the real server over HTTP, on SQLite by default and on PostgreSQL + Redis when
 //! `TEST_DATABASE_URL` and `TEST_REDIS_URL` are set.
 
+mod support;
+
+mod accounts;
+mod consultations;
 mod observations;
 mod schema;
 mod scorecards;
+mod sessions;
 mod smoke;
 mod supervisors;

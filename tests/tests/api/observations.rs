@@ -8,7 +8,8 @@ use sea_orm::Value as SqlValue;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::supervisors::{appoint, audit_actions, bad_fields, file, id, op, time};
+use crate::support::{self, fields, op};
+use crate::supervisors::{appoint, audit_actions, file, id, time};
 
 async fn sql(app: &TestApp, statement: &str, values: Vec<SqlValue>) {
     gongkai::sql::execute(&app.state.db.conn, statement, values).await.expect("a direct SQL update");
@@ -29,7 +30,7 @@ async fn follow_up(app: &TestApp, token: &str, observation: &str, body: &str) ->
 #[tokio::test]
 async fn application_to_answered_follow_up_works_end_to_end() {
     let app = spawn_with(no_limits).await;
-    let w = app.world().await;
+    let w = support::open_world(&app).await;
     let supervisor = appoint(&app, &w.admin, "王监督").await;
 
     let filed = file(&app, &supervisor.token, &w.department, json!({ "consultationId": w.consultation, "kind": "CONSULTATION" })).await;
@@ -62,7 +63,7 @@ async fn application_to_answered_follow_up_works_end_to_end() {
     assert_eq!(me["active"], true);
     assert_eq!(me["observations"]["totalCount"], 1);
     let node = &me["observations"]["edges"][0]["node"];
-    assert_eq!(node["replies"][0]["author"]["displayName"], "STAFF user");
+    assert_eq!(node["replies"][0]["author"]["displayName"], "STAFF 0");
     assert_eq!(node["replies"][0]["department"]["name"], filed["department"]["name"]);
     let open = app.ok(Some(&supervisor.token), &op("supervisor", "MyObservations"), json!({ "status": "OPEN" })).await;
     assert_eq!(open["me"]["supervisor"]["observations"]["totalCount"], 0);
@@ -98,8 +99,8 @@ async fn application_to_answered_follow_up_works_end_to_end() {
 #[tokio::test]
 async fn only_active_supervisors_file_observations() {
     let app = spawn_with(no_limits).await;
-    let w = app.world().await;
-    let (citizen, _) = app.citizen("普通市民").await;
+    let w = support::open_world(&app).await;
+    let citizen = support::citizen(&app).await.token;
     let input = json!({ "input": { "departmentId": w.department, "kind": "OTHER", "title": "标题", "body": "内容" } });
     let file_op = op("supervisor", "FileObservation");
     assert_eq!(app.code(None, &file_op, input.clone()).await, "UNAUTHENTICATED");
@@ -107,7 +108,7 @@ async fn only_active_supervisors_file_observations() {
     assert_eq!(app.code(Some(&w.staff), &file_op, input.clone()).await, "FORBIDDEN");
     assert_eq!(app.code(Some(&w.admin), &file_op, input.clone()).await, "FORBIDDEN");
     // A pending application is not an appointment.
-    let (applicant, _) = app.citizen("申请人").await;
+    let applicant = support::citizen(&app).await.token;
     crate::supervisors::apply(&app, &applicant).await;
     assert_eq!(app.code(Some(&applicant), &file_op, input.clone()).await, "FORBIDDEN");
 }
@@ -115,7 +116,7 @@ async fn only_active_supervisors_file_observations() {
 #[tokio::test]
 async fn a_revoked_supervisor_can_no_longer_file_or_follow_up() {
     let app = spawn_with(no_limits).await;
-    let w = app.world().await;
+    let w = support::open_world(&app).await;
     let supervisor = appoint(&app, &w.admin, "被撤销").await;
     let filed = file(&app, &supervisor.token, &w.department, json!({})).await;
     let observation = id(&filed["id"]);
@@ -134,7 +135,7 @@ async fn a_revoked_supervisor_can_no_longer_file_or_follow_up() {
 #[tokio::test]
 async fn an_expired_supervisor_can_no_longer_file() {
     let app = spawn_with(no_limits).await;
-    let w = app.world().await;
+    let w = support::open_world(&app).await;
     let supervisor = appoint(&app, &w.admin, "已到期").await;
     let now = Utc::now();
     sql(
@@ -159,11 +160,11 @@ async fn an_expired_supervisor_can_no_longer_file() {
 #[tokio::test]
 async fn observations_are_hidden_from_everyone_but_their_audience() {
     let app = spawn_with(no_limits).await;
-    let w = app.world().await;
+    let w = support::open_world(&app).await;
     let other_department = app.department(&w.admin, "OTHR").await;
-    let other_staff = app.staff(&w.admin, &other_department).await;
-    let (evaluator, _) = app.account(&w.admin, "EVALUATOR", None).await;
-    let (citizen, _) = app.citizen("旁观者").await;
+    let other_staff = support::account(&app, "STAFF", Some(&other_department)).await.token;
+    let evaluator = support::account(&app, "EVALUATOR", None).await.token;
+    let citizen = support::citizen(&app).await.token;
     let supervisor = appoint(&app, &w.admin, "监督员").await;
     let another_supervisor = appoint(&app, &w.admin, "另一监督员").await;
     let observation = id(&file(&app, &supervisor.token, &w.department, json!({})).await["id"]);
@@ -215,7 +216,7 @@ async fn observations_are_hidden_from_everyone_but_their_audience() {
 #[tokio::test]
 async fn observation_input_is_validated() {
     let app = spawn_with(no_limits).await;
-    let w = app.world().await;
+    let w = support::open_world(&app).await;
     let other_department = app.department(&w.admin, "ELSE").await;
     let supervisor = appoint(&app, &w.admin, "校验").await;
     let file_op = op("supervisor", "FileObservation");
@@ -226,20 +227,20 @@ async fn observation_input_is_validated() {
         async move { app.gql(Some(&token), &file_op, json!({ "input": input })).await }
     };
     let empty = attempt(json!({ "departmentId": w.department, "kind": "OTHER", "title": " ", "body": "" })).await;
-    assert_eq!(bad_fields(&empty), ["body", "title"]);
+    assert_eq!(fields(&empty), ["body", "title"]);
     let long = attempt(json!({ "departmentId": w.department, "kind": "OTHER", "title": "长".repeat(201), "body": "b\u{7}" })).await;
-    assert_eq!(bad_fields(&long), ["body", "title"]);
+    assert_eq!(fields(&long), ["body", "title"]);
     let nowhere = attempt(json!({ "departmentId": Uuid::now_v7().to_string(), "kind": "OTHER", "title": "t", "body": "b" })).await;
-    assert_eq!(bad_fields(&nowhere), ["departmentId"]);
+    assert_eq!(fields(&nowhere), ["departmentId"]);
     let garbage = attempt(json!({ "departmentId": "dept-1", "kind": "OTHER", "title": "t", "body": "b" })).await;
-    assert_eq!(bad_fields(&garbage), ["departmentId"]);
+    assert_eq!(fields(&garbage), ["departmentId"]);
     let unrelated = attempt(json!({ "departmentId": other_department, "consultationId": w.consultation, "kind": "OTHER", "title": "t", "body": "b" })).await;
-    assert_eq!(bad_fields(&unrelated), ["consultationId"]);
+    assert_eq!(fields(&unrelated), ["consultationId"]);
     let unknown = attempt(json!({ "departmentId": w.department, "consultationId": Uuid::now_v7().to_string(), "kind": "OTHER", "title": "t", "body": "b" })).await;
-    assert_eq!(bad_fields(&unknown), ["consultationId"]);
+    assert_eq!(fields(&unknown), ["consultationId"]);
     let (draft, _) = app.draft(&w.staff, &w.department, json!({})).await;
     let hidden = attempt(json!({ "departmentId": w.department, "consultationId": draft, "kind": "OTHER", "title": "t", "body": "b" })).await;
-    assert_eq!(bad_fields(&hidden), ["consultationId"]);
+    assert_eq!(fields(&hidden), ["consultationId"]);
     let kind = attempt(json!({ "departmentId": w.department, "kind": "GOSSIP", "title": "t", "body": "b" })).await;
     assert_eq!(kind.code(), "BAD_USER_INPUT");
 
@@ -249,17 +250,17 @@ async fn observation_input_is_validated() {
     file(&app, &supervisor.token, &other_department, json!({ "consultationId": cooperative })).await;
 
     let observation = id(&file(&app, &supervisor.token, &w.department, json!({})).await["id"]);
-    assert_eq!(bad_fields(&reply(&app, &w.staff, &observation, "  ").await), ["body"]);
+    assert_eq!(fields(&reply(&app, &w.staff, &observation, "  ").await), ["body"]);
     reply(&app, &w.staff, &observation, "答复").await.data();
-    assert_eq!(bad_fields(&follow_up(&app, &supervisor.token, &observation, "").await), ["body"]);
+    assert_eq!(fields(&follow_up(&app, &supervisor.token, &observation, "").await), ["body"]);
     let missing = app.gql(Some(&supervisor.token), &op("supervisor", "Observation"), json!({ "id": "nope" })).await;
-    assert_eq!(bad_fields(&missing), ["id"]);
+    assert_eq!(fields(&missing), ["id"]);
 }
 
 #[tokio::test]
 async fn overdue_means_open_and_past_due() {
     let app = spawn_with(no_limits).await;
-    let w = app.world().await;
+    let w = support::open_world(&app).await;
     let supervisor = appoint(&app, &w.admin, "逾期").await;
     let late = id(&file(&app, &supervisor.token, &w.department, json!({ "title": "逾期未复" })).await["id"]);
     let answered_late = id(&file(&app, &supervisor.token, &w.department, json!({ "title": "逾期已复" })).await["id"]);
@@ -295,7 +296,7 @@ async fn overdue_means_open_and_past_due() {
     assert_eq!(ids(&second), [late]);
     assert_eq!(second["me"]["department"]["observations"]["pageInfo"]["hasNextPage"], false);
     let bad_cursor = app.gql(Some(&w.staff), &query, json!({ "after": "zz" })).await;
-    assert_eq!(bad_fields(&bad_cursor), ["after"]);
+    assert_eq!(fields(&bad_cursor), ["after"]);
 }
 
 #[tokio::test]
@@ -305,7 +306,7 @@ async fn observations_are_rate_limited_per_user() {
         config.rate_limits.observations_per_day = 2;
     })
     .await;
-    let w = app.world().await;
+    let w = support::open_world(&app).await;
     let supervisor = appoint(&app, &w.admin, "频繁").await;
     file(&app, &supervisor.token, &w.department, json!({})).await;
     file(&app, &supervisor.token, &w.department, json!({})).await;
@@ -351,7 +352,7 @@ async fn deadlines_count_working_days_on_the_configured_calendar() {
     })
     .await;
     std::fs::remove_file(&path).ok();
-    let w = app.world().await;
+    let w = support::open_world(&app).await;
     let supervisor = appoint(&app, &w.admin, "日历").await;
     let filed = file(&app, &supervisor.token, &w.department, json!({})).await;
     // 23:59:59 China Standard Time on the declared working Saturday, past the holidays.

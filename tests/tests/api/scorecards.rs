@@ -7,7 +7,8 @@ use sea_orm::Value as SqlValue;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::supervisors::{appoint, bad_fields, file, id, op};
+use crate::support::{self, fields, op};
+use crate::supervisors::{appoint, file, id};
 
 /// The period the fixture reports on: four weeks from Monday 2 March 2026.
 fn period_start() -> DateTime<Utc> {
@@ -72,12 +73,12 @@ struct Fixture {
 ///   1 observation answered after 3 hours.
 /// - C: nothing.
 async fn fixture(app: &TestApp) -> Fixture {
-    let admin = app.admin().await;
+    let admin = support::account(app, "ADMIN", None).await.token;
     let a = app.department(&admin, "A-DEPT").await;
     let b = app.department(&admin, "B-DEPT").await;
     let c = app.department(&admin, "C-DEPT").await;
-    let staff_a = app.staff(&admin, &a).await;
-    let staff_b = app.staff(&admin, &b).await;
+    let staff_a = support::account(app, "STAFF", Some(&a)).await.token;
+    let staff_b = support::account(app, "STAFF", Some(&b)).await.token;
     let (a1, _) = app.draft(&staff_a, &a, json!({})).await;
     app.publish(&staff_a, &a1).await;
     let (a2_draft, _) = app.draft(&staff_a, &a, json!({})).await;
@@ -85,7 +86,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     app.publish(&staff_a, &a3).await;
     let (b1, _) = app.draft(&staff_b, &b, json!({})).await;
     app.publish(&staff_b, &b1).await;
-    let (citizen, _) = app.citizen("评论者").await;
+    let citizen = support::citizen(app).await.token;
 
     let start = period_start();
     let base = start + Duration::days(2);
@@ -164,7 +165,7 @@ fn number(card: &Value, field: &str) -> Option<f64> {
 async fn scorecard_figures_match_the_hand_computed_fixture() {
     let app = spawn_with(no_limits).await;
     let f = fixture(&app).await;
-    let (evaluator, _) = app.account(&f.admin, "EVALUATOR", None).await;
+    let evaluator = support::account(&app, "EVALUATOR", None).await.token;
     let by_admin = app.ok(Some(&f.admin), &op("admin", "DepartmentScorecards"), period()).await;
     let by_evaluator = app.ok(Some(&evaluator), &op("admin", "DepartmentScorecards"), period()).await;
     assert_eq!(by_admin, by_evaluator);
@@ -236,8 +237,8 @@ async fn an_empty_period_gives_zero_counts_and_null_rates() {
 #[tokio::test]
 async fn only_admins_and_evaluators_read_scorecards() {
     let app = spawn_with(no_limits).await;
-    let w = app.world().await;
-    let (citizen, _) = app.citizen("市民").await;
+    let w = support::open_world(&app).await;
+    let citizen = support::citizen(&app).await.token;
     let supervisor = appoint(&app, &w.admin, "监督员").await;
     let query = op("admin", "DepartmentScorecards");
     assert_eq!(app.code(None, &query, period()).await, "UNAUTHENTICATED");
@@ -245,7 +246,7 @@ async fn only_admins_and_evaluators_read_scorecards() {
         assert_eq!(app.code(Some(token), &query, period()).await, "FORBIDDEN");
     }
     let backwards = json!({ "from": ts(period_start()), "to": ts(period_start()) });
-    assert_eq!(bad_fields(&app.gql(Some(&w.admin), &query, backwards).await), ["to"]);
+    assert_eq!(fields(&app.gql(Some(&w.admin), &query, backwards).await), ["to"]);
     let data = app.ok(Some(&w.admin), &query, period()).await;
     assert_eq!(data["departmentScorecards"].as_array().map(Vec::len), Some(1));
 }

@@ -5,31 +5,7 @@ use chrono::{DateTime, Months, Utc};
 use gongkai_tests::{no_limits, spawn_with, TestApp};
 use serde_json::{json, Value};
 
-const CLIENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/clients");
-
-/// An operation from `tests/clients/{file}.graphql`, exactly as the front ends send it.
-pub fn op(file: &str, name: &str) -> String {
-    let path = format!("{CLIENTS}/{file}.graphql");
-    let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
-    let mut text = String::new();
-    let mut inside = false;
-    for line in source.lines() {
-        let starts = ["query ", "mutation ", "subscription "].iter().any(|k| line.starts_with(k));
-        if starts {
-            let this = line.split(|c: char| c == ' ' || c == '(' || c == '{').nth(1).unwrap_or("");
-            if inside {
-                break;
-            }
-            inside = this == name;
-        }
-        if inside && !line.trim_start().starts_with('#') {
-            text.push_str(line);
-            text.push('\n');
-        }
-    }
-    assert!(!text.is_empty(), "no operation {name} in {file}.graphql");
-    text
-}
+use crate::support::{self, fields, op};
 
 pub fn time(value: &Value) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(value.as_str().unwrap_or_else(|| panic!("not a time: {value}"))).expect("an RFC 3339 time").with_timezone(&Utc)
@@ -37,19 +13,6 @@ pub fn time(value: &Value) -> DateTime<Utc> {
 
 pub fn id(value: &Value) -> String {
     value.as_str().unwrap_or_else(|| panic!("not an id: {value}")).to_owned()
-}
-
-/// The fields of a BAD_USER_INPUT error, sorted.
-pub fn bad_fields(response: &gongkai_tests::Gql) -> Vec<String> {
-    assert_eq!(response.code(), "BAD_USER_INPUT", "{:#}", response.0);
-    let mut fields: Vec<String> = response.error()["extensions"]["fields"]
-        .as_array()
-        .expect("fields")
-        .iter()
-        .map(|f| f["field"].as_str().expect("field").to_owned())
-        .collect();
-    fields.sort();
-    fields
 }
 
 pub fn application_input(category: &str) -> Value {
@@ -86,9 +49,14 @@ pub struct Appointed {
     pub supervisor_id: String,
 }
 
-/// Registers a citizen, has them apply, and approves the application as `admin`.
+/// A citizen (made directly, with display name `name`) who applies and whose application `admin`
+/// approves.
 pub async fn appoint(app: &TestApp, admin: &str, name: &str) -> Appointed {
-    let (token, user_id) = app.citizen(name).await;
+    let support::Account { token, id: user_id, .. } = support::citizen(app).await;
+    let user: uuid::Uuid = user_id.parse().expect("a user id");
+    gongkai::sql::execute(&app.state.db.conn, "UPDATE users SET display_name = $1 WHERE id = $2", vec![name.into(), user.into()])
+        .await
+        .expect("name the citizen");
     let application = apply(app, &token).await;
     let reviewed = approve(app, admin, &application, None).await;
     Appointed { token, user_id, supervisor_id: id(&reviewed["supervisor"]["id"]) }
@@ -119,7 +87,7 @@ pub async fn audit_actions(app: &TestApp, admin: &str, subject_type: &str) -> Ve
 #[tokio::test]
 async fn an_application_is_reviewed_into_an_appointment() {
     let app = spawn_with(no_limits).await;
-    let admin = app.admin().await;
+    let admin = support::account(&app, "ADMIN", None).await.token;
     let (citizen, citizen_id) = app.citizen("王小明").await;
     let applied = app.ok(Some(&citizen), &op("citizen", "ApplyForSupervisor"), json!({ "input": application_input("EXPERT") })).await;
     let application = id(&applied["applyForSupervisor"]["id"]);
@@ -158,7 +126,7 @@ async fn an_application_is_reviewed_into_an_appointment() {
     assert_eq!(mine["me"]["supervisorApplications"][0]["status"], "APPROVED");
     assert!(mine["me"]["supervisorApplications"][0]["reviewedAt"].is_string());
 
-    let (evaluator, _) = app.account(&admin, "EVALUATOR", None).await;
+    let evaluator = support::account(&app, "EVALUATOR", None).await.token;
     for token in [&admin, &evaluator] {
         let listed = app.ok(Some(token), &op("admin", "Supervisors"), json!({ "active": true })).await;
         assert_eq!(listed["supervisors"]["totalCount"], 1);
@@ -173,8 +141,8 @@ async fn an_application_is_reviewed_into_an_appointment() {
 #[tokio::test]
 async fn the_default_term_is_24_months() {
     let app = spawn_with(no_limits).await;
-    let admin = app.admin().await;
-    let (citizen, _) = app.citizen("李四").await;
+    let admin = support::account(&app, "ADMIN", None).await.token;
+    let citizen = support::citizen(&app).await.token;
     let application = apply(&app, &citizen).await;
     let supervisor = approve(&app, &admin, &application, None).await["supervisor"].clone();
     let start = time(&supervisor["termStart"]);
@@ -184,20 +152,20 @@ async fn the_default_term_is_24_months() {
 #[tokio::test]
 async fn only_citizens_apply_and_one_application_may_be_pending() {
     let app = spawn_with(no_limits).await;
-    let admin = app.admin().await;
+    let admin = support::account(&app, "ADMIN", None).await.token;
     let department = app.department(&admin, "SUPV").await;
-    let staff = app.staff(&admin, &department).await;
+    let staff = support::account(&app, "STAFF", Some(&department)).await.token;
     let apply_op = op("citizen", "ApplyForSupervisor");
     let input = json!({ "input": application_input("CITIZEN") });
     assert_eq!(app.code(None, &apply_op, input.clone()).await, "UNAUTHENTICATED");
     assert_eq!(app.code(Some(&staff), &apply_op, input.clone()).await, "FORBIDDEN");
     assert_eq!(app.code(Some(&admin), &apply_op, input.clone()).await, "FORBIDDEN");
 
-    let (citizen, _) = app.citizen("赵六").await;
+    let citizen = support::citizen(&app).await.token;
     let first = apply(&app, &citizen).await;
     assert_eq!(app.code(Some(&citizen), &apply_op, input.clone()).await, "CONFLICT");
 
-    let (other, _) = app.citizen("钱七").await;
+    let other = support::citizen(&app).await.token;
     let withdraw = op("citizen", "WithdrawSupervisorApplication");
     assert_eq!(app.code(Some(&other), &withdraw, json!({ "id": first })).await, "NOT_FOUND");
     let withdrawn = app.ok(Some(&citizen), &withdraw, json!({ "id": first })).await;
@@ -215,7 +183,7 @@ async fn only_citizens_apply_and_one_application_may_be_pending() {
 #[tokio::test]
 async fn application_input_is_validated_field_by_field() {
     let app = spawn_with(no_limits).await;
-    let (citizen, _) = app.citizen("孙八").await;
+    let citizen = support::citizen(&app).await.token;
     let response = app
         .gql(
             Some(&citizen),
@@ -223,7 +191,7 @@ async fn application_input_is_validated_field_by_field() {
             json!({ "input": { "realName": "  ", "category": "MEDIA", "organization": "x".repeat(101), "phone": "call me", "statement": "" } }),
         )
         .await;
-    assert_eq!(bad_fields(&response), ["organization", "phone", "realName", "statement"]);
+    assert_eq!(fields(&response), ["organization", "phone", "realName", "statement"]);
     let response = app.gql(Some(&citizen), &op("citizen", "ApplyForSupervisor"), json!({ "input": { "realName": "孙八", "category": "NOBODY", "phone": "12345", "statement": "s" } })).await;
     assert_eq!(response.code(), "BAD_USER_INPUT");
     let mine = app.ok(Some(&citizen), &op("citizen", "MySupervisorApplications"), json!({})).await;
@@ -233,11 +201,11 @@ async fn application_input_is_validated_field_by_field() {
 #[tokio::test]
 async fn only_admins_review_and_a_rejection_needs_a_note() {
     let app = spawn_with(no_limits).await;
-    let admin = app.admin().await;
+    let admin = support::account(&app, "ADMIN", None).await.token;
     let department = app.department(&admin, "REVW").await;
-    let staff = app.staff(&admin, &department).await;
-    let (evaluator, _) = app.account(&admin, "EVALUATOR", None).await;
-    let (citizen, _) = app.citizen("周九").await;
+    let staff = support::account(&app, "STAFF", Some(&department)).await.token;
+    let evaluator = support::account(&app, "EVALUATOR", None).await.token;
+    let citizen = support::citizen(&app).await.token;
     let application = apply(&app, &citizen).await;
     let review = op("admin", "ReviewSupervisorApplication");
     let approve_input = json!({ "id": application, "input": { "decision": "APPROVE" } });
@@ -248,13 +216,13 @@ async fn only_admins_review_and_a_rejection_needs_a_note() {
     assert_eq!(app.code(None, &review, approve_input).await, "UNAUTHENTICATED");
 
     let no_note = app.gql(Some(&admin), &review, json!({ "id": application, "input": { "decision": "REJECT", "note": "   " } })).await;
-    assert_eq!(bad_fields(&no_note), ["note"]);
+    assert_eq!(fields(&no_note), ["note"]);
     for months in [0, 121, -5] {
         let bad_term = app.gql(Some(&admin), &review, json!({ "id": application, "input": { "decision": "APPROVE", "termMonths": months } })).await;
-        assert_eq!(bad_fields(&bad_term), ["termMonths"]);
+        assert_eq!(fields(&bad_term), ["termMonths"]);
     }
     let bad_id = app.gql(Some(&admin), &review, json!({ "id": "not-an-id", "input": { "decision": "APPROVE" } })).await;
-    assert_eq!(bad_fields(&bad_id), ["id"]);
+    assert_eq!(fields(&bad_id), ["id"]);
     let missing = app.gql(Some(&admin), &review, json!({ "id": uuid::Uuid::now_v7().to_string(), "input": { "decision": "APPROVE" } })).await;
     assert_eq!(missing.code(), "NOT_FOUND");
 
@@ -275,10 +243,10 @@ async fn only_admins_review_and_a_rejection_needs_a_note() {
 #[tokio::test]
 async fn revoking_ends_an_appointment() {
     let app = spawn_with(no_limits).await;
-    let admin = app.admin().await;
+    let admin = support::account(&app, "ADMIN", None).await.token;
     let department = app.department(&admin, "RVKE").await;
-    let staff = app.staff(&admin, &department).await;
-    let (evaluator, _) = app.account(&admin, "EVALUATOR", None).await;
+    let staff = support::account(&app, "STAFF", Some(&department)).await.token;
+    let evaluator = support::account(&app, "EVALUATOR", None).await.token;
     let supervisor = appoint(&app, &admin, "吴十").await;
     let other = appoint(&app, &admin, "郑一").await;
     let revoke = op("admin", "RevokeSupervisor");
@@ -287,7 +255,7 @@ async fn revoking_ends_an_appointment() {
         assert_eq!(app.code(Some(token), &revoke, args.clone()).await, "FORBIDDEN");
     }
     let no_reason = app.gql(Some(&admin), &revoke, json!({ "id": supervisor.supervisor_id, "reason": " " })).await;
-    assert_eq!(bad_fields(&no_reason), ["reason"]);
+    assert_eq!(fields(&no_reason), ["reason"]);
     let revoked = app.ok(Some(&admin), &revoke, args.clone()).await;
     assert_eq!(revoked["revokeSupervisor"]["active"], false);
     assert_eq!(app.code(Some(&admin), &revoke, args).await, "CONFLICT");
@@ -313,9 +281,9 @@ async fn revoking_ends_an_appointment() {
 #[tokio::test]
 async fn personal_data_of_applicants_stays_with_them_and_admins() {
     let app = spawn_with(no_limits).await;
-    let admin = app.admin().await;
+    let admin = support::account(&app, "ADMIN", None).await.token;
     let supervisor = appoint(&app, &admin, "冯二").await;
-    let (evaluator, _) = app.account(&admin, "EVALUATOR", None).await;
+    let evaluator = support::account(&app, "EVALUATOR", None).await.token;
     // An evaluator sees the appointment but not the account behind it.
     let listed = app.ok(Some(&evaluator), "{ supervisors { edges { node { displayName user { id } } } } }", json!({})).await;
     assert_eq!(listed["supervisors"]["edges"][0]["node"]["displayName"], "冯二");
@@ -329,7 +297,7 @@ async fn personal_data_of_applicants_stays_with_them_and_admins() {
 #[tokio::test]
 async fn applications_are_rate_limited_per_user() {
     let app = spawn_with(|config| config.rate_limits.applications_per_day = 2).await;
-    let (citizen, _) = app.citizen("陈三").await;
+    let citizen = support::citizen(&app).await.token;
     let withdraw = op("citizen", "WithdrawSupervisorApplication");
     for _ in 0..2 {
         let application = apply(&app, &citizen).await;
@@ -339,6 +307,6 @@ async fn applications_are_rate_limited_per_user() {
     assert_eq!(limited.code(), "RATE_LIMITED");
     assert!(limited.error()["extensions"]["retryAfter"].as_u64().is_some_and(|s| s > 0));
     // Another citizen is not affected.
-    let (other, _) = app.citizen("褚四").await;
+    let other = support::citizen(&app).await.token;
     apply(&app, &other).await;
 }
