@@ -4,7 +4,10 @@
 mod support;
 
 mod accounts;
+mod comments;
 mod consultations;
+mod moderation;
+mod replies;
 mod schema;
 mod sessions;
 mod smoke;
