@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use entities::{comment, consultation, duplicate_group, reply, section};
 
-use crate::domain::{self, Adoption, Checks, CommentOrder, CommentStatus, ConsultationStatus, ModerationDecision, ModerationMode, ReportReason, Stance};
+use crate::domain::{self, Adoption, Checks, CommentOrder, CommentStatus, ConsultationStatus, ModerationDecision, ModerationMode, ReportReason, Role, Stance};
 use crate::error::{AppError, AppResult};
 use crate::events::Event;
 use crate::services::authz::{self, Viewer};
@@ -279,7 +279,8 @@ pub async fn endorse(state: &AppState, viewer: &Viewer, id: Uuid, endorse: bool)
 }
 
 pub async fn report(state: &AppState, viewer: &Viewer, id: Uuid, reason: ReportReason, detail: Option<String>) -> AppResult<bool> {
-    let user = viewer.user()?.clone();
+    // Evaluators only read (DESIGN's roles table); everyone else signed in may report.
+    let user = authz::require_role(viewer, &[Role::Citizen, Role::Staff, Role::Admin], "report comments")?.clone();
     let detail = domain::clean_optional("detail", detail.as_deref(), 1000, true).map_err(|e| AppError::BadInput(vec![e]))?;
     let (comment, _) = get_visible(state, viewer, id).await?;
     if comment.author_id == user.id {

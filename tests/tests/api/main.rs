@@ -4,8 +4,11 @@
 mod support;
 
 mod accounts;
+mod comments;
 mod consultations;
+mod moderation;
 mod observations;
+mod replies;
 mod schema;
 mod scorecards;
 mod sessions;
