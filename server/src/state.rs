@@ -100,10 +100,15 @@ fn warn_about_missing_years(calendar: &Calendar) {
 
 async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
     let client = redis::Client::open(url).context("REDIS_URL is not a valid Redis URL")?;
+    // The reconnection backoff starts at one second and multiplies by `factor` (the default, 100,
+    // made each request wait up to two minutes while Redis was down): capped at half a second, a
+    // request fails with SERVICE_UNAVAILABLE within seconds instead.
     let config = redis::aio::ConnectionManagerConfig::new()
         .set_connection_timeout(Duration::from_secs(3))
         .set_response_timeout(Duration::from_secs(3))
-        .set_number_of_retries(2);
+        .set_number_of_retries(2)
+        .set_factor(2)
+        .set_max_delay(500);
     tokio::time::timeout(Duration::from_secs(10), ConnectionManager::new_with_config(client, config))
         .await
         .context("timed out connecting to Redis")?

@@ -6,6 +6,8 @@ mod support;
 mod accounts;
 mod comments;
 mod consultations;
+mod errors;
+mod limits;
 mod moderation;
 mod observations;
 mod replies;
