@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use futures_util::future::join_all;
+use futures_util::FutureExt;
 use gongkai_tests::{no_limits, spawn_with, TestApp};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -513,4 +514,81 @@ async fn comment_lists_page_without_gaps_or_repeats_in_every_order() {
     let cursor = first_page["consultation"]["comments"]["pageInfo"]["endCursor"].clone();
     let gql = app.gql(None, &query, json!({ "id": w.consultation, "first": 10, "after": cursor, "orderBy": "NEWEST" })).await;
     assert_eq!(fields(&gql), ["after"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_edits_keep_counters_exact() {
+    let app = spawn_with(no_limits).await;
+    let w = support::open_world(&app).await;
+    let crowd = support::citizens(&app, 40).await;
+    let mut comments = Vec::new();
+    for (i, who) in crowd.iter().enumerate() {
+        let section = (i % 2 == 0).then_some(w.sections[0].as_str());
+        comments.push(support::submit_ok(&app, &who.token, &w.consultation, "SUPPORT", &format!("原文{i}"), section).await);
+    }
+    // Everyone changes stance and text at once; half of them end up sharing one text.
+    let edit = op("citizen", "EditComment");
+    let answers = join_all(crowd.iter().zip(&comments).enumerate().map(|(i, (who, id))| {
+        let body = if i % 2 == 0 { "改为反对！".to_owned() } else { format!("改写{i}") };
+        app.gql(Some(&who.token), &edit, json!({ "id": id, "input": { "body": body, "stance": "OPPOSE" } }))
+    }))
+    .await;
+    for answer in &answers {
+        assert!(answer.is_ok(), "{:#}", answer.0);
+    }
+    let detail = support::detail(&app, None, &w.consultation).await;
+    assert_eq!(detail["commentCount"], 40);
+    assert_eq!(detail["stanceCounts"], json!({ "support": 0, "oppose": 40, "neutral": 0 }));
+    assert_eq!(detail["sections"][0]["commentCount"], 20);
+    assert_eq!(support::staff_counts(&app, &w.staff, &w.consultation).await["unrepliedCount"], 40);
+    let groups = app.ok(Some(&w.staff), &op("staff", "DuplicateGroups"), json!({ "id": w.consultation })).await;
+    assert_eq!(groups["consultation"]["duplicateGroups"]["edges"][0]["node"]["size"], 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn moderation_replies_and_edits_racing_on_the_same_comments_keep_counters_exact() {
+    let app = spawn_with(no_limits).await;
+    let c = cast(&app).await;
+    let id = c.consultation(&app, json!({})).await;
+    let crowd = support::citizens(&app, 30).await;
+    let mut comments = Vec::new();
+    for (i, who) in crowd.iter().enumerate() {
+        comments.push(support::submit_ok(&app, &who.token, &id, "NEUTRAL", &format!("意见{i}"), None).await);
+    }
+    // On each comment at once: the lead hides it, a cooperating department replies, the author edits.
+    let edit = op("citizen", "EditComment");
+    let answers = join_all(comments.iter().zip(&crowd).flat_map(|(comment, author)| {
+        [
+            support::moderate(&app, &c.lead_staff.token, comment, "HIDE", Some("核查")).boxed(),
+            support::reply(&app, &c.coop_staff.token, comment, "EXPLAINED").boxed(),
+            app.gql(Some(&author.token), &edit, json!({ "id": comment, "input": { "stance": "SUPPORT" } })).boxed(),
+        ]
+    }))
+    .await;
+    for answer in &answers {
+        assert!(answer.is_ok() || answer.code() == "CONFLICT", "{:#}", answer.0);
+    }
+    // Whatever order they ran in, the counters agree with the comments.
+    let staff_view = "query($id: ID!) { consultation(id: $id) { comments(first: 100) { edges { node { status stance replies { id } } } } } }";
+    let data = app.ok(Some(&c.lead_staff.token), staff_view, json!({ "id": id })).await;
+    let nodes: Vec<Value> = data["consultation"]["comments"]["edges"].as_array().expect("edges").iter().map(|e| e["node"].clone()).collect();
+    assert_eq!(nodes.len(), 30);
+    let published = nodes.iter().filter(|n| n["status"] == "PUBLISHED").count();
+    let unreplied = nodes.iter().filter(|n| n["status"] == "PUBLISHED" && n["replies"].as_array().is_some_and(Vec::is_empty)).count();
+    let support = nodes.iter().filter(|n| n["status"] == "PUBLISHED" && n["stance"] == "SUPPORT").count();
+    let counts = support::staff_counts(&app, &c.lead_staff.token, &id).await;
+    assert_eq!(counts["commentCount"], published);
+    assert_eq!(counts["unrepliedCount"], unreplied);
+    assert_eq!(support::detail(&app, None, &id).await["stanceCounts"]["support"], support);
+    // Publishing them all again brings every counter back to what the rows say.
+    for comment in &comments {
+        let gql = support::moderate(&app, &c.lead_staff.token, comment, "PUBLISH", None).await;
+        assert!(gql.is_ok() || gql.code() == "CONFLICT");
+    }
+    let data = app.ok(Some(&c.lead_staff.token), staff_view, json!({ "id": id })).await;
+    let nodes: Vec<Value> = data["consultation"]["comments"]["edges"].as_array().expect("edges").iter().map(|e| e["node"].clone()).collect();
+    let unreplied = nodes.iter().filter(|n| n["replies"].as_array().is_some_and(Vec::is_empty)).count();
+    let counts = support::staff_counts(&app, &c.lead_staff.token, &id).await;
+    assert_eq!(counts["commentCount"], 30);
+    assert_eq!(counts["unrepliedCount"], unreplied);
 }
