@@ -203,3 +203,34 @@ async fn moderation_is_for_the_consultations_staff_and_admins() {
     support::moderate(&app, &c.admin.token, &second, "REJECT", Some("重复")).await.data();
     assert_eq!(support::staff_counts(&app, &c.lead_staff.token, &id).await, json!({ "commentCount": 1, "unrepliedCount": 1, "pendingCount": 0 }));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reports_arriving_at_once_hide_a_comment_exactly_once() {
+    let app = spawn_with(no_limits).await;
+    let w = support::open_world(&app).await;
+    let authors = support::citizens(&app, 4).await;
+    let mut comments = Vec::new();
+    for (i, who) in authors.iter().enumerate() {
+        comments.push(support::submit_ok(&app, &who.token, &w.consultation, "OPPOSE", &format!("争议{i}"), Some(&w.sections[0])).await);
+    }
+    let reporters = support::citizens(&app, 8).await;
+    let answers = futures_util::future::join_all(
+        comments.iter().flat_map(|comment| reporters.iter().map(move |who| (comment, who))).map(|(comment, who)| support::report(&app, &who.token, comment, "ABUSE")),
+    )
+    .await;
+    // A report that arrives once the comment is hidden finds nothing the public can see.
+    let failed: Vec<&serde_json::Value> = answers.iter().filter(|a| !a.is_ok() && a.code() != "NOT_FOUND").map(|a| &a.0).collect();
+    assert!(failed.is_empty(), "every report is taken or finds the comment gone: {failed:#?}");
+    let detail = support::detail(&app, None, &w.consultation).await;
+    assert_eq!(detail["commentCount"], 0, "all four hidden, each counted out once");
+    assert_eq!(detail["stanceCounts"]["oppose"], 0);
+    assert_eq!(detail["sections"][0]["commentCount"], 0);
+    assert_eq!(support::staff_counts(&app, &w.staff, &w.consultation).await["unrepliedCount"], 0);
+    let reported = app.ok(Some(&w.staff), &op("staff", "ReportedComments"), json!({ "id": w.consultation })).await;
+    let nodes = reported["consultation"]["comments"]["edges"].as_array().expect("edges").clone();
+    assert_eq!(nodes.len(), 4);
+    let taken = answers.iter().filter(|a| a.is_ok()).count();
+    let counted: i64 = nodes.iter().map(|n| n["node"]["reportCount"].as_i64().expect("reportCount")).sum();
+    assert_eq!(counted, taken as i64, "every report taken is counted");
+    assert!(nodes.iter().all(|n| n["node"]["reportCount"].as_i64() >= Some(3) && n["node"]["status"] == "HIDDEN"));
+}

@@ -140,6 +140,7 @@ pub fn op(file: &str, name: &str) -> String {
 /// The `field` names of a BAD_USER_INPUT error, sorted.
 pub fn fields(gql: &Gql) -> Vec<String> {
     assert_eq!(gql.code(), "BAD_USER_INPUT", "expected BAD_USER_INPUT: {:#}", gql.0);
+    assert_no_leak(gql);
     let mut out: Vec<String> = gql.error()["extensions"]["fields"]
         .as_array()
         .unwrap_or_else(|| panic!("no extensions.fields in {:#}", gql.0))
