@@ -32,6 +32,7 @@ CONN="${BENCH_CONNECTIONS:-64}"
 FLOOD_CONN="${BENCH_FLOOD_CONNECTIONS:-64}"
 ONLY="${BENCH_ONLY:-all}"
 OUT=target/bench
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p "$OUT"
 rm -f "$OUT"/*.result "$OUT"/pgbench_*
 
@@ -71,6 +72,7 @@ cleanup() {
     kill -KILL "$SERVER_PID" 2>/dev/null
   fi
   [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null
+  rm -f "$OUT/tokens.txt"
   [ -n "$BIG" ] && remove_ceiling_rows
 }
 trap cleanup EXIT
@@ -203,7 +205,7 @@ done
 
 if [ "$ONLY" != "ceilings" ]; then
   log "server: target/release/gongkai serve on $ADDR (PostgreSQL + Redis, rate limits off)"
-  port_open "${ADDR##*:}" && die "something already listens on $ADDR"
+  port_open "${ADDR##*:}" && die "something already listens on $ADDR (choose another address with BENCH_ADDR)"
   DATABASE_URL="$DB_URL" REDIS_URL="$REDIS" LISTEN_ADDR="$ADDR" RUST_LOG="${BENCH_RUST_LOG:-warn}" \
     RATE_LIMIT_LOGIN_FAILURES=0 RATE_LIMIT_LOGIN_FAILURES_PER_ADDRESS=0 RATE_LIMIT_REGISTRATIONS_PER_HOUR=0 \
     RATE_LIMIT_COMMENTS_PER_MINUTE=0 RATE_LIMIT_COMMENTS_PER_DAY=0 RATE_LIMIT_REPORTS_PER_HOUR=0 \
@@ -281,7 +283,8 @@ row() { # NAME LABEL CEILING CEILING_LABEL
   echo "## Gongkai benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
   echo "machine: $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)), $(free -g | awk '/^Mem:/ {print $2}') GiB;" \
-    "PostgreSQL $(sql 'SHOW server_version'); ${DURATION}s per run, $CONN connections; load generators share the machine"
+    "PostgreSQL $(sql 'SHOW server_version'); ${DURATION}s per run, $CONN connections; load generators share the machine;" \
+    "load average before the run: $LOAD_START (anything above 0 is other work competing for the 2 cores)"
   echo "load: $(sql "SELECT count(*) FROM comments") comments, $PUBLISHED published on the big consultation; deep page = page $DEEP_PAGE"
   echo
   echo "| scenario | req/s | p50 ms | p99 ms | non-2xx | GraphQL errors | socket errors | ceiling | ratio |"
