@@ -81,7 +81,7 @@ async fn login_refuses_an_unknown_email_and_a_wrong_password_alike() {
     let mut wrong_times = Vec::new();
     let mut unknown_times = Vec::new();
     let mut answers = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..5 {
         for (address, times) in [(known.email.clone(), &mut wrong_times), (email(), &mut unknown_times)] {
             let started = Instant::now();
             let gql = app.gql(None, &op("citizen", "Login"), json!({ "input": { "email": address, "password": "wrong password!" } })).await;
@@ -94,11 +94,13 @@ async fn login_refuses_an_unknown_email_and_a_wrong_password_alike() {
     let gql = app.gql(None, &op("citizen", "Login"), json!({ "input": { "email": "not an email", "password": "x" } })).await;
     assert_eq!(gql.code(), "UNAUTHENTICATED", "a malformed email is just a failed sign-in");
     assert_eq!(gql.error()["message"], answers[0]);
-    // Both cases run argon2 (the unknown email against a dummy hash), so neither is much faster.
+    // Both cases run argon2 (the unknown email against a dummy hash), so neither is much faster. The
+    // medians of interleaved attempts keep a busy machine's noise out; skipping argon2 would make the
+    // unknown email some fifty times faster.
     wrong_times.sort();
     unknown_times.sort();
-    let (wrong, unknown) = (wrong_times[1], unknown_times[1]);
-    assert!(unknown * 3 >= wrong && wrong * 3 >= unknown, "wrong password {wrong:?}, unknown email {unknown:?}");
+    let (wrong, unknown) = (wrong_times[2], unknown_times[2]);
+    assert!(unknown * 5 >= wrong && wrong * 5 >= unknown, "wrong password {wrong:?}, unknown email {unknown:?}");
     let data = app.ok(None, &op("citizen", "Login"), json!({ "input": { "email": known.email, "password": PASSWORD } })).await;
     assert_eq!(data["login"]["user"]["id"], known.id.as_str());
 }

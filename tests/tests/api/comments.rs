@@ -226,7 +226,6 @@ async fn authors_edit_within_the_window_and_before_any_reply() {
         vec![long_ago.into(), old.parse::<Uuid>().expect("uuid").into()],
     )
     .await
-    .ok()
     .expect("age the comment");
     assert_eq!(app.code(Some(&me.token), &edit, json!({ "id": old, "input": { "body": "太晚了" } })).await, "CONFLICT");
     // After a reply.
@@ -259,7 +258,7 @@ async fn authors_withdraw_their_comments_while_the_consultation_is_open() {
     assert_eq!(detail["stanceCounts"]["support"], 1);
     assert_eq!(detail["sections"][1]["commentCount"], 0);
     assert_eq!(support::staff_counts(&app, &w.staff, &w.consultation).await["unrepliedCount"], 1);
-    assert_eq!(ids(&public_comments(&app, None, &w.consultation).await), [kept.clone()]);
+    assert_eq!(ids(&public_comments(&app, None, &w.consultation).await), [kept.as_str()]);
     let mine = app.ok(Some(&me.token), &op("citizen", "MyComments"), json!({})).await;
     assert_eq!(mine["me"]["comments"]["edges"][1]["node"]["status"], "WITHDRAWN", "still in the author's own list");
     assert_eq!(app.code(Some(&other.token), &op("citizen", "EndorseComment"), json!({ "id": id })).await, "NOT_FOUND");

@@ -147,8 +147,8 @@ async fn status_is_upcoming_before_opens_at_and_open_after() {
     assert_eq!(status(&app, None, &open).await, "OPEN");
     let gql = support::submit(&app, &c.citizen.token, &upcoming, "SUPPORT", "太早了", None).await;
     assert_eq!(gql.code(), "CONSULTATION_NOT_OPEN");
-    assert_eq!(list_ids(&app, None, json!({ "status": "UPCOMING" })).await, [upcoming.clone()]);
-    assert_eq!(list_ids(&app, None, json!({ "status": "OPEN" })).await, [open.clone()]);
+    assert_eq!(list_ids(&app, None, json!({ "status": "UPCOMING" })).await, [upcoming.as_str()]);
+    assert_eq!(list_ids(&app, None, json!({ "status": "OPEN" })).await, [open.as_str()]);
     let mut all = list_ids(&app, None, json!({})).await;
     all.sort();
     let mut expected = vec![upcoming, open];
@@ -168,7 +168,7 @@ async fn a_consultation_closes_by_itself_when_closes_at_passes() {
     assert_eq!(status(&app, None, &id).await, "CLOSED", "no job needed: the clock closes it");
     let gql = support::submit(&app, &c.citizen.token, &id, "SUPPORT", "迟到的意见", None).await;
     assert_eq!(gql.code(), "CONSULTATION_NOT_OPEN");
-    assert_eq!(list_ids(&app, None, json!({ "status": "CLOSED" })).await, [id.clone()]);
+    assert_eq!(list_ids(&app, None, json!({ "status": "CLOSED" })).await, [id.as_str()]);
     assert!(list_ids(&app, None, json!({ "status": "OPEN" })).await.is_empty());
     assert_eq!(support::detail(&app, None, &id).await["commentCount"], 1);
 }
@@ -218,7 +218,7 @@ async fn withdrawing_works_only_from_draft_or_upcoming_and_hides_it_from_the_pub
     }
     assert_eq!(status(&app, None, &upcoming).await, "NOT_FOUND", "gone for the public");
     assert_eq!(status(&app, Some(&c.citizen.token), &upcoming).await, "NOT_FOUND");
-    assert_eq!(list_ids(&app, None, json!({})).await, [open.clone()]);
+    assert_eq!(list_ids(&app, None, json!({})).await, [open.as_str()]);
     assert!(list_ids(&app, None, json!({ "status": "WITHDRAWN" })).await.is_empty());
     let data = app.ok(t, "query($id: ID!) { consultation(id: $id) { status withdrawnReason } }", json!({ "id": upcoming })).await;
     assert_eq!(data["consultation"]["status"], "WITHDRAWN");
@@ -270,7 +270,7 @@ async fn concluding_needs_a_closed_consultation_and_freezes_the_outcome() {
     assert_eq!(later, expected, "the outcome is frozen");
     assert_eq!(app.code(Some(staff), &conclude, summary).await, "CONFLICT", "concluding twice");
     assert_eq!(status(&app, None, &id).await, "CONCLUDED");
-    assert_eq!(list_ids(&app, None, json!({ "status": "CONCLUDED" })).await, [id.clone()]);
+    assert_eq!(list_ids(&app, None, json!({ "status": "CONCLUDED" })).await, [id.as_str()]);
     let gql = support::submit(&app, &c.citizen.token, &id, "SUPPORT", "还能评论吗", None).await;
     assert_eq!(gql.code(), "CONSULTATION_NOT_OPEN");
     assert_eq!(app.code(Some(staff), &op("staff", "WithdrawConsultation"), json!({ "id": id, "reason": "r" })).await, "CONFLICT");
@@ -329,13 +329,13 @@ async fn consultations_are_filtered_by_status_department_category_and_search() {
         v
     };
     assert_eq!(sorted(list_ids(&app, None, json!({ "category": "交通" })).await), sorted(vec![a.clone(), d.clone()]));
-    assert_eq!(list_ids(&app, None, json!({ "search": "道路交通" })).await, [a.clone()], "Chinese words in the title");
-    assert_eq!(list_ids(&app, None, json!({ "search": "社区养老" })).await, [b.clone()], "Chinese words in the summary");
-    assert_eq!(list_ids(&app, None, json!({ "search": "budget" })).await, [b.clone()], "search ignores case");
+    assert_eq!(list_ids(&app, None, json!({ "search": "道路交通" })).await, [a.as_str()], "Chinese words in the title");
+    assert_eq!(list_ids(&app, None, json!({ "search": "社区养老" })).await, [b.as_str()], "Chinese words in the summary");
+    assert_eq!(list_ids(&app, None, json!({ "search": "budget" })).await, [b.as_str()], "search ignores case");
     assert_eq!(list_ids(&app, None, json!({ "search": "100%_" })).await, Vec::<String>::new(), "wildcards are literal");
     assert_eq!(sorted(list_ids(&app, None, json!({ "departmentId": c.lead })).await), sorted(vec![a.clone(), b.clone()]));
-    assert_eq!(list_ids(&app, None, json!({ "departmentId": c.coop })).await, [a.clone()], "cooperating departments count");
-    assert_eq!(list_ids(&app, None, json!({ "departmentId": c.other, "category": "交通" })).await, [d.clone()]);
+    assert_eq!(list_ids(&app, None, json!({ "departmentId": c.coop })).await, [a.as_str()], "cooperating departments count");
+    assert_eq!(list_ids(&app, None, json!({ "departmentId": c.other, "category": "交通" })).await, [d.as_str()]);
     assert_eq!(list_ids(&app, None, json!({ "departmentId": c.other, "category": "民政" })).await, Vec::<String>::new());
     let gql = app.gql(None, &op("citizen", "Consultations"), json!({ "filter": { "search": "字".repeat(101) } })).await;
     assert_eq!(fields(&gql), ["filter.search"]);

@@ -17,7 +17,7 @@ static PASSWORD_HASH: OnceCell<String> = OnceCell::const_new();
 
 async fn password_hash(app: &TestApp) -> String {
     PASSWORD_HASH
-        .get_or_init(|| async { app.state.hasher.hash(PASSWORD).await.ok().expect("hash the test password") })
+        .get_or_init(|| async { app.state.hasher.hash(PASSWORD).await.expect("hash the test password") })
         .await
         .clone()
 }
@@ -61,10 +61,10 @@ pub async fn accounts(app: &TestApp, n: usize, role: &str, department: Option<&s
         "INSERT INTO users (id, email, password_hash, display_name, phone, role, department_id, created_at, updated_at) VALUES {}",
         rows.join(", ")
     );
-    gongkai::sql::execute(&app.state.db.conn, &sql, values).await.ok().expect("insert accounts");
+    gongkai::sql::execute(&app.state.db.conn, &sql, values).await.expect("insert accounts");
     let mut accounts = Vec::with_capacity(n);
     for (id, email) in out {
-        let issued = app.state.sessions.issue(id).await.ok().expect("issue a session");
+        let issued = app.state.sessions.issue(id).await.expect("issue a session");
         accounts.push(Account { token: issued.token, id: id.to_string(), email });
     }
     accounts
