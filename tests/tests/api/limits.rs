@@ -164,3 +164,32 @@ async fn zero_turns_a_limit_off() {
     }
     assert_limited(&login(&app, &me.email, PASSWORD).await, 15 * 60);
 }
+
+#[test]
+fn each_limit_and_the_report_threshold_come_from_their_environment_variables() {
+    let env = [
+        ("RATE_LIMIT_LOGIN_FAILURES", "1"),
+        ("RATE_LIMIT_LOGIN_FAILURES_PER_ADDRESS", "2"),
+        ("RATE_LIMIT_REGISTRATIONS_PER_HOUR", "3"),
+        ("RATE_LIMIT_COMMENTS_PER_MINUTE", "4"),
+        ("RATE_LIMIT_COMMENTS_PER_DAY", "0"),
+        ("RATE_LIMIT_REPORTS_PER_HOUR", "6"),
+        ("REPORT_HIDE_THRESHOLD", "7"),
+    ];
+    let config = Config::from_lookup(|key| env.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).to_owned())).expect("a valid environment");
+    let l = &config.rate_limits;
+    assert_eq!(
+        (l.login_failures, l.login_failures_per_address, l.registrations_per_hour, l.comments_per_minute, l.comments_per_day, l.reports_per_hour),
+        (1, 2, 3, 4, 0, 6)
+    );
+    assert_eq!(config.report_hide_threshold, 7);
+    let defaults = Config::from_lookup(|_| None).expect("defaults");
+    let d = &defaults.rate_limits;
+    assert_eq!(
+        (d.login_failures, d.login_failures_per_address, d.registrations_per_hour, d.comments_per_minute, d.comments_per_day, d.reports_per_hour),
+        (5, 20, 10, 5, 100, 20),
+        "the defaults DESIGN names"
+    );
+    assert_eq!(defaults.report_hide_threshold, 3);
+    assert!(Config::from_lookup(|key| (key == "RATE_LIMIT_REPORTS_PER_HOUR").then(|| "-1".to_owned())).is_err());
+}
