@@ -505,6 +505,10 @@ pub async fn list(
     let first = pagination::page_size(first)?;
     let moderator = authz::can_moderate(&state.db.conn, viewer, consultation).await?;
     if !moderator {
+        let staff_only = filter.status.is_some_and(|s| s != CommentStatus::Published) || filter.reported.is_some();
+        if staff_only && viewer.user.is_none() {
+            return Err(AppError::Unauthenticated);
+        }
         if filter.status.is_some_and(|s| s != CommentStatus::Published) {
             return Err(AppError::forbidden("Only the consultation's staff may list comments that are not published."));
         }

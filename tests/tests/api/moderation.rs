@@ -116,7 +116,8 @@ async fn reported_comments_are_for_the_consultations_staff_only() {
     let reported = op("staff", "ReportedComments");
     for who in [None, Some(&c.citizen), Some(&reporter), Some(&c.other_staff), Some(&c.evaluator)] {
         let token = who.map(|a| a.token.as_str());
-        assert_eq!(app.code(token, &reported, json!({ "id": id })).await, "FORBIDDEN", "reported comments for {token:?}");
+        let expected = if token.is_none() { "UNAUTHENTICATED" } else { "FORBIDDEN" };
+        assert_eq!(app.code(token, &reported, json!({ "id": id })).await, expected, "reported comments for {token:?}");
     }
     for who in [&c.lead_staff, &c.coop_staff, &c.admin] {
         let data = app.ok(Some(&who.token), &reported, json!({ "id": id })).await;
@@ -174,7 +175,8 @@ async fn moderation_follows_the_allowed_transitions_and_needs_reasons() {
     }
     let data = app.ok(Some(t), by_status, json!({ "id": id })).await;
     assert_eq!(data["consultation"]["comments"]["totalCount"], 4, "staff see every status but withdrawn by default");
-    assert_eq!(app.code(None, by_status, json!({ "id": id, "status": "REJECTED" })).await, "FORBIDDEN");
+    assert_eq!(app.code(None, by_status, json!({ "id": id, "status": "REJECTED" })).await, "UNAUTHENTICATED");
+    assert_eq!(app.code(Some(&c.citizen.token), by_status, json!({ "id": id, "status": "REJECTED" })).await, "FORBIDDEN");
     let public = app.ok(None, by_status, json!({ "id": id, "status": "PUBLISHED" })).await;
     assert_eq!(public["consultation"]["comments"]["totalCount"], 1);
 
