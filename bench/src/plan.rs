@@ -124,7 +124,7 @@ fn kind_of(i: usize) -> Kind {
             14 | 15 => Kind::Draft,
             16 | 17 => Kind::Closed,
             18 => Kind::Concluded,
-            _ if (i / 20) % 2 == 0 => Kind::Withdrawn,
+            _ if (i / 20).is_multiple_of(2) => Kind::Withdrawn,
             _ => Kind::Concluded,
         },
     }

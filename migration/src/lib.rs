@@ -9,7 +9,9 @@ mod m20261128_000001_create_accounts;
 mod m20261128_000002_create_consultations;
 mod m20261128_000003_create_comments;
 mod m20261128_000004_create_audit_log;
-mod m20261128_000005_index_comments_by_consultation;
+mod m20261128_000005_create_supervisors;
+mod m20261128_000006_index_comments_by_time;
+mod m20261128_000007_index_comments_by_consultation;
 mod sql;
 
 pub struct Migrator;
@@ -22,7 +24,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_create_consultations::Migration),
             Box::new(m20261128_000003_create_comments::Migration),
             Box::new(m20261128_000004_create_audit_log::Migration),
-            Box::new(m20261128_000005_index_comments_by_consultation::Migration),
+            Box::new(m20261128_000005_create_supervisors::Migration),
+            Box::new(m20261128_000006_index_comments_by_time::Migration),
+            Box::new(m20261128_000007_index_comments_by_consultation::Migration),
         ]
     }
 }

@@ -1,9 +1,13 @@
 //! Configuration read from the environment, as DESIGN.md "Running" lists it.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+
+/// The longest deadline OBSERVATION_DUE_WORKING_DAYS may set (about a year of working days).
+pub const MAX_DUE_WORKING_DAYS: u32 = 250;
 
 /// Every setting the server reads. `Config::from_env` is the only place that touches the environment.
 #[derive(Clone, Debug)]
@@ -28,6 +32,10 @@ pub struct Config {
     pub export_link_ttl: Duration,
     /// Comments read per query while streaming an export or an open-data file.
     pub export_batch_size: u32,
+    /// Working days a department has to answer an observation (OBSERVATION_DUE_WORKING_DAYS).
+    pub observation_due_working_days: u32,
+    /// A holiday calendar file replacing the built-in one (HOLIDAY_CALENDAR).
+    pub holiday_calendar: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +53,8 @@ pub struct RateLimits {
     pub comments_per_minute: u32,
     pub comments_per_day: u32,
     pub reports_per_hour: u32,
+    pub applications_per_day: u32,
+    pub observations_per_day: u32,
 }
 
 impl Default for RateLimits {
@@ -56,6 +66,8 @@ impl Default for RateLimits {
             comments_per_minute: 5,
             comments_per_day: 100,
             reports_per_hour: 20,
+            applications_per_day: 3,
+            observations_per_day: 20,
         }
     }
 }
@@ -70,6 +82,8 @@ impl RateLimits {
             comments_per_minute: 0,
             comments_per_day: 0,
             reports_per_hour: 0,
+            applications_per_day: 0,
+            observations_per_day: 0,
         }
     }
 }
@@ -93,6 +107,8 @@ impl Config {
             max_connections: 20,
             export_link_ttl: Duration::from_secs(600),
             export_batch_size: 1000,
+            observation_due_working_days: 15,
+            holiday_calendar: None,
         }
     }
 
@@ -136,6 +152,8 @@ impl Config {
             ("RATE_LIMIT_COMMENTS_PER_MINUTE", &mut limits.comments_per_minute),
             ("RATE_LIMIT_COMMENTS_PER_DAY", &mut limits.comments_per_day),
             ("RATE_LIMIT_REPORTS_PER_HOUR", &mut limits.reports_per_hour),
+            ("RATE_LIMIT_APPLICATIONS_PER_DAY", &mut limits.applications_per_day),
+            ("RATE_LIMIT_OBSERVATIONS_PER_DAY", &mut limits.observations_per_day),
         ] {
             if let Some(value) = lookup(key) {
                 *slot = parse_number(key, &value)?;
@@ -160,6 +178,14 @@ impl Config {
         if let Some(value) = lookup("EXPORT_BATCH_SIZE") {
             config.export_batch_size = parse_number::<u32>("EXPORT_BATCH_SIZE", &value)?.clamp(1, 10_000);
         }
+        if let Some(value) = lookup("OBSERVATION_DUE_WORKING_DAYS") {
+            let days = parse_number::<u32>("OBSERVATION_DUE_WORKING_DAYS", &value)?;
+            if !(1..=MAX_DUE_WORKING_DAYS).contains(&days) {
+                bail!("OBSERVATION_DUE_WORKING_DAYS must be between 1 and {MAX_DUE_WORKING_DAYS}, not `{value}`");
+            }
+            config.observation_due_working_days = days;
+        }
+        config.holiday_calendar = lookup("HOLIDAY_CALENDAR").map(PathBuf::from);
         Ok(config)
     }
 
@@ -239,5 +265,18 @@ mod tests {
         assert_eq!(config.rate_limits.comments_per_minute, 0);
         assert_eq!(config.rate_limits.comments_per_day, 100);
         assert!(Config::from_lookup(|k| (k == "RATE_LIMIT_REPORTS_PER_HOUR").then(|| "x".to_owned())).is_err());
+        let config = Config::from_lookup(|k| (k == "RATE_LIMIT_OBSERVATIONS_PER_DAY").then(|| "2".to_owned())).unwrap();
+        assert_eq!(config.rate_limits.observations_per_day, 2);
+        assert_eq!(config.rate_limits.applications_per_day, 3);
+    }
+
+    #[test]
+    fn observation_deadlines_come_from_the_environment() {
+        assert_eq!(Config::from_lookup(|_| None).unwrap().observation_due_working_days, 15);
+        let config = Config::from_lookup(|k| (k == "OBSERVATION_DUE_WORKING_DAYS").then(|| "5".to_owned())).unwrap();
+        assert_eq!(config.observation_due_working_days, 5);
+        assert!(Config::from_lookup(|k| (k == "OBSERVATION_DUE_WORKING_DAYS").then(|| "0".to_owned())).is_err());
+        let config = Config::from_lookup(|k| (k == "HOLIDAY_CALENDAR").then(|| "/etc/gongkai/holidays.json".to_owned())).unwrap();
+        assert_eq!(config.holiday_calendar, Some(PathBuf::from("/etc/gongkai/holidays.json")));
     }
 }

@@ -80,10 +80,21 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
     let request = if req.method() == poem::http::Method::GET {
         let query = req.uri().query().unwrap_or_default();
         match async_graphql::http::parse_query_string(query) {
-            Ok(r) => r,
+            // async-graphql reads `operation_name`; GraphQL over HTTP names it `operationName`.
+            Ok(mut r) => {
+                if r.operation_name.is_none() {
+                    r.operation_name = req.params::<GetParams>().ok().and_then(|p| p.operation_name);
+                }
+                r
+            }
             Err(_) => return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "The query string is not a GraphQL request."),
         }
     } else {
+        let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY as u64) {
+            return json_error(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", "The request body is larger than 1 MiB.");
+        }
+        // A chunked body declares no length: it is cut off while reading instead.
         let bytes = match body.into_bytes_limit(MAX_BODY).await {
             Ok(b) => b,
             Err(poem::error::ReadBodyError::PayloadTooLarge) => {
@@ -103,7 +114,7 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
             return json_error(StatusCode::OK, "SERVICE_UNAVAILABLE", &error.message);
         }
     };
-    if req.method() == poem::http::Method::GET && request.query.trim_start().starts_with("mutation") {
+    if req.method() == poem::http::Method::GET && changes_state(&request) {
         return json_error(StatusCode::METHOD_NOT_ALLOWED, "BAD_USER_INPUT", "Mutations must be sent with POST.");
     }
     let loaders = Loaders::new(&state.db.conn, viewer.user_id());
@@ -118,6 +129,25 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
         Err(_) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", "The response could not be encoded."),
     };
     Response::builder().content_type("application/json").body(body)
+}
+
+#[derive(serde::Deserialize)]
+struct GetParams {
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+}
+
+/// Whether the operation a request would run is not a query. Decided on the parsed document, so that a
+/// comment before `mutation` or a mutation picked by `operationName` cannot slip through over GET.
+fn changes_state(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else { return false };
+    let not_query = |ty: OperationType| ty != OperationType::Query;
+    match (&document.operations, request.operation_name.as_deref()) {
+        (DocumentOperations::Single(op), _) => not_query(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).is_some_and(|op| not_query(op.node.ty)),
+        (DocumentOperations::Multiple(ops), None) => ops.values().any(|op| not_query(op.node.ty)),
+    }
 }
 
 #[handler]

@@ -4,17 +4,17 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
+use poem::http::Method;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::middleware::{Compression, Cors, RequestId, ReuseId};
-use poem::http::Method;
 use poem::{get, EndpointExt, Route, Server};
 
 use crate::config::Config;
 use crate::downloads;
 use crate::graphql;
 use crate::http;
-use crate::websocket;
 use crate::state::AppState;
+use crate::websocket;
 
 /// The routes with their middleware and shared data.
 pub fn app(state: AppState) -> impl poem::Endpoint + 'static {

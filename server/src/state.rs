@@ -9,6 +9,7 @@ use redis::aio::ConnectionManager;
 use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::{Limit, RateLimiter};
 use crate::auth::sessions::Sessions;
+use crate::calendar::Calendar;
 use crate::config::Config;
 use crate::db::Db;
 use crate::events::Events;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub redis: Option<ConnectionManager>,
     pub events: Events,
+    /// The working-day calendar observation deadlines are counted on.
+    pub calendar: Arc<Calendar>,
 }
 
 impl AppState {
@@ -32,6 +35,9 @@ impl AppState {
             tracing::warn!("SECRET_KEY is not set; using a random key for this process");
             config.secret_key = crate::util::random_token(32)?.into_bytes();
         }
+        // The calendar is checked before anything connects, so a bad file stops the start at once.
+        let calendar = Calendar::load(config.holiday_calendar.as_deref())?;
+        warn_about_missing_years(&calendar);
         let db = Db::connect(&config).await?;
         let redis = match &config.redis_url {
             Some(url) => Some(connect_redis(url).await?),
@@ -49,7 +55,7 @@ impl AppState {
             Some(url) => Events::redis(url).await?,
             None => Events::in_process(),
         };
-        Ok(Self { db, config: Arc::new(config), sessions, limiter, hasher, redis, events })
+        Ok(Self { db, config: Arc::new(config), sessions, limiter, hasher, redis, events, calendar: Arc::new(calendar) })
     }
 
     pub fn limit(&self, kind: LimitKind) -> Limit {
@@ -61,6 +67,8 @@ impl AppState {
             LimitKind::CommentsPerMinute => ("comment-min", l.comments_per_minute, 60),
             LimitKind::CommentsPerDay => ("comment-day", l.comments_per_day, 24 * 3600),
             LimitKind::Reports => ("report-hour", l.reports_per_hour, 3600),
+            LimitKind::ApplicationsPerDay => ("application-day", l.applications_per_day, 24 * 3600),
+            LimitKind::ObservationsPerDay => ("observation-day", l.observations_per_day, 24 * 3600),
         };
         Limit { name, limit, window: Duration::from_secs(secs) }
     }
@@ -74,14 +82,33 @@ pub enum LimitKind {
     CommentsPerMinute,
     CommentsPerDay,
     Reports,
+    ApplicationsPerDay,
+    ObservationsPerDay,
+}
+
+/// Deadlines in a year the calendar does not know count weekdays only: say so while there is time to
+/// add the year.
+fn warn_about_missing_years(calendar: &Calendar) {
+    use chrono::Datelike;
+    let this_year = crate::util::now().year();
+    for year in [this_year, this_year + 1] {
+        if !calendar.covers(year) {
+            tracing::warn!(year, "the holiday calendar has no entry for {year}: deadlines in {year} count weekdays only until HOLIDAY_CALENDAR is updated");
+        }
+    }
 }
 
 async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
     let client = redis::Client::open(url).context("REDIS_URL is not a valid Redis URL")?;
+    // The reconnection backoff starts at one second and multiplies by `factor` (the default, 100,
+    // made each request wait up to two minutes while Redis was down): capped at half a second, a
+    // request fails with SERVICE_UNAVAILABLE within seconds instead.
     let config = redis::aio::ConnectionManagerConfig::new()
         .set_connection_timeout(Duration::from_secs(3))
         .set_response_timeout(Duration::from_secs(3))
-        .set_number_of_retries(2);
+        .set_number_of_retries(2)
+        .set_factor(2)
+        .set_max_delay(500);
     tokio::time::timeout(Duration::from_secs(10), ConnectionManager::new_with_config(client, config))
         .await
         .context("timed out connecting to Redis")?

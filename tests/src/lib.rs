@@ -42,10 +42,16 @@ pub fn using_postgres() -> bool {
     std::env::var("TEST_DATABASE_URL").is_ok_and(|v| !v.is_empty())
 }
 
-static CLEANED: OnceCell<()> = OnceCell::const_new();
+/// The database of this test run. Creating and dropping a PostgreSQL database each forces a checkpoint
+/// (seconds on a slow disk), so a run makes one database and gives each test a schema of its own.
+static RUN_DATABASE: OnceCell<String> = OnceCell::const_new();
+
+/// Run databases are named `gk_run_<unix seconds>_<random>`; those older than this are dropped when a
+/// run starts, unless someone is still connected (a run going on elsewhere keeps its own).
+const STALE_RUN_SECONDS: u64 = 600;
 
 /// `postgres://…/name` → the same server with another database name.
-fn with_database(url: &str, name: &str) -> String {
+pub fn with_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, format!("?{q}")),
         None => (url, String::new()),
@@ -57,28 +63,61 @@ fn with_database(url: &str, name: &str) -> String {
     format!("{server}/{name}{query}")
 }
 
-/// A fresh PostgreSQL database for one test. Databases left by earlier runs are dropped once per run.
-async fn fresh_postgres(admin_url: &str) -> String {
+fn with_query(url: &str, param: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{param}")
+}
+
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Creates a PostgreSQL database of its own (named like a run database, so that a leftover is cleaned
+/// up like one) and returns its URL; for tests that must break or drop their database.
+pub async fn own_postgres_database(admin_url: &str) -> (String, String) {
     let admin = Database::connect(with_database(admin_url, "postgres")).await.expect("connect to TEST_DATABASE_URL");
-    CLEANED
+    let name = format!("gk_run_{}_{}", unix_seconds(), Uuid::new_v4().simple());
+    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create a test database");
+    admin.close().await.ok();
+    (with_database(admin_url, &name), name)
+}
+
+async fn run_database(admin_url: &str) -> String {
+    RUN_DATABASE
         .get_or_init(|| async {
+            let admin = Database::connect(with_database(admin_url, "postgres")).await.expect("connect to TEST_DATABASE_URL");
             let rows = admin
                 .query_all_raw(sea_orm::Statement::from_string(
                     admin.get_database_backend(),
-                    "SELECT datname FROM pg_database WHERE datname LIKE 'gk_test_%'".to_owned(),
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'gk\\_run\\_%'".to_owned(),
                 ))
                 .await
                 .expect("list test databases");
+            let now = unix_seconds();
             for row in rows {
                 let name: String = row.try_get("", "datname").expect("datname");
-                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                let born = name.split('_').nth(2).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+                if now.saturating_sub(born) > STALE_RUN_SECONDS {
+                    // Without FORCE: a database still in use is left alone.
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\"")).await;
+                }
             }
+            admin.close().await.ok();
+            own_postgres_database(admin_url).await.1
         })
-        .await;
-    let name = format!("gk_test_{}", Uuid::new_v4().simple());
-    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
-    admin.close().await.ok();
-    with_database(admin_url, &name)
+        .await
+        .clone()
+}
+
+/// A fresh schema for one test in this run's database. The test's connections see only that schema,
+/// and their commits do not wait for the disk (nothing in a test needs to survive a crash).
+async fn fresh_postgres(admin_url: &str) -> String {
+    let run_url = with_database(admin_url, &run_database(admin_url).await);
+    let schema = format!("t_{}", Uuid::new_v4().simple());
+    let conn = Database::connect(run_url.as_str()).await.expect("connect to the run database");
+    conn.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.expect("create a test schema");
+    conn.close().await.ok();
+    with_query(&run_url, &format!("options[search_path]={schema}&options[synchronous_commit]=off"))
 }
 
 /// Configuration for a test server; `tweak` changes it before the server starts.

@@ -204,7 +204,7 @@ async fn ensure_database(url: &str) -> anyhow::Result<()> {
         .await?;
     if exists.is_none() {
         eprintln!("creating database {name}");
-        sqlx::raw_sql(&format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""))).execute(&mut admin).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\"")))).execute(&mut admin).await?;
     }
     admin.close().await?;
     Ok(())
@@ -228,7 +228,7 @@ async fn truncate_all(conn: &mut PgConnection) -> anyhow::Result<()> {
     .await?;
     if !tables.is_empty() {
         eprintln!("--force: emptying {} tables", tables.len());
-        sqlx::raw_sql(&format!("TRUNCATE {} CASCADE", tables.join(", "))).execute(conn).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("TRUNCATE {} CASCADE", tables.join(", ")))).execute(conn).await?;
     }
     Ok(())
 }

@@ -203,7 +203,7 @@ impl MemorySessions {
 
     /// Drops expired sessions once the map has grown, so memory stays bounded without a timer.
     fn prune(&mut self, now: DateTime<Utc>) {
-        if self.by_hash.len() < 1024 || self.by_hash.len() % 256 != 0 {
+        if self.by_hash.len() < 1024 || !self.by_hash.len().is_multiple_of(256) {
             return;
         }
         let expired: Vec<String> = self

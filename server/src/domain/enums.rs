@@ -3,10 +3,10 @@
 use crate::error::AppError;
 
 macro_rules! db_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -60,6 +60,70 @@ db_enum!(
     Adoption {
         Adopted => "ADOPTED", PartiallyAdopted => "PARTIALLY_ADOPTED", NotAdopted => "NOT_ADOPTED",
         Explained => "EXPLAINED",
+    }
+);
+
+db_enum!(
+    /// The group an openness supervisor is appointed from.
+    SupervisorCategory {
+        /// A deputy to a people's congress.
+        NpcDeputy => "NPC_DEPUTY",
+        /// A member of a CPPCC committee.
+        CppccMember => "CPPCC_MEMBER",
+        /// A member of a democratic party.
+        DemocraticParty => "DEMOCRATIC_PARTY",
+        /// A specialist or scholar in the field.
+        Expert => "EXPERT",
+        /// A member of the public.
+        Citizen => "CITIZEN",
+        /// A journalist.
+        Media => "MEDIA",
+    }
+);
+db_enum!(
+    /// Where a supervisor application stands.
+    ApplicationStatus {
+        /// Waiting for an admin's review; a user has at most one.
+        Pending => "PENDING",
+        /// Approved: the applicant was appointed.
+        Approved => "APPROVED",
+        /// Rejected by an admin, with a note.
+        Rejected => "REJECTED",
+        /// Withdrawn by the applicant while pending.
+        Withdrawn => "WITHDRAWN",
+    }
+);
+db_enum!(
+    /// An admin's decision on a supervisor application.
+    ReviewDecision {
+        /// Appoint the applicant for `termMonths` (default 24).
+        Approve => "APPROVE",
+        /// Turn the application down; a note is required.
+        Reject => "REJECT",
+    }
+);
+db_enum!(
+    /// What an observation is about.
+    ObservationKind {
+        /// Information the department should publish and has not, or published late or incompletely.
+        Disclosure => "DISCLOSURE",
+        /// How the department runs a public consultation (notice, duration, materials, access).
+        Consultation => "CONSULTATION",
+        /// How the department answers the public: comments, requests, enquiries, feedback.
+        Response => "RESPONSE",
+        /// The service at the department's counters, hotlines or online channels.
+        Service => "SERVICE",
+        /// Anything else about the department's openness.
+        Other => "OTHER",
+    }
+);
+db_enum!(
+    /// Whether an observation awaits the department's answer.
+    ObservationStatus {
+        /// Awaiting the department's answer (again, after a follow-up).
+        Open => "OPEN",
+        /// The department has answered.
+        Answered => "ANSWERED",
     }
 );
 

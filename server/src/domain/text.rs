@@ -65,7 +65,7 @@ impl Checks {
 }
 
 /// An email address, trimmed and lower-cased.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
@@ -83,12 +83,6 @@ impl Email {
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-impl Default for Email {
-    fn default() -> Self {
-        Self(String::new())
     }
 }
 

@@ -8,7 +8,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Value};
 use uuid::Uuid;
 
-use entities::{comment, consultation, department, reply, section, user};
+use entities::{comment, consultation, department, observation, observation_follow_up, observation_reply, reply, section, supervisor, user};
 
 use crate::error::AppError;
 use crate::services::counters::{self, Counts};
@@ -41,6 +41,72 @@ by_id_loader!(DepartmentLoader, department);
 by_id_loader!(SectionLoader, section);
 by_id_loader!(ConsultationLoader, consultation);
 by_id_loader!(CommentLoader, comment);
+by_id_loader!(SupervisorLoader, supervisor);
+by_id_loader!(ObservationLoader, observation);
+
+/// Rows of `$entity` grouped by a parent id column, oldest first.
+macro_rules! children_loader {
+    ($name:ident, $entity:ident, $column:ident, $field:ident) => {
+        pub struct $name(pub DatabaseConnection);
+
+        impl Loader<Uuid> for $name {
+            type Value = Vec<$entity::Model>;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+                let rows = $entity::Entity::find()
+                    .filter($entity::Column::$column.is_in(keys.to_vec()))
+                    .order_by_asc($entity::Column::Id)
+                    .all(&self.0)
+                    .await
+                    .map_err(err)?;
+                let mut out: HashMap<Uuid, Vec<$entity::Model>> = HashMap::new();
+                for r in rows {
+                    out.entry(r.$field).or_default().push(r);
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+children_loader!(ObservationRepliesLoader, observation_reply, ObservationId, observation_id);
+children_loader!(FollowUpsLoader, observation_follow_up, ObservationId, observation_id);
+
+/// Each user's latest supervisor appointment.
+pub struct LatestAppointmentLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for LatestAppointmentLoader {
+    type Value = supervisor::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let sql_text = format!(
+            "SELECT s.* FROM supervisors s WHERE s.user_id IN ({}) AND NOT EXISTS
+               (SELECT 1 FROM supervisors o WHERE o.user_id = s.user_id AND o.id > s.id)",
+            sql::placeholders(1, keys.len())
+        );
+        let rows = supervisor::Entity::find()
+            .from_raw_sql(sql::statement(&self.0, &sql_text, keys.iter().map(|k| Value::from(*k)).collect()))
+            .all(&self.0)
+            .await
+            .map_err(err)?;
+        Ok(rows.into_iter().map(|s| (s.user_id, s)).collect())
+    }
+}
+
+/// The appointment an approved application led to.
+pub struct AppointmentByApplicationLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for AppointmentByApplicationLoader {
+    type Value = supervisor::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = supervisor::Entity::find().filter(supervisor::Column::ApplicationId.is_in(keys.to_vec())).all(&self.0).await.map_err(err)?;
+        Ok(rows.into_iter().map(|s| (s.application_id, s)).collect())
+    }
+}
 
 /// Replies of each comment, oldest first.
 pub struct RepliesLoader(pub DatabaseConnection);
@@ -139,6 +205,12 @@ pub struct Loaders {
     pub counters: DataLoader<CountersLoader>,
     pub endorsed: DataLoader<EndorsedLoader>,
     pub group_samples: DataLoader<GroupSampleLoader>,
+    pub supervisors: DataLoader<SupervisorLoader>,
+    pub observations: DataLoader<ObservationLoader>,
+    pub observation_replies: DataLoader<ObservationRepliesLoader>,
+    pub follow_ups: DataLoader<FollowUpsLoader>,
+    pub latest_appointments: DataLoader<LatestAppointmentLoader>,
+    pub appointments_by_application: DataLoader<AppointmentByApplicationLoader>,
 }
 
 impl Loaders {
@@ -154,6 +226,12 @@ impl Loaders {
             counters: DataLoader::new(CountersLoader(db.clone()), spawn),
             endorsed: DataLoader::new(EndorsedLoader { db: db.clone(), user: viewer }, spawn),
             group_samples: DataLoader::new(GroupSampleLoader(db.clone()), spawn),
+            supervisors: DataLoader::new(SupervisorLoader(db.clone()), spawn),
+            observations: DataLoader::new(ObservationLoader(db.clone()), spawn),
+            observation_replies: DataLoader::new(ObservationRepliesLoader(db.clone()), spawn),
+            follow_ups: DataLoader::new(FollowUpsLoader(db.clone()), spawn),
+            latest_appointments: DataLoader::new(LatestAppointmentLoader(db.clone()), spawn),
+            appointments_by_application: DataLoader::new(AppointmentByApplicationLoader(db.clone()), spawn),
         }
     }
 }

@@ -32,10 +32,7 @@ pub async fn register(state: &AppState, viewer: &Viewer, input: RegisterInput) -
     let email = checks.take(Email::parse("email", &input.email));
     let password = checks.take(Password::parse("password", &input.password));
     let display_name = checks.take(domain::display_name("displayName", &input.display_name));
-    let phone = match input.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        Some(p) => Some(checks.take(domain::phone("phone", p))),
-        None => None,
-    };
+    let phone = input.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(|p| checks.take(domain::phone("phone", p)));
     checks.finish()?;
     state.limiter.hit(state.limit(LimitKind::Registrations), &viewer.client_key).await?;
 

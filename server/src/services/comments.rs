@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use entities::{comment, consultation, duplicate_group, reply, section};
 
-use crate::domain::{self, Adoption, Checks, CommentOrder, CommentStatus, ConsultationStatus, ModerationDecision, ModerationMode, ReportReason, Stance};
+use crate::domain::{self, Adoption, Checks, CommentOrder, CommentStatus, ConsultationStatus, ModerationDecision, ModerationMode, ReportReason, Role, Stance};
 use crate::error::{AppError, AppResult};
 use crate::events::Event;
 use crate::services::authz::{self, Viewer};
@@ -113,6 +113,14 @@ async fn find_by_request(db: &impl ConnectionTrait, author: Uuid, request_id: &s
         .await?)
 }
 
+/// Reads a comment inside a write transaction and locks its row until the transaction ends (a no-op
+/// update: portable where `SELECT … FOR UPDATE` is not). What the transaction then decides and counts
+/// rests on the row as it stands, not on a copy that a concurrent moderator, reply or edit has changed.
+async fn lock_comment(db: &impl ConnectionTrait, id: Uuid) -> AppResult<comment::Model> {
+    let statement = sql::statement(db, "UPDATE comments SET updated_at = updated_at WHERE id = $1 RETURNING *", vec![id.into()]);
+    comment::Entity::find().from_raw_sql(statement).one(db).await?.ok_or(AppError::NotFound("The comment"))
+}
+
 /// The duplicate group of a fingerprint, created on first use. Campaign comments share one group row,
 /// so the row is written only when it is created and once more when a second comment joins it.
 async fn join_group(db: &impl ConnectionTrait, consultation_id: Uuid, fingerprint: &str) -> AppResult<Uuid> {
@@ -161,7 +169,7 @@ pub async fn edit(state: &AppState, viewer: &Viewer, id: Uuid, body: Option<Stri
         None => None,
     };
     let txn = state.db.begin().await?;
-    let current = comment::Entity::find_by_id(id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
+    let current = lock_comment(&*txn, id).await?;
     if current.author_id != user.id {
         return Err(AppError::forbidden("Only the author may edit a comment."));
     }
@@ -191,8 +199,10 @@ pub async fn edit(state: &AppState, viewer: &Viewer, id: Uuid, body: Option<Stri
     }
     active.updated_at = Set(util::now());
     let updated = active.update(&*txn).await?;
-    counters::comment_changed(&*txn, current.consultation_id, current.section_id, current.duplicate_group_id, Some(before), None).await?;
-    counters::comment_changed(&*txn, updated.consultation_id, updated.section_id, group_id, None, Some(facts(&updated)?)).await?;
+    let mut changes = counters::Changes::default();
+    changes.comment(current.consultation_id, current.section_id, current.duplicate_group_id, Some(before), None);
+    changes.comment(updated.consultation_id, updated.section_id, group_id, None, Some(facts(&updated)?));
+    changes.apply(&*txn).await?;
     audit::record(&*txn, Some(user.id), "comment.edit", "Comment", Some(id), json!({})).await?;
     txn.commit().await?;
     Ok(updated)
@@ -227,7 +237,7 @@ async fn set_status(
 pub async fn withdraw(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<comment::Model> {
     let user = viewer.user()?.clone();
     let txn = state.db.begin().await?;
-    let current = comment::Entity::find_by_id(id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
+    let current = lock_comment(&*txn, id).await?;
     if current.author_id != user.id {
         return Err(AppError::forbidden("Only the author may withdraw a comment."));
     }
@@ -279,7 +289,8 @@ pub async fn endorse(state: &AppState, viewer: &Viewer, id: Uuid, endorse: bool)
 }
 
 pub async fn report(state: &AppState, viewer: &Viewer, id: Uuid, reason: ReportReason, detail: Option<String>) -> AppResult<bool> {
-    let user = viewer.user()?.clone();
+    // Evaluators only read (DESIGN's roles table); everyone else signed in may report.
+    let user = authz::require_role(viewer, &[Role::Citizen, Role::Staff, Role::Admin], "report comments")?.clone();
     let detail = domain::clean_optional("detail", detail.as_deref(), 1000, true).map_err(|e| AppError::BadInput(vec![e]))?;
     let (comment, _) = get_visible(state, viewer, id).await?;
     if comment.author_id == user.id {
@@ -317,7 +328,7 @@ pub async fn moderate(state: &AppState, viewer: &Viewer, id: Uuid, decision: Mod
     }
     let user = viewer.user()?.clone();
     let txn = state.db.begin().await?;
-    let current = comment::Entity::find_by_id(id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
+    let current = lock_comment(&*txn, id).await?;
     let consultation = consultation::Entity::find_by_id(current.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
     authz::require_moderate(&*txn, viewer, &consultation).await?;
     let from = CommentStatus::from_db(&current.status)?;
@@ -358,9 +369,11 @@ fn check_reply_allowed(consultation: &consultation::Model, comment: &comment::Mo
     Ok(())
 }
 
-/// Records one reply on a comment whose row is current, keeping reply counts and counters right.
+/// Records one reply on a comment, keeping its reply count right and adding the counter change to
+/// `changes` (worked out from the row as the update left it, not from `comment`, which may be older).
 async fn insert_reply(
     db: &impl ConnectionTrait,
+    changes: &mut counters::Changes,
     comment: &comment::Model,
     author: Uuid,
     department: Uuid,
@@ -399,7 +412,7 @@ async fn insert_reply(
         let stance = Stance::from_db(&after.stance)?;
         let before = CommentFacts { status, stance, replied: false };
         let now_facts = CommentFacts { replied: true, ..before };
-        counters::comment_changed(db, comment.consultation_id, comment.section_id, comment.duplicate_group_id, Some(before), Some(now_facts)).await?;
+        changes.comment(comment.consultation_id, comment.section_id, comment.duplicate_group_id, Some(before), Some(now_facts));
     }
     Ok(reply)
 }
@@ -412,11 +425,13 @@ pub async fn reply(state: &AppState, viewer: &Viewer, comment_id: Uuid, body: &s
     let body = clean_reply_body(body)?;
     let user = viewer.user()?.clone();
     let txn = state.db.begin().await?;
-    let comment = comment::Entity::find_by_id(comment_id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
+    let comment = lock_comment(&*txn, comment_id).await?;
     let consultation = consultation::Entity::find_by_id(comment.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
     authz::require_moderate(&*txn, viewer, &consultation).await?;
     check_reply_allowed(&consultation, &comment)?;
-    let reply = insert_reply(&*txn, &comment, user.id, replying_department(viewer, &consultation), &body, adoption).await?;
+    let mut changes = counters::Changes::default();
+    let reply = insert_reply(&*txn, &mut changes, &comment, user.id, replying_department(viewer, &consultation), &body, adoption).await?;
+    changes.apply(&*txn).await?;
     audit::record(&*txn, Some(user.id), "comment.reply", "Comment", Some(comment.id), json!({ "replyId": reply.id, "adoption": adoption.as_str() })).await?;
     txn.commit().await?;
     state.events.publish(Event::ReplyPosted { comment_author_id: comment.author_id, reply_id: reply.id }).await;
@@ -441,10 +456,12 @@ pub async fn reply_to_group(state: &AppState, viewer: &Viewer, group_id: Uuid, b
         .await?;
     let department = replying_department(viewer, &consultation);
     let mut notices = Vec::with_capacity(members.len());
+    let mut changes = counters::Changes::default();
     for comment in &members {
-        let reply = insert_reply(&*txn, comment, user.id, department, &body, adoption).await?;
+        let reply = insert_reply(&*txn, &mut changes, comment, user.id, department, &body, adoption).await?;
         notices.push(Event::ReplyPosted { comment_author_id: comment.author_id, reply_id: reply.id });
     }
+    changes.apply(&*txn).await?;
     audit::record(&*txn, Some(user.id), "duplicate_group.reply", "DuplicateGroup", Some(group_id), json!({ "repliedCount": members.len(), "adoption": adoption.as_str() })).await?;
     txn.commit().await?;
     for notice in notices {
@@ -488,6 +505,10 @@ pub async fn list(
     let first = pagination::page_size(first)?;
     let moderator = authz::can_moderate(&state.db.conn, viewer, consultation).await?;
     if !moderator {
+        let staff_only = filter.status.is_some_and(|s| s != CommentStatus::Published) || filter.reported.is_some();
+        if staff_only && viewer.user.is_none() {
+            return Err(AppError::Unauthenticated);
+        }
         if filter.status.is_some_and(|s| s != CommentStatus::Published) {
             return Err(AppError::forbidden("Only the consultation's staff may list comments that are not published."));
         }

@@ -2,7 +2,7 @@
 //! subject, chosen at random, so concurrent writers on one consultation rarely wait on the same row;
 //! readers add the shards up (an index range of at most `SHARDS` rows).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use uuid::Uuid;
@@ -27,6 +27,10 @@ pub struct Counts {
 impl Counts {
     fn is_zero(&self) -> bool {
         *self == Counts::default()
+    }
+
+    fn plus(self, other: Counts) -> Counts {
+        self.minus(Counts::default().minus(other))
     }
 
     fn minus(self, other: Counts) -> Counts {
@@ -76,15 +80,41 @@ pub async fn comment_changed(
     before: Option<CommentFacts>,
     after: Option<CommentFacts>,
 ) -> AppResult<()> {
-    let of = |f: Option<CommentFacts>| f.map(CommentFacts::consultation_counts).unwrap_or_default();
-    let delta = of(after).minus(of(before));
-    add(db, consultation_id, delta).await?;
-    if let Some(section) = section_id {
-        add(db, section, Counts { published: delta.published, ..Counts::default() }).await?;
+    let mut changes = Changes::default();
+    changes.comment(consultation_id, section_id, group_id, before, after);
+    changes.apply(db).await
+}
+
+/// The counter deltas of one transaction, applied once per subject and in subject order. A transaction
+/// that changed several comments (or one comment twice) then writes one shard row per subject, taken in
+/// the same order as every other transaction, so two writers never wait on each other in a cycle.
+#[derive(Debug, Default)]
+pub struct Changes(BTreeMap<Uuid, Counts>);
+
+impl Changes {
+    fn push(&mut self, subject: Uuid, delta: Counts) {
+        let entry = self.0.entry(subject).or_default();
+        *entry = entry.plus(delta);
     }
-    let member = |f: Option<CommentFacts>| i64::from(f.is_some_and(|f| f.status != CommentStatus::Withdrawn));
-    let group_delta = member(after) - member(before);
-    add(db, group_id, Counts { total: group_delta, ..Counts::default() }).await
+
+    /// Records the change of one comment from `before` to `after` (None: not existing).
+    pub fn comment(&mut self, consultation_id: Uuid, section_id: Option<Uuid>, group_id: Uuid, before: Option<CommentFacts>, after: Option<CommentFacts>) {
+        let of = |f: Option<CommentFacts>| f.map(CommentFacts::consultation_counts).unwrap_or_default();
+        let delta = of(after).minus(of(before));
+        self.push(consultation_id, delta);
+        if let Some(section) = section_id {
+            self.push(section, Counts { published: delta.published, ..Counts::default() });
+        }
+        let member = |f: Option<CommentFacts>| i64::from(f.is_some_and(|f| f.status != CommentStatus::Withdrawn));
+        self.push(group_id, Counts { total: member(after) - member(before), ..Counts::default() });
+    }
+
+    pub async fn apply(self, db: &impl ConnectionTrait) -> AppResult<()> {
+        for (subject, delta) in self.0 {
+            add(db, subject, delta).await?;
+        }
+        Ok(())
+    }
 }
 
 pub async fn add(db: &impl ConnectionTrait, subject: Uuid, delta: Counts) -> AppResult<()> {

@@ -8,5 +8,8 @@ pub mod consultations;
 pub mod counters;
 pub mod exports;
 pub mod live;
+pub mod observations;
 pub mod open_data;
 pub mod pagination;
+pub mod scorecards;
+pub mod supervisors;

@@ -6,9 +6,9 @@
 //! themselves are the citizens' own words as moderated; comments reported for personal data are
 //! hidden by staff and then no longer published.
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use std::collections::HashMap;
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value as Json};
 use uuid::Uuid;
@@ -21,9 +21,7 @@ use crate::services::{consultations, counters};
 use crate::sql;
 use crate::state::AppState;
 
-/// Stable paths of the open-data files.
-pub const INDEX_PATH: &str = "/open-data/consultations.json";
-
+/// Stable paths of the open-data files (the README lists them).
 pub fn document_path(id: Uuid) -> String {
     format!("/open-data/consultations/{id}.json")
 }

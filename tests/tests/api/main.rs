@@ -1,10 +1,24 @@
 //! Integration tests: the real server over HTTP, on SQLite by default and on PostgreSQL + Redis when
 //! `TEST_DATABASE_URL` and `TEST_REDIS_URL` are set.
 
+mod support;
+
+mod accounts;
+mod audit;
+mod comments;
+mod consultations;
+mod errors;
 mod exports;
 mod instances;
+mod limits;
 mod live;
+mod moderation;
+mod observations;
 mod open_data;
+mod replies;
 mod schema;
+mod scorecards;
+mod sessions;
 mod smoke;
+mod supervisors;
 mod ws;

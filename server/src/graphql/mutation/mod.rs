@@ -4,6 +4,13 @@ mod accounts;
 mod comments;
 mod consultations;
 mod exports;
+mod supervisors;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Mutation(accounts::AccountsMutation, consultations::ConsultationsMutation, comments::CommentsMutation, exports::ExportsMutation);
+pub struct Mutation(
+    accounts::AccountsMutation,
+    consultations::ConsultationsMutation,
+    comments::CommentsMutation,
+    supervisors::SupervisorsMutation,
+    exports::ExportsMutation,
+);

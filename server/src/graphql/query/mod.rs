@@ -3,6 +3,7 @@
 mod accounts;
 mod audit;
 mod consultations;
+mod supervisors;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(accounts::AccountsQuery, consultations::ConsultationsQuery, audit::AuditQuery);
+pub struct Query(accounts::AccountsQuery, consultations::ConsultationsQuery, audit::AuditQuery, supervisors::SupervisorsQuery);

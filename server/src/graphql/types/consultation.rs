@@ -6,11 +6,12 @@ use uuid::Uuid;
 
 use entities::{consultation, department, section};
 
-use crate::domain::{CommentOrder, CommentStatus, ConsultationStatus, ModerationMode};
+use crate::domain::{CommentOrder, CommentStatus, ConsultationStatus, ModerationMode, ObservationStatus};
 use crate::graphql::context::{load_error, parse_id, ContextExt, GqlResult};
 use crate::graphql::types::comment::{Comment, DuplicateGroup};
 use crate::graphql::types::connection::{connection, TotalCount};
-use crate::services::{authz, comments, consultations, counters::Counts, pagination};
+use crate::graphql::types::supervisor::ObservationConnection;
+use crate::services::{authz, comments, consultations, counters::Counts, observations, pagination};
 
 pub struct Department(pub department::Model);
 
@@ -49,6 +50,21 @@ impl Department {
     ) -> GqlResult<ConsultationConnection> {
         let result = consultations::department_list(ctx.state()?, ctx.viewer()?, self.0.id, status, first, after.as_deref()).await?;
         Ok(ConsultationConnection::from_list(result))
+    }
+
+    /// Observations addressed to this department, newest first (its staff, admins and evaluators).
+    /// `overdue: true` keeps those OPEN and past `dueAt`; `false` leaves them out.
+    async fn observations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        status: Option<ObservationStatus>,
+        overdue: Option<bool>,
+    ) -> GqlResult<ObservationConnection> {
+        let filter = observations::ListFilter { status, overdue };
+        let (page, total) = observations::department_list(ctx.state()?, ctx.viewer()?, self.0.id, filter, first, after.as_deref()).await?;
+        Ok(ObservationConnection::from_page(page, total))
     }
 }
 

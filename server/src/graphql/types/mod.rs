@@ -4,10 +4,12 @@ pub mod audit;
 pub mod comment;
 pub mod connection;
 pub mod consultation;
+pub mod supervisor;
 pub mod user;
 
 pub use audit::AuditEntry;
 pub use comment::{Comment, DuplicateGroup, Reply};
 pub use connection::PageInfo;
 pub use consultation::{Consultation, Department, Section};
+pub use supervisor::{DepartmentScorecard, Observation, ObservationFollowUp, ObservationReply, Supervisor, SupervisorApplication};
 pub use user::{AuthPayload, User};

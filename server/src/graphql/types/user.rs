@@ -9,8 +9,8 @@ use entities::user;
 use crate::domain::Role;
 use crate::graphql::context::{load_error, ContextExt, GqlResult};
 use crate::graphql::types::connection::{connection, TotalCount};
-use crate::graphql::types::{Comment, Department};
-use crate::services::{comments, pagination};
+use crate::graphql::types::{Comment, Department, Supervisor, SupervisorApplication};
+use crate::services::{comments, pagination, supervisors};
 
 pub struct User {
     pub model: user::Model,
@@ -81,6 +81,26 @@ impl User {
         let (page, total) = comments::list_own(ctx.state()?, ctx.viewer()?, first, after.as_deref()).await?;
         let items = page.items.into_iter().map(|c| (pagination::id_cursor(c.id), Comment::new(c, false))).collect();
         Ok(CommentConnection::new(items, page.has_next, TotalCount::Known(total)))
+    }
+
+    /// The account's latest supervisor appointment, active or not (the account itself and admins;
+    /// null for others).
+    async fn supervisor(&self, ctx: &Context<'_>) -> GqlResult<Option<Supervisor>> {
+        let viewer = ctx.viewer()?;
+        if !(viewer.is_admin() || self.is_self(ctx)) {
+            return Ok(None);
+        }
+        let found = ctx.loaders()?.latest_appointments.load_one(self.model.id).await.map_err(load_error)?;
+        Ok(found.map(Supervisor))
+    }
+
+    /// The account's own supervisor applications, newest first, at most 100 (only on `me`).
+    async fn supervisor_applications(&self, ctx: &Context<'_>) -> GqlResult<Vec<SupervisorApplication>> {
+        if !self.is_self(ctx) {
+            return Err(crate::error::AppError::forbidden("Only the applicant may list their supervisor applications.").into());
+        }
+        let rows = supervisors::own_applications(ctx.state()?, ctx.viewer()?).await?;
+        Ok(rows.into_iter().map(SupervisorApplication).collect())
     }
 }
 

@@ -1,0 +1,311 @@
+#!/usr/bin/env bash
+# The Gongkai benchmark, one command: builds the release server and the bench tools, makes sure
+# PostgreSQL and Redis answer, seeds the bench database (1,000,000 comments on one consultation) if it
+# is not seeded yet, measures the ceilings (pgbench doing the same database work raw, argon2id on every
+# core), starts the release server against PostgreSQL and Redis with the rate limits off, drives it over
+# HTTP with wrk, and prints a summary table (also written to target/bench/summary.md).
+#
+#   bash bench/run.sh                          # everything
+#   BENCH_ONLY=ceilings bash bench/run.sh      # only the ceilings (no server)
+#
+# All traffic goes to 127.0.0.1. Each measurement runs BENCH_DURATION seconds; the run stops by itself.
+# Settings (environment):
+#   BENCH_DATABASE_URL  postgres://postgres@127.0.0.1:5432/gongkai_bench (created if missing)
+#   BENCH_REDIS_URL     redis://127.0.0.1:6379
+#   BENCH_ADDR          127.0.0.1:18080 (where the server listens)
+#   BENCH_DURATION      15 (seconds per measurement)
+#   BENCH_CONNECTIONS   64 (wrk threads = connections, so each carries its own token; pgbench clients)
+#   BENCH_FLOOD_CONNECTIONS  64 (sign-in flood running while the listing is measured again)
+#   BENCH_COMMENTS / BENCH_USERS  1000000 / 100000 (seed size, used only when seeding)
+#   BENCH_DEEP_PAGE     50000 (the deep page; capped at the last full page)
+#   BENCH_ONLY          all | ceilings
+#   BENCH_SKIP_BUILD    1: use the binaries already in target/release
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DB_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gongkai_bench}"
+ADMIN_URL="${DB_URL%/*}/postgres"
+REDIS="${BENCH_REDIS_URL:-redis://127.0.0.1:6379}"
+ADDR="${BENCH_ADDR:-127.0.0.1:18080}"
+DURATION="${BENCH_DURATION:-15}"
+CONN="${BENCH_CONNECTIONS:-64}"
+FLOOD_CONN="${BENCH_FLOOD_CONNECTIONS:-64}"
+ONLY="${BENCH_ONLY:-all}"
+OUT=target/bench
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+mkdir -p "$OUT"
+rm -f "$OUT"/*.result "$OUT"/pgbench_*
+
+SERVER_PID=""
+SAMPLER_PID=""
+FLOOD_PID=""
+BIG=""
+
+log() { printf '\n== %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() {
+  for _ in $(seq 1 60); do
+    port_open "$1" && return 0
+    sleep 1
+  done
+  die "nothing answers on port $1"
+}
+
+apt_install() {
+  if [ -z "${APT_UPDATED:-}" ]; then
+    apt-get update -qq
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+sql() { psql "$DB_URL" -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
+
+cleanup() {
+  set +e
+  [ -n "$FLOOD_PID" ] && kill "$FLOOD_PID" 2>/dev/null
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID"
+    for _ in $(seq 1 30); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$SERVER_PID" 2>/dev/null
+  fi
+  [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null
+  rm -f "$OUT/tokens.txt"
+  [ -n "$BIG" ] && remove_ceiling_rows
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------------------------------------------
+# CURSOR FORMAT. Must match the server (server/src/services/pagination.rs, `id_cursor`): comments in
+# the default NEWEST order are paged by id, and the `after` cursor is the hex encoding of the text of
+# the last comment id of the previous page. If the server changes its cursors, change this function.
+comment_cursor() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
+# ---------------------------------------------------------------------------------------------------
+
+# Rows the insert ceiling added to the big consultation (marked in bench/sql/pgbench-insert.sql).
+remove_ceiling_rows() {
+  local n
+  n=$(sql "WITH d AS (DELETE FROM comments WHERE consultation_id = '$BIG' AND status = 'PUBLISHED'
+                      AND client_hash = 'pgbench-ceiling' RETURNING 1) SELECT count(*) FROM d") || return 0
+  if [ "${n:-0}" != "0" ]; then
+    echo "removed $n rows of the insert ceiling" >&2
+    sql "VACUUM (ANALYZE) comments" || true
+  fi
+}
+
+# ---- tools and services ------------------------------------------------------------------------------
+log "tools and services"
+command -v curl >/dev/null || apt_install curl
+command -v jq >/dev/null || apt_install jq
+command -v psql >/dev/null || apt_install postgresql-client
+pgbench --version >/dev/null 2>&1 || apt_install postgresql-client
+command -v wrk >/dev/null || apt_install wrk
+if ! port_open 5432; then
+  echo "starting PostgreSQL" >&2
+  ls /etc/postgresql/*/main >/dev/null 2>&1 || apt_install postgresql
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  wait_port 5432
+fi
+psql "$ADMIN_URL" -qAtXc 'SELECT 1' >/dev/null || die "PostgreSQL does not accept $ADMIN_URL"
+if [ "$ONLY" != "ceilings" ] && ! port_open 6379; then
+  echo "starting Redis" >&2
+  command -v redis-server >/dev/null || apt_install redis-server
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+  wait_port 6379
+fi
+
+# ---- build and seed -------------------------------------------------------------------------------------
+if [ "${BENCH_SKIP_BUILD:-0}" != "1" ]; then
+  log "cargo build --release -p gongkai -p gongkai-bench"
+  if [ "$ONLY" = "ceilings" ]; then
+    cargo build --release -p gongkai-bench
+  else
+    cargo build --release -p gongkai -p gongkai-bench
+  fi
+fi
+
+log "seed (skipped when the database already holds the load)"
+DATABASE_URL="$DB_URL" target/release/seed-load \
+  --comments "${BENCH_COMMENTS:-1000000}" --users "${BENCH_USERS:-100000}" --out "$OUT/seed.json"
+BIG=$(jq -r .big_consultation_id "$OUT/seed.json")
+BIG_SECTION=$(jq -r '.big_section_ids[0]' "$OUT/seed.json")
+OPEN=$(jq -r .open_consultation_id "$OUT/seed.json")
+OPEN_SECTIONS=$(jq -r '.open_section_ids | join(",")' "$OUT/seed.json")
+CITIZENS=$(jq -r .citizen_count "$OUT/seed.json")
+PATTERN=$(jq -r .citizen_email_pattern "$OUT/seed.json")
+PASSWORD=$(jq -r .password "$OUT/seed.json")
+[ "$CITIZENS" -ge "$CONN" ] || die "need at least $CONN citizens, the database has $CITIZENS"
+remove_ceiling_rows
+
+# ---- measurements ---------------------------------------------------------------------------------------
+# Each writes $OUT/<name>.result: one line "RESULT requests=.. duration_s=.. rps=.. p50_ms=.. p99_ms=.. ..."
+
+# pgbench NAME SCRIPT [pgbench args]: latency percentiles from the per-transaction log.
+pgbench_run() {
+  local name=$1 script=$2
+  shift 2
+  rm -f "$OUT/pgbench_$name".*
+  timeout $((DURATION + 120)) pgbench -n -M prepared -c "$CONN" -j 2 -T "$DURATION" -f "$script" "$@" \
+    -l --log-prefix="$OUT/pgbench_$name" "$DB_URL" >"$OUT/pgbench_$name.txt" 2>&1 || true
+  local tps failed
+  tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$OUT/pgbench_$name.txt" | tail -n 1)
+  failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$OUT/pgbench_$name.txt" | tail -n 1)
+  if [ -z "$tps" ]; then
+    echo "RESULT failed" >"$OUT/$name.result"
+    echo "pgbench $name failed:" >&2
+    tail -n 5 "$OUT/pgbench_$name.txt" >&2
+    return 0
+  fi
+  # Per-transaction log lines: client_id transaction_no time_us script_no epoch epoch_us.
+  cat "$OUT/pgbench_$name".[0-9]* | awk '{print $3}' | sort -n >"$OUT/pgbench_$name.lat"
+  awk -v tps="$tps" -v failed="${failed:-0}" -v d="$DURATION" '
+    { v[NR] = $1 }
+    END {
+      p50 = v[int((NR - 1) * 0.50) + 1] / 1000; p99 = v[int((NR - 1) * 0.99) + 1] / 1000
+      printf "RESULT requests=%d duration_s=%s rps=%.1f p50_ms=%.3f p99_ms=%.3f non2xx=0 gql_errors=%d socket_errors=0\n", NR, d, tps, p50, p99, failed
+    }' "$OUT/pgbench_$name.lat" >"$OUT/$name.result"
+  rm -f "$OUT/pgbench_$name".[0-9]* "$OUT/pgbench_$name.lat"
+}
+
+# wrk NAME SCRIPT CONNECTIONS SECONDS [VAR=value ...]: one thread per connection.
+wrk_run() {
+  local name=$1 script=$2 conns=$3 secs=$4
+  shift 4
+  env BENCH_WRK_DIR=bench/wrk "$@" timeout $((secs + 120)) wrk -t"$conns" -c"$conns" -d"${secs}s" --timeout 30s \
+    -s "bench/wrk/$script" "http://$ADDR/graphql" >"$OUT/$name.txt" 2>&1 || true
+  grep '^RESULT' "$OUT/$name.txt" >"$OUT/$name.result" || echo "RESULT failed" >"$OUT/$name.result"
+  grep '^FIRST_ERROR' "$OUT/$name.txt" >&2 || true
+}
+
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$OUT/$1.result" 2>/dev/null | head -n 1; }
+
+# The deep page: DEEP_PAGE pages of 20 in, capped at the last full page of PUBLISHED comments.
+PUBLISHED=$(sql "SELECT count(*) FROM comments WHERE consultation_id = '$BIG' AND status = 'PUBLISHED'")
+DEEP_PAGE=$((PUBLISHED / 20))
+[ "$DEEP_PAGE" -gt "${BENCH_DEEP_PAGE:-50000}" ] && DEEP_PAGE="${BENCH_DEEP_PAGE:-50000}"
+[ "$DEEP_PAGE" -ge 2 ] || die "the big consultation has too few comments for a deep page"
+DEEP_AFTER_ID=$(sql "SELECT id FROM comments WHERE consultation_id = '$BIG' AND status = 'PUBLISHED'
+                     ORDER BY id DESC OFFSET $(((DEEP_PAGE - 1) * 20 - 1)) LIMIT 1")
+DEEP_CURSOR=$(comment_cursor "$DEEP_AFTER_ID")
+echo "deep page $DEEP_PAGE of $(((PUBLISHED + 19) / 20)): after comment $DEEP_AFTER_ID (cursor $DEEP_CURSOR)" >&2
+
+log "ceilings: pgbench ($CONN clients, ${DURATION}s each) and argon2id"
+GROUP=$(sql "SELECT id FROM duplicate_groups WHERE consultation_id = '$BIG' AND multi ORDER BY id LIMIT 1")
+pgbench_run ceiling_insert bench/sql/pgbench-insert.sql -D big="$BIG" -D section="$BIG_SECTION" -D grp="$GROUP"
+remove_ceiling_rows
+pgbench_run ceiling_page1 bench/sql/pgbench-page.sql -D big="$BIG" -D cursor=ffffffff-ffff-ffff-ffff-ffffffffffff
+pgbench_run ceiling_deep bench/sql/pgbench-page.sql -D big="$BIG" -D cursor="$DEEP_AFTER_ID"
+target/release/argon2-ceiling --threads "$(nproc)" --seconds 5 >"$OUT/ceiling_argon2.result"
+for c in ceiling_insert ceiling_page1 ceiling_deep ceiling_argon2; do
+  printf '%-16s %s\n' "$c" "$(cat "$OUT/$c.result")" >&2
+done
+
+if [ "$ONLY" != "ceilings" ]; then
+  log "server: target/release/gongkai serve on $ADDR (PostgreSQL + Redis, rate limits off)"
+  port_open "${ADDR##*:}" && die "something already listens on $ADDR (choose another address with BENCH_ADDR)"
+  DATABASE_URL="$DB_URL" REDIS_URL="$REDIS" LISTEN_ADDR="$ADDR" RUST_LOG="${BENCH_RUST_LOG:-warn}" \
+    RATE_LIMIT_LOGIN_FAILURES=0 RATE_LIMIT_LOGIN_FAILURES_PER_ADDRESS=0 RATE_LIMIT_REGISTRATIONS_PER_HOUR=0 \
+    RATE_LIMIT_COMMENTS_PER_MINUTE=0 RATE_LIMIT_COMMENTS_PER_DAY=0 RATE_LIMIT_REPORTS_PER_HOUR=0 \
+    target/release/gongkai serve >"$OUT/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 120); do
+    curl -fsS "http://$ADDR/readyz" >/dev/null 2>&1 && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$OUT/server.log" >&2; die "the server exited"; }
+    sleep 1
+  done
+  curl -fsS "http://$ADDR/readyz" >/dev/null || die "the server is not ready after 120 s"
+  (
+    while [ -r "/proc/$SERVER_PID/status" ]; do
+      awk -v t="$(date +%s)" '/^VmRSS/ {print t, $2}' "/proc/$SERVER_PID/status" 2>/dev/null
+      sleep 1
+    done
+  ) >"$OUT/rss.log" &
+  SAMPLER_PID=$!
+
+  gql() { # BODY [TOKEN]
+    curl -sS -H 'Content-Type: application/json' ${2:+-H "Authorization: Bearer $2"} --data "$1" "http://$ADDR/graphql"
+  }
+  log "signing in $CONN distinct citizens for the tokens"
+  : >"$OUT/tokens.txt"
+  for k in $(seq 0 $((CONN - 1))); do
+    email=${PATTERN//\{i\}/$((1 + k * (CITIZENS / CONN)))}
+    body=$(jq -nc --arg e "$email" --arg p "$PASSWORD" \
+      '{query: "mutation($input: LoginInput!) { login(input: $input) { token } }", variables: {input: {email: $e, password: $p}}}')
+    answer=$(gql "$body")
+    token=$(jq -r '.data.login.token // empty' <<<"$answer")
+    [ -n "$token" ] || die "login of $email failed: $answer"
+    echo "$token" >>"$OUT/tokens.txt"
+  done
+
+  log "checking each request once"
+  page_query='query($id: ID!, $after: String) { consultation(id: $id) { comments(first: 20, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } } }'
+  deep=$(gql "$(jq -nc --arg q "$page_query" --arg id "$BIG" --arg a "$DEEP_CURSOR" '{query: $q, variables: {id: $id, after: $a}}')")
+  expected=$(sql "SELECT id FROM comments WHERE consultation_id = '$BIG' AND status = 'PUBLISHED'
+                  ORDER BY id DESC OFFSET $(((DEEP_PAGE - 1) * 20)) LIMIT 1")
+  got=$(jq -r '.data.consultation.comments.edges[0].node.id // empty' <<<"$deep")
+  if [ "$got" != "$expected" ]; then
+    echo "warning: the deep-page cursor does not land where expected (got '$got', expected $expected): $(head -c 300 <<<"$deep")" >&2
+  fi
+
+  log "scenarios (wrk, ${DURATION}s each)"
+  wrk_run list list_consultations.lua "$CONN" "$DURATION"
+  wrk_run page1 comment_page.lua "$CONN" "$DURATION" BENCH_CONSULTATION="$BIG" BENCH_CURSOR=
+  wrk_run deep comment_page.lua "$CONN" "$DURATION" BENCH_CONSULTATION="$BIG" BENCH_CURSOR="$DEEP_CURSOR"
+  wrk_run submit submit_comment.lua "$CONN" "$DURATION" BENCH_TOKENS="$OUT/tokens.txt" \
+    BENCH_CONSULTATION="$OPEN" BENCH_SECTIONS="$OPEN_SECTIONS"
+  login_env=(BENCH_EMAIL_PATTERN="$PATTERN" BENCH_CITIZENS="$CITIZENS" BENCH_PASSWORD="$PASSWORD")
+  wrk_run login login.lua "$CONN" "$DURATION" "${login_env[@]}"
+  # The listing again, while a sign-in flood keeps the password hashing busy.
+  wrk_run login_flood login.lua "$FLOOD_CONN" $((DURATION + 6)) "${login_env[@]}" &
+  FLOOD_PID=$!
+  sleep 3
+  wrk_run list_flood list_consultations.lua "$CONN" "$DURATION"
+  wait "$FLOOD_PID" || true
+  FLOOD_PID=""
+
+  HWM=$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
+  RSS_MAX=$(awk 'BEGIN {m = 0} $2 > m {m = $2} END {print m}' "$OUT/rss.log")
+  RSS_MIN=$(awk 'NR == 1 {m = $2} $2 < m {m = $2} END {print m + 0}' "$OUT/rss.log")
+fi
+
+# ---- summary --------------------------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
+row() { # NAME LABEL CEILING CEILING_LABEL
+  local rps
+  rps=$(field "$1" rps)
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$2" "${rps:--}" "$(field "$1" p50_ms)" "$(field "$1" p99_ms)" \
+    "$(field "$1" non2xx)" "$(field "$1" gql_errors)" "$(field "$1" socket_errors)" "$4" "$(ratio "$rps" "$(field "$3" rps)")"
+}
+{
+  echo "## Gongkai benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo
+  echo "machine: $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)), $(free -g | awk '/^Mem:/ {print $2}') GiB;" \
+    "PostgreSQL $(sql 'SHOW server_version'); ${DURATION}s per run, $CONN connections; load generators share the machine;" \
+    "load average before the run: $LOAD_START (anything above 0 is other work competing for the 2 cores)"
+  echo "load: $(sql "SELECT count(*) FROM comments") comments, $PUBLISHED published on the big consultation; deep page = page $DEEP_PAGE"
+  echo
+  echo "| scenario | req/s | p50 ms | p99 ms | non-2xx | GraphQL errors | socket errors | ceiling | ratio |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"
+  if [ "$ONLY" != "ceilings" ]; then
+    row list "1. open consultations, first 20 (anonymous)" ceiling_page1 "raw page-1 read"
+    row page1 "2a. comment page 1 of the big consultation" ceiling_page1 "raw page-1 read"
+    row deep "2b. comment page $DEEP_PAGE of the big consultation" ceiling_deep "raw deep-page read"
+    row submit "3. submit comment ($CONN signed-in citizens, one consultation)" ceiling_insert "raw insert"
+    row login "4a. sign in" ceiling_argon2 "argon2id verify, $(nproc) threads"
+    row login_flood "4b. sign-in flood ($FLOOD_CONN connections, during 4c)" ceiling_argon2 "argon2id verify"
+    row list_flood "4c. open consultations during the sign-in flood" ceiling_page1 "raw page-1 read"
+  fi
+  row ceiling_insert "ceiling: pgbench raw INSERT of a comment row" ceiling_insert "itself"
+  row ceiling_page1 "ceiling: pgbench raw read of comment page 1 (21 rows)" ceiling_page1 "itself"
+  row ceiling_deep "ceiling: pgbench raw read of comment page $DEEP_PAGE" ceiling_deep "itself"
+  row ceiling_argon2 "ceiling: argon2id verifications ($(nproc) threads)" ceiling_argon2 "itself"
+  if [ "$ONLY" != "ceilings" ]; then
+    echo
+    echo "server memory: peak RSS (VmHWM) $((HWM / 1024)) MiB; sampled VmRSS $((RSS_MIN / 1024))–$((RSS_MAX / 1024)) MiB"
+  fi
+} >"$OUT/summary.md"
+log "summary ($OUT/summary.md)"
+cat "$OUT/summary.md"

@@ -1,0 +1,294 @@
+//! Observations: filed by active supervisors on departments, answered by the department's staff,
+//! followed up by the supervisor, each with a deadline in working days. Never public.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, EntityTrait, Value};
+use serde_json::json;
+use uuid::Uuid;
+
+use entities::{consultation, department, observation, observation_follow_up, observation_reply, supervisor};
+
+use crate::domain::{self, Checks, ObservationKind, ObservationStatus, Role};
+use crate::error::{AppError, AppResult};
+use crate::services::authz::{self, Viewer};
+use crate::services::pagination::{self, Page};
+use crate::services::{audit, supervisors};
+use crate::sql;
+use crate::state::{AppState, LimitKind};
+use crate::util;
+
+const NOT_FOUND: AppError = AppError::NotFound("The observation");
+
+pub fn is_overdue_at(o: &observation::Model, now: DateTime<Utc>) -> bool {
+    o.status == ObservationStatus::Open.as_str() && o.due_at < now
+}
+
+pub fn is_overdue(o: &observation::Model) -> bool {
+    is_overdue_at(o, util::now())
+}
+
+/// The deadline of something filed now.
+fn due_from_now(state: &AppState, now: DateTime<Utc>) -> DateTime<Utc> {
+    state.calendar.due_at(now, state.config.observation_due_working_days)
+}
+
+/// Who may read an observation: its supervisor, the department's staff, admins and evaluators.
+async fn can_see(db: &impl ConnectionTrait, viewer: &Viewer, o: &observation::Model) -> AppResult<bool> {
+    Ok(match viewer.role() {
+        None => false,
+        Some(Role::Admin | Role::Evaluator) => true,
+        Some(Role::Staff) => viewer.staff_department() == Some(o.department_id),
+        Some(Role::Citizen) => {
+            let filed_by = supervisor::Entity::find_by_id(o.supervisor_id).one(db).await?.map(|s| s.user_id);
+            filed_by.is_some() && filed_by == viewer.user_id()
+        }
+    })
+}
+
+/// Who may answer: the department's staff and admins.
+fn can_answer(viewer: &Viewer, o: &observation::Model) -> bool {
+    viewer.is_admin() || viewer.staff_department() == Some(o.department_id)
+}
+
+/// An observation the viewer may read; NOT_FOUND otherwise, so that its existence is not revealed.
+pub async fn get(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<observation::Model> {
+    let o = observation::Entity::find_by_id(id).one(&state.db.conn).await?.ok_or(NOT_FOUND)?;
+    if can_see(&state.db.conn, viewer, &o).await? {
+        Ok(o)
+    } else {
+        Err(NOT_FOUND)
+    }
+}
+
+/// The viewer's appointment if it is active now; FORBIDDEN otherwise, saying why.
+async fn require_active_supervisor(db: &impl ConnectionTrait, viewer: &Viewer, what: &str) -> AppResult<supervisor::Model> {
+    let user = viewer.user()?;
+    match supervisors::latest_appointment(db, user.id).await? {
+        None => Err(AppError::forbidden(format!("Only appointed openness supervisors may {what}."))),
+        Some(s) if s.revoked_at.is_some() => Err(AppError::forbidden(format!("Your supervisor appointment was revoked; you may no longer {what}."))),
+        Some(s) if !supervisors::is_active(&s) => Err(AppError::forbidden(format!("Your supervisor appointment is not in its term; you may not {what}."))),
+        Some(s) => Ok(s),
+    }
+}
+
+pub struct FileInput {
+    pub department_id: Uuid,
+    pub consultation_id: Option<Uuid>,
+    pub kind: ObservationKind,
+    pub title: String,
+    pub body: String,
+}
+
+/// An active supervisor files an observation on a department, optionally about one of the
+/// consultations it leads or cooperates on. It is due in the configured number of working days.
+pub async fn file(state: &AppState, viewer: &Viewer, input: FileInput) -> AppResult<observation::Model> {
+    let user = viewer.user()?.clone();
+    require_active_supervisor(&state.db.conn, viewer, "file observations").await?;
+    let mut checks = Checks::new();
+    let title = checks.take(domain::clean_text("title", &input.title, 1, 200, false));
+    let body = checks.take(domain::clean_text("body", &input.body, 1, 10_000, true));
+    checks.finish()?;
+    if department::Entity::find_by_id(input.department_id).one(&state.db.conn).await?.is_none() {
+        return Err(AppError::bad_input("departmentId", "does not name a department"));
+    }
+    if let Some(consultation_id) = input.consultation_id {
+        let found = consultation::Entity::find_by_id(consultation_id).one(&state.db.conn).await?;
+        let Some(consultation) = found.filter(|c| authz::can_see(viewer, c)) else {
+            return Err(AppError::bad_input("consultationId", "does not name a consultation"));
+        };
+        let involved = consultation.lead_department_id == input.department_id
+            || sql::count(
+                &state.db.conn,
+                "SELECT COUNT(*) FROM consultation_departments WHERE consultation_id = $1 AND department_id = $2",
+                vec![consultation.id.into(), input.department_id.into()],
+            )
+            .await?
+                > 0;
+        if !involved {
+            return Err(AppError::bad_input("consultationId", "is not a consultation this department leads or cooperates on"));
+        }
+    }
+    state.limiter.hit(state.limit(LimitKind::ObservationsPerDay), &user.id.to_string()).await?;
+
+    let txn = state.db.begin().await?;
+    // Checked again inside the transaction: a revocation may have landed since.
+    let appointment = require_active_supervisor(&*txn, viewer, "file observations").await?;
+    let now = util::now();
+    let observation = observation::Model {
+        id: util::new_id(),
+        supervisor_id: appointment.id,
+        department_id: input.department_id,
+        consultation_id: input.consultation_id,
+        kind: input.kind.as_str().to_owned(),
+        title,
+        body,
+        status: ObservationStatus::Open.as_str().to_owned(),
+        due_at: due_from_now(state, now),
+        answered_at: None,
+        first_answered_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    observation::Entity::insert(observation::ActiveModel::from(observation.clone())).exec_without_returning(&*txn).await?;
+    sql::execute(&*txn, "UPDATE supervisors SET observation_count = observation_count + 1 WHERE id = $1", vec![appointment.id.into()]).await?;
+    audit::record(
+        &*txn,
+        Some(user.id),
+        "observation.file",
+        "Observation",
+        Some(observation.id),
+        json!({ "departmentId": observation.department_id, "kind": observation.kind, "dueAt": observation.due_at }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(observation)
+}
+
+/// The department's staff or an admin answers; the observation becomes ANSWERED.
+pub async fn reply(state: &AppState, viewer: &Viewer, observation_id: Uuid, body: &str) -> AppResult<observation_reply::Model> {
+    let user = viewer.user()?.clone();
+    let body = domain::clean_text("body", body, 1, 10_000, true).map_err(|e| AppError::BadInput(vec![e]))?;
+    let txn = state.db.begin().await?;
+    let current = observation::Entity::find_by_id(observation_id).one(&*txn).await?.ok_or(NOT_FOUND)?;
+    if !can_see(&*txn, viewer, &current).await? {
+        return Err(NOT_FOUND);
+    }
+    if !can_answer(viewer, &current) {
+        return Err(AppError::forbidden("Only staff of the department or an admin may answer an observation."));
+    }
+    let now = util::now();
+    let reply = observation_reply::Model {
+        id: util::new_id(),
+        observation_id,
+        author_id: user.id,
+        // An admin's answer speaks for the department the observation is addressed to.
+        department_id: current.department_id,
+        body,
+        created_at: now,
+    };
+    observation_reply::Entity::insert(observation_reply::ActiveModel::from(reply.clone())).exec_without_returning(&*txn).await?;
+    sql::execute(
+        &*txn,
+        "UPDATE observations SET status = 'ANSWERED', answered_at = $1, first_answered_at = COALESCE(first_answered_at, $1), updated_at = $1
+         WHERE id = $2",
+        vec![now.into(), observation_id.into()],
+    )
+    .await?;
+    audit::record(&*txn, Some(user.id), "observation.reply", "Observation", Some(observation_id), json!({ "replyId": reply.id })).await?;
+    txn.commit().await?;
+    Ok(reply)
+}
+
+/// The supervisor who filed an ANSWERED observation follows it up: it is OPEN again, due in the
+/// configured number of working days from now.
+pub async fn follow_up(state: &AppState, viewer: &Viewer, id: Uuid, body: &str) -> AppResult<observation::Model> {
+    let user = viewer.user()?.clone();
+    let body = domain::clean_text("body", body, 1, 10_000, true).map_err(|e| AppError::BadInput(vec![e]))?;
+    let txn = state.db.begin().await?;
+    let current = observation::Entity::find_by_id(id).one(&*txn).await?.ok_or(NOT_FOUND)?;
+    if !can_see(&*txn, viewer, &current).await? {
+        return Err(NOT_FOUND);
+    }
+    let filed_by = supervisor::Entity::find_by_id(current.supervisor_id).one(&*txn).await?.ok_or(NOT_FOUND)?;
+    if filed_by.user_id != user.id {
+        return Err(AppError::forbidden("Only the supervisor who filed an observation may follow it up."));
+    }
+    require_active_supervisor(&*txn, viewer, "follow up observations").await?;
+    if current.status != ObservationStatus::Answered.as_str() {
+        return Err(AppError::conflict("This observation still awaits the department's answer; follow it up once it is answered."));
+    }
+    let now = util::now();
+    let due_at = due_from_now(state, now);
+    let follow_up = observation_follow_up::Model { id: util::new_id(), observation_id: id, author_id: user.id, body, due_at, created_at: now };
+    observation_follow_up::Entity::insert(observation_follow_up::ActiveModel::from(follow_up.clone())).exec_without_returning(&*txn).await?;
+    let changed = sql::execute(
+        &*txn,
+        "UPDATE observations SET status = 'OPEN', due_at = $1, updated_at = $2 WHERE id = $3 AND status = 'ANSWERED'",
+        vec![due_at.into(), now.into(), id.into()],
+    )
+    .await?;
+    if changed == 0 {
+        return Err(AppError::conflict("The observation changed in the meantime; reload it."));
+    }
+    audit::record(&*txn, Some(user.id), "observation.follow_up", "Observation", Some(id), json!({ "followUpId": follow_up.id, "dueAt": due_at })).await?;
+    txn.commit().await?;
+    Ok(observation::Model { status: ObservationStatus::Open.as_str().to_owned(), due_at, updated_at: now, ..current })
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ListFilter {
+    pub status: Option<ObservationStatus>,
+    /// true: OPEN and past due; false: everything else.
+    pub overdue: Option<bool>,
+}
+
+/// One page of observations matching `owner` (`department_id = $1` or `supervisor_id = $1`), newest first.
+async fn list(
+    state: &AppState,
+    owner_column: &str,
+    owner: Uuid,
+    filter: ListFilter,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> AppResult<(Page<observation::Model>, i64)> {
+    let first = pagination::page_size(first)?;
+    let after = pagination::parse_id_cursor(after)?;
+    let mut values: Vec<Value> = vec![owner.into()];
+    let mut conditions = vec![format!("{owner_column} = $1")];
+    if let Some(status) = filter.status {
+        values.push(status.as_str().into());
+        conditions.push(format!("status = ${}", values.len()));
+    }
+    if let Some(overdue) = filter.overdue {
+        values.push(util::now().into());
+        let n = values.len();
+        conditions.push(if overdue {
+            format!("status = 'OPEN' AND due_at < ${n}")
+        } else {
+            format!("(status <> 'OPEN' OR due_at >= ${n})")
+        });
+    }
+    let where_clause = conditions.join(" AND ");
+    let total = sql::count(&state.db.conn, &format!("SELECT COUNT(*) FROM observations WHERE {where_clause}"), values.clone()).await?;
+    let mut page_where = where_clause;
+    if let Some(after) = after {
+        values.push(after.into());
+        page_where = format!("{page_where} AND id < ${}", values.len());
+    }
+    let sql_text = format!("SELECT * FROM observations WHERE {page_where} ORDER BY id DESC LIMIT {}", first + 1);
+    let rows = observation::Entity::find().from_raw_sql(sql::statement(&state.db.conn, &sql_text, values)).all(&state.db.conn).await?;
+    Ok((Page::from_rows(rows, first), total))
+}
+
+/// Observations addressed to a department, for its staff, admins and evaluators.
+pub async fn department_list(
+    state: &AppState,
+    viewer: &Viewer,
+    department_id: Uuid,
+    filter: ListFilter,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> AppResult<(Page<observation::Model>, i64)> {
+    viewer.user()?;
+    let allowed = matches!(viewer.role(), Some(Role::Admin | Role::Evaluator)) || viewer.staff_department() == Some(department_id);
+    if !allowed {
+        return Err(AppError::forbidden("Only the department's staff, admins and evaluators may list its observations."));
+    }
+    list(state, "department_id", department_id, filter, first, after).await
+}
+
+/// Observations filed under an appointment, for the supervisor, admins and evaluators.
+pub async fn supervisor_list(
+    state: &AppState,
+    viewer: &Viewer,
+    appointment: &supervisor::Model,
+    filter: ListFilter,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> AppResult<(Page<observation::Model>, i64)> {
+    viewer.user()?;
+    if !supervisors::can_list_observations(viewer, appointment) {
+        return Err(AppError::forbidden("Only the supervisor, admins and evaluators may list a supervisor's observations."));
+    }
+    list(state, "supervisor_id", appointment.id, filter, first, after).await
+}

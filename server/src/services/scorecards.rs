@@ -1,0 +1,193 @@
+//! Department scorecards: how each department handled consultations, comments and observations in a
+//! period, aggregated in the database in one statement (the same SQL on PostgreSQL and SQLite, but for
+//! the difference of two timestamps in hours).
+//!
+//! Medians use window functions: rank the values of each department (`ROW_NUMBER`), count them
+//! (`COUNT(*) OVER`), and average the middle one (odd count) or two (even count).
+
+use chrono::{DateTime, Utc};
+use sea_orm::{DbBackend, FromQueryResult};
+use uuid::Uuid;
+
+use entities::department;
+
+use crate::domain::Role;
+use crate::error::{AppError, AppResult};
+use crate::services::authz::{self, Viewer};
+use crate::sql;
+use crate::state::AppState;
+use crate::util;
+
+/// The figures of one department over `[from, to)`; see `graphql::types::DepartmentScorecard` for
+/// their exact definitions.
+#[derive(Clone, Debug)]
+pub struct Scorecard {
+    pub department: department::Model,
+    pub consultations_opened: i64,
+    pub comments_received: i64,
+    pub comments_replied: i64,
+    pub comments_adopted: i64,
+    pub median_first_reply_hours: Option<f64>,
+    pub observations_received: i64,
+    pub observations_answered: i64,
+    pub observations_overdue: i64,
+    pub median_observation_answer_hours: Option<f64>,
+}
+
+fn ratio(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+impl Scorecard {
+    pub fn reply_rate(&self) -> Option<f64> {
+        ratio(self.comments_replied, self.comments_received)
+    }
+
+    pub fn adoption_rate(&self) -> Option<f64> {
+        ratio(self.comments_adopted, self.comments_replied)
+    }
+}
+
+#[derive(FromQueryResult)]
+struct Row {
+    id: Uuid,
+    code: String,
+    name: String,
+    created_at: DateTime<Utc>,
+    consultations_opened: i64,
+    comments_received: i64,
+    comments_replied: i64,
+    comments_adopted: i64,
+    median_first_reply_hours: Option<f64>,
+    observations_received: i64,
+    observations_answered: i64,
+    observations_overdue: i64,
+    median_observation_answer_hours: Option<f64>,
+}
+
+/// `later - earlier` in hours, as a floating-point SQL expression. SQLite keeps timestamps as RFC 3339
+/// text, which `julianday` reads (fractional seconds and offset included).
+fn hours_between(backend: DbBackend, later: &str, earlier: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) / 3600.0 AS double precision)"),
+        _ => format!("((julianday({later}) - julianday({earlier})) * 24.0)"),
+    }
+}
+
+/// Hours rounded to the nearest 0.0001 (a third of a second): julianday arithmetic carries noise in
+/// the last digits, and no reader needs more.
+fn round_hours(hours: Option<f64>) -> Option<f64> {
+    hours.map(|h| (h * 10_000.0).round() / 10_000.0)
+}
+
+/// The statement: `$1` = from, `$2` = to, `$3` = now (for overdue).
+fn scorecard_sql(backend: DbBackend) -> String {
+    let reply_hours = hours_between(backend, "m.first_replied_at", "m.created_at");
+    let answer_hours = hours_between(backend, "o.first_answered_at", "o.created_at");
+    format!(
+        "WITH
+        opened AS (
+            SELECT lead_department_id AS department_id, COUNT(*) AS n
+            FROM consultations
+            WHERE state IN ('PUBLISHED', 'CONCLUDED') AND opens_at >= $1 AND opens_at < $2
+            GROUP BY lead_department_id
+        ),
+        period_comments AS (
+            SELECT c.lead_department_id AS department_id, m.reply_count, m.latest_adoption,
+                   CASE WHEN m.first_replied_at IS NOT NULL THEN {reply_hours} END AS hours
+            FROM comments m JOIN consultations c ON c.id = m.consultation_id
+            WHERE m.status = 'PUBLISHED' AND m.created_at >= $1 AND m.created_at < $2
+        ),
+        comment_counts AS (
+            SELECT department_id,
+                   COUNT(*) AS received,
+                   COUNT(CASE WHEN reply_count > 0 THEN 1 END) AS replied,
+                   COUNT(CASE WHEN reply_count > 0 AND latest_adoption IN ('ADOPTED', 'PARTIALLY_ADOPTED') THEN 1 END) AS adopted
+            FROM period_comments
+            GROUP BY department_id
+        ),
+        reply_ranked AS (
+            SELECT department_id, hours,
+                   ROW_NUMBER() OVER (PARTITION BY department_id ORDER BY hours) AS rn,
+                   COUNT(*) OVER (PARTITION BY department_id) AS n
+            FROM period_comments
+            WHERE hours IS NOT NULL
+        ),
+        reply_median AS (
+            SELECT department_id, AVG(hours) AS hours
+            FROM reply_ranked
+            WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
+            GROUP BY department_id
+        ),
+        period_observations AS (
+            SELECT o.department_id, o.status, o.due_at,
+                   CASE WHEN o.first_answered_at IS NOT NULL THEN {answer_hours} END AS hours
+            FROM observations o
+            WHERE o.created_at >= $1 AND o.created_at < $2
+        ),
+        observation_counts AS (
+            SELECT department_id,
+                   COUNT(*) AS received,
+                   COUNT(hours) AS answered,
+                   COUNT(CASE WHEN status = 'OPEN' AND due_at < $3 THEN 1 END) AS overdue
+            FROM period_observations
+            GROUP BY department_id
+        ),
+        answer_ranked AS (
+            SELECT department_id, hours,
+                   ROW_NUMBER() OVER (PARTITION BY department_id ORDER BY hours) AS rn,
+                   COUNT(*) OVER (PARTITION BY department_id) AS n
+            FROM period_observations
+            WHERE hours IS NOT NULL
+        ),
+        answer_median AS (
+            SELECT department_id, AVG(hours) AS hours
+            FROM answer_ranked
+            WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
+            GROUP BY department_id
+        )
+        SELECT d.id, d.code, d.name, d.created_at,
+               COALESCE(op.n, 0) AS consultations_opened,
+               COALESCE(cc.received, 0) AS comments_received,
+               COALESCE(cc.replied, 0) AS comments_replied,
+               COALESCE(cc.adopted, 0) AS comments_adopted,
+               rm.hours AS median_first_reply_hours,
+               COALESCE(oc.received, 0) AS observations_received,
+               COALESCE(oc.answered, 0) AS observations_answered,
+               COALESCE(oc.overdue, 0) AS observations_overdue,
+               am.hours AS median_observation_answer_hours
+        FROM departments d
+        LEFT JOIN opened op ON op.department_id = d.id
+        LEFT JOIN comment_counts cc ON cc.department_id = d.id
+        LEFT JOIN reply_median rm ON rm.department_id = d.id
+        LEFT JOIN observation_counts oc ON oc.department_id = d.id
+        LEFT JOIN answer_median am ON am.department_id = d.id
+        ORDER BY d.code"
+    )
+}
+
+/// Every department's scorecard over `[from, to)`, for admins and evaluators; departments without
+/// activity are included with zero counts and null rates.
+pub async fn department_scorecards(state: &AppState, viewer: &Viewer, from: DateTime<Utc>, to: DateTime<Utc>) -> AppResult<Vec<Scorecard>> {
+    authz::require_role(viewer, &[Role::Admin, Role::Evaluator], "read department scorecards")?;
+    if to <= from {
+        return Err(AppError::bad_input("to", "must be after from"));
+    }
+    let sql_text = scorecard_sql(state.db.backend());
+    let rows: Vec<Row> = sql::all(&state.db.conn, &sql_text, vec![from.into(), to.into(), util::now().into()]).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Scorecard {
+            department: department::Model { id: r.id, code: r.code, name: r.name, created_at: r.created_at },
+            consultations_opened: r.consultations_opened,
+            comments_received: r.comments_received,
+            comments_replied: r.comments_replied,
+            comments_adopted: r.comments_adopted,
+            median_first_reply_hours: round_hours(r.median_first_reply_hours),
+            observations_received: r.observations_received,
+            observations_answered: r.observations_answered,
+            observations_overdue: r.observations_overdue,
+            median_observation_answer_hours: round_hours(r.median_observation_answer_hours),
+        })
+        .collect())
+}
