@@ -379,7 +379,7 @@ pub fn open_data_index(Data(state): Data<&AppState>) -> Response {
                             }
                         }
                         let next = match last {
-                            Some(last) if entries.len() >= limit as usize => Step::Batch { after: last, first: first && entries.is_empty() },
+                            Some(last) if entries.len() >= limit as usize => Step::Batch { after: last, first: false },
                             _ => Step::Finish,
                         };
                         Some((Ok(out), next))

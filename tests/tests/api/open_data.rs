@@ -134,7 +134,12 @@ async fn open_data_files_contain_no_personal_data() {
 
 #[tokio::test]
 async fn open_data_lists_published_comments_only() {
-    let app = spawn_with(no_limits).await;
+    // Two comments a batch: the files span several batches.
+    let app = spawn_with(|c| {
+        no_limits(c);
+        c.export_batch_size = 2;
+    })
+    .await;
     let w = app.world_with(json!({ "moderation": "PRE" })).await;
     let (citizen, _) = app.citizen("某市民").await;
     let moderate = |id: String, decision: &'static str| {
@@ -183,7 +188,12 @@ async fn open_data_lists_published_comments_only() {
 
 #[tokio::test]
 async fn drafts_and_withdrawn_consultations_have_no_open_data() {
-    let app = spawn_with(no_limits).await;
+    // One consultation a batch: the index spans several batches.
+    let app = spawn_with(|c| {
+        no_limits(c);
+        c.export_batch_size = 1;
+    })
+    .await;
     let w = app.world().await;
     let (draft, _) = app.draft(&w.staff, &w.department, json!({})).await;
     let (upcoming, _) = app.draft(&w.staff, &w.department, json!({ "opensAt": from_now(3600), "closesAt": from_now(7200) })).await;
