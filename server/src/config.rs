@@ -25,8 +25,8 @@ pub struct Config {
     pub report_hide_threshold: i32,
     pub session_idle: Duration,
     pub session_absolute: Duration,
-    /// Largest number of argon2 computations running at once.
-    pub password_hash_concurrency: usize,
+    /// Threads computing argon2 (PASSWORD_HASH_THREADS): the largest number of hashes at once.
+    pub password_hash_threads: usize,
     pub max_connections: u32,
     /// How long a signed export link works after `exportComments` issued it.
     pub export_link_ttl: Duration,
@@ -103,7 +103,8 @@ impl Config {
             report_hide_threshold: 3,
             session_idle: Duration::from_secs(7 * 24 * 3600),
             session_absolute: Duration::from_secs(30 * 24 * 3600),
-            password_hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            // Leave a core to the requests that are not signing in.
+            password_hash_threads: std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1)),
             max_connections: 20,
             export_link_ttl: Duration::from_secs(600),
             export_batch_size: 1000,
@@ -168,6 +169,9 @@ impl Config {
         if let Some(value) = lookup("SESSION_ABSOLUTE_HOURS") {
             config.session_absolute =
                 Duration::from_secs(parse_number::<u64>("SESSION_ABSOLUTE_HOURS", &value)? * 3600);
+        }
+        if let Some(value) = lookup("PASSWORD_HASH_THREADS") {
+            config.password_hash_threads = parse_number::<usize>("PASSWORD_HASH_THREADS", &value)?.clamp(1, 64);
         }
         if let Some(value) = lookup("DATABASE_MAX_CONNECTIONS") {
             config.max_connections = parse_number::<u32>("DATABASE_MAX_CONNECTIONS", &value)?.max(1);

@@ -50,7 +50,7 @@ impl AppState {
             ),
             None => (Sessions::in_memory(config.session_idle, config.session_absolute), RateLimiter::in_memory()),
         };
-        let hasher = PasswordHasher::new(config.password_hash_concurrency)?;
+        let hasher = PasswordHasher::new(config.password_hash_threads)?;
         let events = match &config.redis_url {
             Some(url) => Events::redis(url).await?,
             None => Events::in_process(),

@@ -65,11 +65,11 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: SubmitInput) -> Ap
         ModerationMode::Pre => CommentStatus::Pending,
     };
     let fingerprint = domain::fingerprint(&body);
-    let now = util::now();
     let txn = state.db.begin().await?;
     let group_id = join_group(&*txn, consultation.id, &fingerprint).await?;
+    let (id, now) = util::new_id_and_time();
     let comment = comment::Model {
-        id: util::new_id(),
+        id,
         consultation_id: consultation.id,
         section_id: input.section_id,
         author_id: author.id,
@@ -380,9 +380,9 @@ async fn insert_reply(
     body: &str,
     adoption: Adoption,
 ) -> AppResult<reply::Model> {
-    let now = util::now();
+    let (id, now) = util::new_id_and_time();
     let reply = reply::Model {
-        id: util::new_id(),
+        id,
         comment_id: comment.id,
         consultation_id: comment.consultation_id,
         author_id: author,
