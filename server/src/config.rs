@@ -36,6 +36,8 @@ pub struct Config {
     pub observation_due_working_days: u32,
     /// A holiday calendar file replacing the built-in one (HOLIDAY_CALENDAR).
     pub holiday_calendar: Option<PathBuf>,
+    /// How long an anonymous query's response may be served again (RESPONSE_CACHE_MS; 0: never).
+    pub response_cache: Duration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,6 +108,7 @@ impl Config {
             // Leave a core to the requests that are not signing in.
             password_hash_threads: std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1)),
             max_connections: 20,
+            response_cache: Duration::from_millis(1000),
             export_link_ttl: Duration::from_secs(600),
             export_batch_size: 1000,
             observation_due_working_days: 15,
@@ -169,6 +172,9 @@ impl Config {
         if let Some(value) = lookup("SESSION_ABSOLUTE_HOURS") {
             config.session_absolute =
                 Duration::from_secs(parse_number::<u64>("SESSION_ABSOLUTE_HOURS", &value)? * 3600);
+        }
+        if let Some(value) = lookup("RESPONSE_CACHE_MS") {
+            config.response_cache = Duration::from_millis(parse_number::<u64>("RESPONSE_CACHE_MS", &value)?.min(60_000));
         }
         if let Some(value) = lookup("PASSWORD_HASH_THREADS") {
             config.password_hash_threads = parse_number::<usize>("PASSWORD_HASH_THREADS", &value)?.clamp(1, 64);

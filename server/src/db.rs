@@ -5,6 +5,7 @@
 //! process-wide gate, while reads run concurrently on the pool. PostgreSQL needs no gate.
 
 use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,11 +21,15 @@ use crate::error::{AppError, AppResult};
 pub struct Db {
     pub conn: DatabaseConnection,
     write_gate: Option<Arc<Mutex<()>>>,
+    /// Bumped after every committed write that public readers could see; cached anonymous responses
+    /// from an older generation are not served.
+    generation: Arc<AtomicU64>,
 }
 
 /// A write transaction holding the SQLite write gate until it ends.
 pub struct WriteTxn {
     txn: DatabaseTransaction,
+    generation: Arc<AtomicU64>,
     _gate: Option<OwnedMutexGuard<()>>,
 }
 
@@ -37,6 +42,15 @@ impl Deref for WriteTxn {
 
 impl WriteTxn {
     pub async fn commit(self) -> AppResult<()> {
+        let generation = self.generation.clone();
+        self.txn.commit().await.map_err(AppError::from)?;
+        generation.fetch_add(1, Ordering::Release);
+        Ok(())
+    }
+
+    /// Commits a write that changes nothing anonymous readers see (a sign-in and its audit entry, say),
+    /// so cached public responses stay valid.
+    pub async fn commit_private(self) -> AppResult<()> {
         self.txn.commit().await.map_err(AppError::from)
     }
 }
@@ -64,7 +78,7 @@ impl Db {
             });
         }
         let conn = Database::connect(options).await.with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
-        Ok(Self { conn, write_gate: sqlite.then(|| Arc::new(Mutex::new(()))) })
+        Ok(Self { conn, write_gate: sqlite.then(|| Arc::new(Mutex::new(()))), generation: Arc::default() })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
@@ -81,7 +95,12 @@ impl Db {
             None => None,
         };
         let txn = self.conn.begin().await?;
-        Ok(WriteTxn { txn, _gate: gate })
+        Ok(WriteTxn { txn, generation: self.generation.clone(), _gate: gate })
+    }
+
+    /// The write generation: changes whenever a public write commits on this instance.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     pub async fn ping(&self) -> AppResult<()> {

@@ -10,6 +10,7 @@ use poem::web::{Data, Html};
 use poem::{handler, Body, IntoResponse, Request, Response};
 
 use crate::auth::client::client_ip;
+use crate::cache::ResponseCache;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::AppSchema;
 use crate::services::accounts;
@@ -25,9 +26,11 @@ pub struct Metrics {
     pub requests: AtomicU64,
     pub errors: AtomicU64,
     pub micros: AtomicU64,
+    pub cache_hits: AtomicU64,
 }
 
-pub static METRICS: Metrics = Metrics { requests: AtomicU64::new(0), errors: AtomicU64::new(0), micros: AtomicU64::new(0) };
+pub static METRICS: Metrics =
+    Metrics { requests: AtomicU64::new(0), errors: AtomicU64::new(0), micros: AtomicU64::new(0), cache_hits: AtomicU64::new(0) };
 
 /// Works out who is asking from the bearer token and the client address.
 pub async fn viewer_for(state: &AppState, req: &Request) -> Result<Viewer, crate::error::AppError> {
@@ -117,17 +120,29 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
     if req.method() == poem::http::Method::GET && changes_state(&request) {
         return json_error(StatusCode::METHOD_NOT_ALLOWED, "BAD_USER_INPUT", "Mutations must be sent with POST.");
     }
+    // An anonymous query's answer depends on nothing but the request: it may come from the cache.
+    let cacheable = state.responses.enabled() && viewer.user.is_none() && !changes_state(&request);
+    let generation = state.db.generation();
+    let key = cacheable.then(|| ResponseCache::key(&request));
+    if let Some(body) = key.as_ref().and_then(|k| state.responses.get(k, generation)) {
+        METRICS.cache_hits.fetch_add(1, Ordering::Relaxed);
+        METRICS.micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        return Response::builder().content_type("application/json").body(body.as_ref().clone());
+    }
     let loaders = Loaders::new(&state.db.conn, viewer.user_id());
     let mut response = schema.execute(request.data(viewer).data(loaders)).await;
     add_missing_codes(&mut response);
     if response.is_err() {
         METRICS.errors.fetch_add(1, Ordering::Relaxed);
     }
-    METRICS.micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
     let body = match serde_json::to_vec(&response) {
         Ok(b) => b,
         Err(_) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", "The response could not be encoded."),
     };
+    if let (Some(key), false) = (key, response.is_err()) {
+        state.responses.put(key, generation, std::sync::Arc::new(body.clone()));
+    }
+    METRICS.micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
     Response::builder().content_type("application/json").body(body)
 }
 
@@ -190,10 +205,12 @@ pub fn metrics(Data(state): Data<&AppState>) -> Response {
     let requests = METRICS.requests.load(Ordering::Relaxed);
     let errors = METRICS.errors.load(Ordering::Relaxed);
     let seconds = METRICS.micros.load(Ordering::Relaxed) as f64 / 1e6;
+    let hits = METRICS.cache_hits.load(Ordering::Relaxed);
     let text = format!(
         "# HELP gongkai_graphql_requests_total GraphQL requests served.\n# TYPE gongkai_graphql_requests_total counter\ngongkai_graphql_requests_total {requests}\n\
          # HELP gongkai_graphql_errors_total GraphQL responses carrying errors.\n# TYPE gongkai_graphql_errors_total counter\ngongkai_graphql_errors_total {errors}\n\
          # HELP gongkai_graphql_seconds_total Time spent serving GraphQL requests.\n# TYPE gongkai_graphql_seconds_total counter\ngongkai_graphql_seconds_total {seconds}\n\
+         # HELP gongkai_response_cache_hits_total Anonymous queries answered from the response cache.\n# TYPE gongkai_response_cache_hits_total counter\ngongkai_response_cache_hits_total {hits}\n\
          # HELP gongkai_subscriptions_active Live GraphQL subscriptions on this instance.\n# TYPE gongkai_subscriptions_active gauge\ngongkai_subscriptions_active {subscriptions}\n"
     );
     Response::builder().content_type("text/plain; version=0.0.4").body(text)

@@ -3,6 +3,7 @@
 //! `startup` builds the application; `services` hold the domain rules; `graphql` is the API's edge.
 
 pub mod auth;
+pub mod cache;
 pub mod calendar;
 pub mod cli;
 pub mod config;

@@ -10,6 +10,7 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::{Limit, RateLimiter};
 use crate::auth::sessions::Sessions;
 use crate::calendar::Calendar;
+use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::db::Db;
 use crate::events::Events;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub events: Events,
     /// The working-day calendar observation deadlines are counted on.
     pub calendar: Arc<Calendar>,
+    /// Anonymous query responses, served again for a moment while nothing public changed.
+    pub responses: ResponseCache,
 }
 
 impl AppState {
@@ -55,7 +58,8 @@ impl AppState {
             Some(url) => Events::redis(url).await?,
             None => Events::in_process(),
         };
-        Ok(Self { db, config: Arc::new(config), sessions, limiter, hasher, redis, events, calendar: Arc::new(calendar) })
+        let responses = ResponseCache::new(config.response_cache);
+        Ok(Self { db, config: Arc::new(config), sessions, limiter, hasher, redis, events, calendar: Arc::new(calendar), responses })
     }
 
     pub fn limit(&self, kind: LimitKind) -> Limit {

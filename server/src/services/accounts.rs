@@ -59,7 +59,7 @@ pub async fn register(state: &AppState, viewer: &Viewer, input: RegisterInput) -
     .await
     .map_err(|e| conflict_on_email(e.into()))?;
     audit::record(&*txn, Some(user.id), "account.register", "User", Some(user.id), json!({})).await?;
-    txn.commit().await?;
+    txn.commit_private().await?;
     let issued = state.sessions.issue(user.id).await?;
     Ok(SignedIn { token: issued.token, expires_at: issued.expires_at, user })
 }
@@ -99,7 +99,7 @@ pub async fn login(state: &AppState, viewer: &Viewer, email: &str, password: &st
     let issued = state.sessions.issue(user.id).await?;
     let txn = state.db.begin().await?;
     audit::record(&*txn, Some(user.id), "account.login", "User", Some(user.id), json!({})).await?;
-    txn.commit().await?;
+    txn.commit_private().await?;
     Ok(SignedIn { token: issued.token, expires_at: issued.expires_at, user })
 }
 
@@ -110,7 +110,7 @@ pub async fn logout(state: &AppState, viewer: &Viewer) -> AppResult<bool> {
     }
     let txn = state.db.begin().await?;
     audit::record(&*txn, Some(user.id), "account.logout", "User", Some(user.id), json!({})).await?;
-    txn.commit().await?;
+    txn.commit_private().await?;
     Ok(true)
 }
 
@@ -119,7 +119,7 @@ pub async fn logout_everywhere(state: &AppState, viewer: &Viewer) -> AppResult<b
     let ended = state.sessions.revoke_all(user.id, None).await?;
     let txn = state.db.begin().await?;
     audit::record(&*txn, Some(user.id), "account.logout_everywhere", "User", Some(user.id), json!({ "sessionsEnded": ended })).await?;
-    txn.commit().await?;
+    txn.commit_private().await?;
     Ok(true)
 }
 
@@ -136,7 +136,7 @@ pub async fn change_password(state: &AppState, viewer: &Viewer, current: &str, n
     active.updated_at = Set(util::now());
     active.update(&*txn).await?;
     audit::record(&*txn, Some(user.id), "account.change_password", "User", Some(user.id), json!({})).await?;
-    txn.commit().await?;
+    txn.commit_private().await?;
     state.sessions.revoke_all(user.id, viewer.token_hash.as_deref()).await?;
     Ok(true)
 }

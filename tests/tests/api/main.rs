@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod cache;
 mod audit;
 mod comments;
 mod consultations;
