@@ -101,7 +101,10 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: SubmitInput) -> Ap
     counters::comment_changed(&*txn, consultation.id, comment.section_id, group_id, None, Some(facts(&comment)?)).await?;
     audit::record(&*txn, Some(author.id), "comment.submit", "Comment", Some(comment.id), json!({ "consultationId": consultation.id })).await?;
     txn.commit().await?;
-    state.events.publish(Event::CommentAdded { consultation_id: consultation.id, comment_id: comment.id }).await;
+    // The live feed is best effort: the author does not wait for Redis to take the event.
+    let events = state.events.clone();
+    let event = Event::CommentAdded { consultation_id: consultation.id, comment_id: comment.id };
+    tokio::spawn(async move { events.publish(event).await });
     Ok(comment)
 }
 
@@ -125,13 +128,17 @@ async fn lock_comment(db: &impl ConnectionTrait, id: Uuid) -> AppResult<comment:
 /// so the row is written only when it is created and once more when a second comment joins it.
 async fn join_group(db: &impl ConnectionTrait, consultation_id: Uuid, fingerprint: &str) -> AppResult<Uuid> {
     let new_id = util::new_id();
-    sql::execute(
+    // Most texts are new: the insert answers with the new id and no second statement is needed.
+    let created = sql::rows(
         db,
         "INSERT INTO duplicate_groups (id, consultation_id, fingerprint, multi) VALUES ($1, $2, $3, false)
-         ON CONFLICT (consultation_id, fingerprint) DO NOTHING",
+         ON CONFLICT (consultation_id, fingerprint) DO NOTHING RETURNING id",
         vec![new_id.into(), consultation_id.into(), fingerprint.to_owned().into()],
     )
     .await?;
+    if !created.is_empty() {
+        return Ok(new_id);
+    }
     let group = duplicate_group::Entity::find()
         .filter(duplicate_group::Column::ConsultationId.eq(consultation_id))
         .filter(duplicate_group::Column::Fingerprint.eq(fingerprint))

@@ -109,46 +109,46 @@ impl Changes {
         self.push(group_id, Counts { total: member(after) - member(before), ..Counts::default() });
     }
 
+    /// Writes every subject's delta in one statement (one round trip), rows in subject order.
     pub async fn apply(self, db: &impl ConnectionTrait) -> AppResult<()> {
-        for (subject, delta) in self.0 {
-            add(db, subject, delta).await?;
+        let rows: Vec<(Uuid, Counts)> = self.0.into_iter().filter(|(_, d)| !d.is_zero()).collect();
+        if rows.is_empty() {
+            return Ok(());
         }
+        let d = |v: i64| Value::from(i32::try_from(v).unwrap_or(0));
+        let mut values: Vec<Value> = Vec::with_capacity(rows.len() * 9);
+        let mut tuples = Vec::with_capacity(rows.len());
+        for (subject, delta) in rows {
+            let n = values.len();
+            tuples.push(format!("({})", sql::placeholders(n + 1, 9)));
+            values.push(subject.into());
+            values.push(i32::try_from(random_shard()).unwrap_or(0).into());
+            for v in [delta.published, delta.support, delta.oppose, delta.neutral, delta.unreplied, delta.pending, delta.total] {
+                values.push(d(v));
+            }
+        }
+        let statement = format!(
+            "INSERT INTO counters (subject_id, shard, published, support, oppose, neutral, unreplied, pending, total)
+             VALUES {}
+             ON CONFLICT (subject_id, shard) DO UPDATE SET
+               published = counters.published + excluded.published,
+               support = counters.support + excluded.support,
+               oppose = counters.oppose + excluded.oppose,
+               neutral = counters.neutral + excluded.neutral,
+               unreplied = counters.unreplied + excluded.unreplied,
+               pending = counters.pending + excluded.pending,
+               total = counters.total + excluded.total",
+            tuples.join(", ")
+        );
+        sql::execute(db, &statement, values).await?;
         Ok(())
     }
 }
 
 pub async fn add(db: &impl ConnectionTrait, subject: Uuid, delta: Counts) -> AppResult<()> {
-    if delta.is_zero() {
-        return Ok(());
-    }
-    let shard = i32::try_from(random_shard()).unwrap_or(0);
-    let d = |v: i64| Value::from(i32::try_from(v).unwrap_or(0));
-    sql::execute(
-        db,
-        "INSERT INTO counters (subject_id, shard, published, support, oppose, neutral, unreplied, pending, total)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (subject_id, shard) DO UPDATE SET
-           published = counters.published + excluded.published,
-           support = counters.support + excluded.support,
-           oppose = counters.oppose + excluded.oppose,
-           neutral = counters.neutral + excluded.neutral,
-           unreplied = counters.unreplied + excluded.unreplied,
-           pending = counters.pending + excluded.pending,
-           total = counters.total + excluded.total",
-        vec![
-            subject.into(),
-            shard.into(),
-            d(delta.published),
-            d(delta.support),
-            d(delta.oppose),
-            d(delta.neutral),
-            d(delta.unreplied),
-            d(delta.pending),
-            d(delta.total),
-        ],
-    )
-    .await?;
-    Ok(())
+    let mut changes = Changes::default();
+    changes.push(subject, delta);
+    changes.apply(db).await
 }
 
 /// The totals of each subject; subjects without counters get zeroes.
