@@ -523,10 +523,52 @@ pub async fn list(
             return Err(AppError::forbidden("Only the consultation's staff may list reported comments."));
         }
     }
-    let order = filter.order.unwrap_or(CommentOrder::Newest);
-    let mut values: Vec<Value> = vec![consultation.id.into()];
-    let mut conditions = vec!["consultation_id = $1".to_owned()];
     let status = if moderator { filter.status } else { Some(CommentStatus::Published) };
+    let query = list_query(consultation.id, status, filter, after, first)?;
+    // Totals that the sharded counters already hold are never counted row by row.
+    let total = match (status, filter.section_id, filter.replied, filter.reported) {
+        (Some(CommentStatus::Published), None, None, None) => Total::Known(counters::load_one(&state.db.conn, consultation.id).await?.published),
+        (Some(CommentStatus::Published), None, Some(false), None) => Total::Known(counters::load_one(&state.db.conn, consultation.id).await?.unreplied),
+        (Some(CommentStatus::Pending), None, None, None) => Total::Known(counters::load_one(&state.db.conn, consultation.id).await?.pending),
+        (Some(CommentStatus::Published), Some(section), None, None) => Total::Known(counters::load_one(&state.db.conn, section).await?.published),
+        _ => Total::Query(query.count_sql, query.count_values),
+    };
+    let order = query.order;
+    let (sql_text, values) = (query.page_sql, query.page_values);
+    let rows = comment::Entity::find().from_raw_sql(sql::statement(&state.db.conn, &sql_text, values)).all(&state.db.conn).await?;
+    let page = Page::from_rows(rows, first);
+    let cursors = page
+        .items
+        .iter()
+        .map(|c| match order {
+            CommentOrder::MostEndorsed => pagination::key_cursor(i64::from(c.endorsement_count), c.id),
+            _ => pagination::id_cursor(c.id),
+        })
+        .collect();
+    Ok(CommentList { page, cursors, total, moderator })
+}
+
+/// The SQL of one page of a consultation's comments (keyset on id, or on endorsements then id), and of
+/// the count of the whole list. Separate from `list` so that a test can ask PostgreSQL for its plans.
+pub struct ListQuery {
+    pub page_sql: String,
+    pub page_values: Vec<Value>,
+    pub count_sql: String,
+    pub count_values: Vec<Value>,
+    pub order: CommentOrder,
+}
+
+/// `status: None` lists every status but WITHDRAWN (the staff's default).
+pub fn list_query(
+    consultation_id: Uuid,
+    status: Option<CommentStatus>,
+    filter: &CommentFilter,
+    after: Option<&str>,
+    first: u64,
+) -> AppResult<ListQuery> {
+    let order = filter.order.unwrap_or(CommentOrder::Newest);
+    let mut values: Vec<Value> = vec![consultation_id.into()];
+    let mut conditions = vec!["consultation_id = $1".to_owned()];
     match status {
         Some(s) => {
             values.push(s.as_str().into());
@@ -549,16 +591,8 @@ pub async fn list(
         None => {}
     }
     let where_clause = conditions.join(" AND ");
-
-    // Totals that the sharded counters already hold are never counted row by row.
-    let total = match (status, filter.section_id, filter.replied, filter.reported) {
-        (Some(CommentStatus::Published), None, None, None) => Total::Known(counters::load_one(&state.db.conn, consultation.id).await?.published),
-        (Some(CommentStatus::Published), None, Some(false), None) => Total::Known(counters::load_one(&state.db.conn, consultation.id).await?.unreplied),
-        (Some(CommentStatus::Pending), None, None, None) => Total::Known(counters::load_one(&state.db.conn, consultation.id).await?.pending),
-        (Some(CommentStatus::Published), Some(section), None, None) => Total::Known(counters::load_one(&state.db.conn, section).await?.published),
-        _ => Total::Query(format!("SELECT COUNT(*) FROM comments WHERE {where_clause}"), values.clone()),
-    };
-
+    let count_sql = format!("SELECT COUNT(*) FROM comments WHERE {where_clause}");
+    let count_values = values.clone();
     let (keyset, order_by) = match order {
         CommentOrder::Newest => {
             let after = pagination::parse_id_cursor(after)?;
@@ -587,18 +621,8 @@ pub async fn list(
             (cond.unwrap_or_default(), "endorsement_count DESC, id DESC")
         }
     };
-    let sql_text = format!("SELECT * FROM comments WHERE {where_clause}{keyset} ORDER BY {order_by} LIMIT {}", first + 1);
-    let rows = comment::Entity::find().from_raw_sql(sql::statement(&state.db.conn, &sql_text, values)).all(&state.db.conn).await?;
-    let page = Page::from_rows(rows, first);
-    let cursors = page
-        .items
-        .iter()
-        .map(|c| match order {
-            CommentOrder::MostEndorsed => pagination::key_cursor(i64::from(c.endorsement_count), c.id),
-            _ => pagination::id_cursor(c.id),
-        })
-        .collect();
-    Ok(CommentList { page, cursors, total, moderator })
+    let page_sql = format!("SELECT * FROM comments WHERE {where_clause}{keyset} ORDER BY {order_by} LIMIT {}", first + 1);
+    Ok(ListQuery { page_sql, page_values: values, count_sql, count_values, order })
 }
 
 /// The signed-in user's own comments, newest first, every status.

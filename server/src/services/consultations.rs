@@ -484,6 +484,22 @@ pub struct ListResult {
 pub async fn list(state: &AppState, viewer: &Viewer, filter: &ListFilter, first: Option<i32>, after: Option<&str>) -> AppResult<ListResult> {
     let first = pagination::page_size(first)?;
     let after = pagination::parse_id_cursor(after)?;
+    let query = list_query(viewer, filter, first, after)?;
+    let total = sql::count(&state.db.conn, &query.count_sql, query.count_values).await?;
+    let rows = consultation::Entity::find().from_raw_sql(sql::statement(&state.db.conn, &query.page_sql, query.page_values)).all(&state.db.conn).await?;
+    Ok(ListResult { page: Page::from_rows(rows, first), total })
+}
+
+/// The SQL of one page of the consultation list and of its count. Separate from `list` so that a test
+/// can ask PostgreSQL for its plans.
+pub struct ListQuery {
+    pub page_sql: String,
+    pub page_values: Vec<Value>,
+    pub count_sql: String,
+    pub count_values: Vec<Value>,
+}
+
+pub fn list_query(viewer: &Viewer, filter: &ListFilter, first: u64, after: Option<Uuid>) -> AppResult<ListQuery> {
     let mut values: Vec<Value> = Vec::new();
     let mut conditions: Vec<String> = Vec::new();
     match filter.status {
@@ -522,16 +538,15 @@ pub async fn list(state: &AppState, viewer: &Viewer, filter: &ListFilter, first:
         conditions.push(format!("c.search_text LIKE ${} ESCAPE '\\'", values.len()));
     }
     let where_clause = conditions.join(" AND ");
-    let total = sql::count(&state.db.conn, &format!("SELECT COUNT(*) FROM consultations c WHERE {where_clause}"), values.clone()).await?;
-    let mut page_values = values;
+    let count_sql = format!("SELECT COUNT(*) FROM consultations c WHERE {where_clause}");
+    let count_values = values.clone();
     let mut page_where = where_clause;
     if let Some(after) = after {
-        page_values.push(after.into());
-        page_where = format!("{page_where} AND c.id < ${}", page_values.len());
+        values.push(after.into());
+        page_where = format!("{page_where} AND c.id < ${}", values.len());
     }
-    let sql_text = format!("SELECT c.* FROM consultations c WHERE {page_where} ORDER BY c.id DESC LIMIT {}", first + 1);
-    let rows = consultation::Entity::find().from_raw_sql(sql::statement(&state.db.conn, &sql_text, page_values)).all(&state.db.conn).await?;
-    Ok(ListResult { page: Page::from_rows(rows, first), total })
+    let page_sql = format!("SELECT c.* FROM consultations c WHERE {page_where} ORDER BY c.id DESC LIMIT {}", first + 1);
+    Ok(ListQuery { page_sql, page_values: values, count_sql, count_values })
 }
 
 /// A department's own consultations, every status, for its staff and admins.

@@ -16,6 +16,7 @@ mod live;
 mod moderation;
 mod observations;
 mod open_data;
+mod plans;
 mod replies;
 mod schema;
 mod scorecards;

@@ -1,0 +1,121 @@
+//! On PostgreSQL, the keyset queries the server sends use their indexes: no sequential scan of
+//! comments or consultations, and no sort of the whole filtered set, at page 1 or deep in the list.
+
+use gongkai::services::authz::Viewer;
+use gongkai::services::comments::{self, CommentFilter};
+use gongkai::services::consultations::{self, ListFilter};
+use gongkai::domain::{CommentOrder, CommentStatus, ConsultationStatus};
+use gongkai_tests::{no_limits, spawn_with, using_postgres, TestApp};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use serde_json::json;
+use uuid::Uuid;
+
+async fn plan(app: &TestApp, sql: &str, values: Vec<Value>) -> String {
+    let statement = Statement::from_sql_and_values(DbBackend::Postgres, format!("EXPLAIN {sql}"), values);
+    let rows = app.state.db.conn.query_all_raw(statement).await.expect("explain");
+    rows.iter().map(|r| r.try_get_by_index::<String>(0).expect("plan line")).collect::<Vec<_>>().join("\n")
+}
+
+async fn exec(app: &TestApp, sql: &str, values: Vec<Value>) {
+    app.state.db.conn.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await.expect(sql);
+}
+
+fn assert_indexed(plan: &str, table: &str) {
+    assert!(plan.contains("Index"), "expected an index scan on {table}:\n{plan}");
+    assert!(!plan.contains(&format!("Seq Scan on {table}")), "sequential scan of {table}:\n{plan}");
+    assert!(!plan.contains("Sort"), "the keyset order should come from the index, not a sort:\n{plan}");
+}
+
+#[tokio::test]
+async fn keyset_queries_use_their_indexes_on_postgresql() {
+    if !using_postgres() {
+        println!("skipped: query plans are checked on PostgreSQL (set TEST_DATABASE_URL)");
+        return;
+    }
+    let app = spawn_with(no_limits).await;
+    let w = app.world().await;
+    let (_, citizen) = app.citizen("读者").await;
+    let consultation: Uuid = w.consultation.parse().expect("id");
+    let author: Uuid = citizen.parse().expect("id");
+    let group = Uuid::now_v7();
+    exec(&app, "INSERT INTO duplicate_groups (id, consultation_id, fingerprint, multi) VALUES ($1, $2, 'plan-test', true)", vec![group.into(), consultation.into()]).await;
+    // Enough rows, over several consultations, that the planner would rather scan than seek if the
+    // indexes did not fit the queries.
+    exec(
+        &app,
+        "INSERT INTO comments (id, consultation_id, author_id, stance, body, status, duplicate_group_id, created_at, updated_at)
+         SELECT gen_random_uuid(), $1, $2, 'SUPPORT', '意见 ' || g, CASE WHEN g % 25 = 0 THEN 'HIDDEN' ELSE 'PUBLISHED' END, $3, now(), now()
+         FROM generate_series(1, 40000) g",
+        vec![consultation.into(), author.into(), group.into()],
+    )
+    .await;
+    let department: Uuid = w.department.parse().expect("id");
+    let creator: Uuid = app
+        .state
+        .db
+        .conn
+        .query_one_raw(Statement::from_sql_and_values(DbBackend::Postgres, "SELECT created_by FROM consultations WHERE id = $1", vec![consultation.into()]))
+        .await
+        .expect("creator")
+        .expect("row")
+        .try_get("", "created_by")
+        .expect("created_by");
+    exec(
+        &app,
+        "INSERT INTO consultations (id, title, summary, body, category, lead_department_id, state, moderation, opens_at, closes_at, search_text, created_by, created_at, updated_at)
+         SELECT gen_random_uuid(), '标题 ' || g, '摘要', '正文', 'c' || (g % 7), $1,
+                CASE WHEN g % 10 = 0 THEN 'DRAFT' ELSE 'PUBLISHED' END, 'POST',
+                now() - interval '30 days', now() + (g % 50 - 10) * interval '1 day', '标题 ' || g, $2, now(), now()
+         FROM generate_series(1, 5000) g",
+        vec![department.into(), creator.into()],
+    )
+    .await;
+    exec(&app, "ANALYZE comments", vec![]).await;
+    exec(&app, "ANALYZE consultations", vec![]).await;
+
+    // Page 1 and a page deep inside, newest first, as the public reads them.
+    let filter = CommentFilter { order: Some(CommentOrder::Newest), ..CommentFilter::default() };
+    let page1 = comments::list_query(consultation, Some(CommentStatus::Published), &filter, None, 20).expect("query");
+    assert_indexed(&plan(&app, &page1.page_sql, page1.page_values).await, "comments");
+    let middle: Uuid = app
+        .state
+        .db
+        .conn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT id FROM comments WHERE consultation_id = $1 ORDER BY id OFFSET 20000 LIMIT 1",
+            vec![consultation.into()],
+        ))
+        .await
+        .expect("middle")
+        .expect("row")
+        .try_get("", "id")
+        .expect("id");
+    let cursor = gongkai::services::pagination::id_cursor(middle);
+    let deep = comments::list_query(consultation, Some(CommentStatus::Published), &filter, Some(&cursor), 20).expect("query");
+    assert!(deep.page_sql.contains("id <"), "the deep page is a keyset query: {}", deep.page_sql);
+    assert_indexed(&plan(&app, &deep.page_sql, deep.page_values).await, "comments");
+    // Oldest first, and the staff's unreplied filter, walk the same kind of index.
+    let oldest = CommentFilter { order: Some(CommentOrder::Oldest), ..CommentFilter::default() };
+    let q = comments::list_query(consultation, Some(CommentStatus::Published), &oldest, Some(&cursor), 20).expect("query");
+    assert_indexed(&plan(&app, &q.page_sql, q.page_values).await, "comments");
+    let unreplied = CommentFilter { order: Some(CommentOrder::Oldest), replied: Some(false), ..CommentFilter::default() };
+    let q = comments::list_query(consultation, None, &unreplied, None, 20).expect("query");
+    let p = plan(&app, &q.page_sql, q.page_values).await;
+    assert!(!p.contains("Seq Scan on comments"), "sequential scan for unreplied comments:\n{p}");
+
+    // The public list of open consultations, page 1 and after a cursor, and its count.
+    let viewer = Viewer::anonymous("plans".to_owned());
+    let open = ListFilter { status: Some(ConsultationStatus::Open), ..ListFilter::default() };
+    let q = consultations::list_query(&viewer, &open, 20, None).expect("query");
+    assert_indexed(&plan(&app, &q.page_sql, q.page_values.clone()).await, "consultations");
+    // (Its count reads most of a small table, where a sequential scan is the right plan.)
+    let q = consultations::list_query(&viewer, &open, 20, Some(Uuid::max())).expect("query");
+    assert_indexed(&plan(&app, &q.page_sql, q.page_values).await, "consultations");
+
+    // And the server answers the deep page over HTTP like any other.
+    let data = app
+        .ok(None, "query($id: ID!, $after: String) { consultation(id: $id) { comments(first: 20, after: $after) { edges { node { id } } } } }", json!({ "id": w.consultation, "after": cursor }))
+        .await;
+    assert_eq!(data["consultation"]["comments"]["edges"].as_array().map(Vec::len), Some(20));
+}
