@@ -18,6 +18,7 @@
 #   BENCH_FLOOD_CONNECTIONS  64 (sign-in flood running while the listing is measured again)
 #   BENCH_COMMENTS / BENCH_USERS  1000000 / 100000 (seed size, used only when seeding)
 #   BENCH_DEEP_PAGE     50000 (the deep page; capped at the last full page)
+#   BENCH_DATABASE_MAX_CONNECTIONS  64 (the server's PostgreSQL pool, DATABASE_MAX_CONNECTIONS)
 #   BENCH_ONLY          all | ceilings
 #   BENCH_SKIP_BUILD    1: use the binaries already in target/release
 set -euo pipefail
@@ -31,13 +32,16 @@ DURATION="${BENCH_DURATION:-15}"
 CONN="${BENCH_CONNECTIONS:-64}"
 FLOOD_CONN="${BENCH_FLOOD_CONNECTIONS:-64}"
 ONLY="${BENCH_ONLY:-all}"
+DB_POOL="${BENCH_DATABASE_MAX_CONNECTIONS:-64}"
+SECRET_KEY="gongkai-bench-fixed-signing-key-not-a-secret-0123456789"
 OUT=target/bench
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p "$OUT"
-rm -f "$OUT"/*.result "$OUT"/pgbench_*
+rm -f "$OUT"/*.result "$OUT"/*.load "$OUT"/*.rss "$OUT"/pgbench_*
 
 SERVER_PID=""
 SAMPLER_PID=""
+EXPORT_SAMPLER_PID=""
 FLOOD_PID=""
 BIG=""
 
@@ -72,6 +76,7 @@ cleanup() {
     kill -KILL "$SERVER_PID" 2>/dev/null
   fi
   [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null
+  [ -n "$EXPORT_SAMPLER_PID" ] && kill "$EXPORT_SAMPLER_PID" 2>/dev/null
   rm -f "$OUT/tokens.txt"
   [ -n "$BIG" ] && remove_ceiling_rows
 }
@@ -135,6 +140,7 @@ BIG_SECTION=$(jq -r '.big_section_ids[0]' "$OUT/seed.json")
 OPEN=$(jq -r .open_consultation_id "$OUT/seed.json")
 OPEN_SECTIONS=$(jq -r '.open_section_ids | join(",")' "$OUT/seed.json")
 CITIZENS=$(jq -r .citizen_count "$OUT/seed.json")
+ADMIN_EMAIL="${BENCH_ADMIN_EMAIL:-admin@bench.gongkai.test}"
 PATTERN=$(jq -r .citizen_email_pattern "$OUT/seed.json")
 PASSWORD=$(jq -r .password "$OUT/seed.json")
 [ "$CITIZENS" -ge "$CONN" ] || die "need at least $CONN citizens, the database has $CITIZENS"
@@ -142,12 +148,15 @@ remove_ceiling_rows
 
 # ---- measurements ---------------------------------------------------------------------------------------
 # Each writes $OUT/<name>.result: one line "RESULT requests=.. duration_s=.. rps=.. p50_ms=.. p99_ms=.. ..."
+# and $OUT/<name>.load: the 1-minute load average when it started (other work on the machine shows there).
+note_load() { cut -d' ' -f1 /proc/loadavg >"$OUT/$1.load"; }
 
 # pgbench NAME SCRIPT [pgbench args]: latency percentiles from the per-transaction log.
 pgbench_run() {
   local name=$1 script=$2
   shift 2
   rm -f "$OUT/pgbench_$name".*
+  note_load "$name"
   timeout $((DURATION + 120)) pgbench -n -M prepared -c "$CONN" -j 2 -T "$DURATION" -f "$script" "$@" \
     -l --log-prefix="$OUT/pgbench_$name" "$DB_URL" >"$OUT/pgbench_$name.txt" 2>&1 || true
   local tps failed
@@ -174,6 +183,7 @@ pgbench_run() {
 wrk_run() {
   local name=$1 script=$2 conns=$3 secs=$4
   shift 4
+  note_load "$name"
   env BENCH_WRK_DIR=bench/wrk "$@" timeout $((secs + 120)) wrk -t"$conns" -c"$conns" -d"${secs}s" --timeout 30s \
     -s "bench/wrk/$script" "http://$ADDR/graphql" >"$OUT/$name.txt" 2>&1 || true
   grep '^RESULT' "$OUT/$name.txt" >"$OUT/$name.result" || echo "RESULT failed" >"$OUT/$name.result"
@@ -198,6 +208,7 @@ pgbench_run ceiling_insert bench/sql/pgbench-insert.sql -D big="$BIG" -D section
 remove_ceiling_rows
 pgbench_run ceiling_page1 bench/sql/pgbench-page.sql -D big="$BIG" -D cursor=ffffffff-ffff-ffff-ffff-ffffffffffff
 pgbench_run ceiling_deep bench/sql/pgbench-page.sql -D big="$BIG" -D cursor="$DEEP_AFTER_ID"
+note_load ceiling_argon2
 target/release/argon2-ceiling --threads "$(nproc)" --seconds 5 >"$OUT/ceiling_argon2.result"
 for c in ceiling_insert ceiling_page1 ceiling_deep ceiling_argon2; do
   printf '%-16s %s\n' "$c" "$(cat "$OUT/$c.result")" >&2
@@ -206,7 +217,11 @@ done
 if [ "$ONLY" != "ceilings" ]; then
   log "server: target/release/gongkai serve on $ADDR (PostgreSQL + Redis, rate limits off)"
   port_open "${ADDR##*:}" && die "something already listens on $ADDR (choose another address with BENCH_ADDR)"
+  # A pool as large as the number of concurrent clients (the default of 20 queued 64 clients), and a
+  # fixed signing key so that export links are signed the same way on every run (a bench fixture, not a
+  # secret). The other settings keep their defaults (PASSWORD_HASH_THREADS, RESPONSE_CACHE_MS).
   DATABASE_URL="$DB_URL" REDIS_URL="$REDIS" LISTEN_ADDR="$ADDR" RUST_LOG="${BENCH_RUST_LOG:-warn}" \
+    DATABASE_MAX_CONNECTIONS="$DB_POOL" SECRET_KEY="$SECRET_KEY" \
     RATE_LIMIT_LOGIN_FAILURES=0 RATE_LIMIT_LOGIN_FAILURES_PER_ADDRESS=0 RATE_LIMIT_REGISTRATIONS_PER_HOUR=0 \
     RATE_LIMIT_COMMENTS_PER_MINUTE=0 RATE_LIMIT_COMMENTS_PER_DAY=0 RATE_LIMIT_REPORTS_PER_HOUR=0 \
     target/release/gongkai serve >"$OUT/server.log" 2>&1 &
@@ -269,6 +284,50 @@ if [ "$ONLY" != "ceilings" ]; then
   HWM=$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
   RSS_MAX=$(awk 'BEGIN {m = 0} $2 > m {m = $2} END {print m}' "$OUT/rss.log")
   RSS_MIN=$(awk 'NR == 1 {m = $2} $2 < m {m = $2} END {print m + 0}' "$OUT/rss.log")
+
+  # Exports (issue 4): every comment of the big consultation, streamed through a signed link, once as
+  # CSV and once as JSON, by the seeded admin (bench/src/plan.rs; any staff member of the lead
+  # department may export too). The server's VmRSS is sampled every 0.2 s while the download runs.
+  log "exports of the big consultation (CSV, then JSON)"
+  admin_answer=$(gql "$(jq -nc --arg e "$ADMIN_EMAIL" --arg p "$PASSWORD" \
+    '{query: "mutation($input: LoginInput!) { login(input: $input) { token } }", variables: {input: {email: $e, password: $p}}}')")
+  ADMIN_TOKEN=$(jq -r '.data.login.token // empty' <<<"$admin_answer")
+  [ -n "$ADMIN_TOKEN" ] || echo "warning: the admin could not sign in, no export measured: $admin_answer" >&2
+  EXPORT_ROWS=$(sql "SELECT count(*) FROM comments WHERE consultation_id = '$BIG'")
+  export_run() { # FORMAT (CSV | JSON)
+    local fmt=$1 name answer url before result
+    name=export_$(tr 'A-Z' 'a-z' <<<"$1")
+    echo "RESULT failed" >"$OUT/$name.result"
+    [ -n "$ADMIN_TOKEN" ] || return 0
+    answer=$(gql "$(jq -nc --arg q "mutation(\$id: ID!) { exportComments(consultationId: \$id, format: $fmt) { url expiresAt } }" \
+      --arg id "$BIG" '{query: $q, variables: {id: $id}}')" "$ADMIN_TOKEN")
+    url=$(jq -r '.data.exportComments.url // empty' <<<"$answer")
+    if [ -z "$url" ]; then
+      echo "warning: exportComments($fmt) failed: $(head -c 300 <<<"$answer")" >&2
+      return 0
+    fi
+    note_load "$name"
+    before=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
+    (
+      while [ -r "/proc/$SERVER_PID/status" ]; do
+        awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null
+        sleep 0.2
+      done
+    ) >"$OUT/$name.rss" &
+    EXPORT_SAMPLER_PID=$!
+    result=$(curl -sS -o /dev/null --max-time 1800 -w '%{http_code} %{size_download} %{time_total}' "http://$ADDR$url") || true
+    kill "$EXPORT_SAMPLER_PID" 2>/dev/null
+    wait "$EXPORT_SAMPLER_PID" 2>/dev/null || true
+    EXPORT_SAMPLER_PID=""
+    read -r code bytes secs <<<"$result"
+    awk -v code="${code:-0}" -v bytes="${bytes:-0}" -v secs="${secs:-0}" -v before="$before" '
+      NR == 1 || $1 > m { m = $1 }
+      END { printf "RESULT http=%s bytes=%d seconds=%.2f rss_before_kib=%d rss_peak_kib=%d samples=%d\n", code, bytes, secs, before, m, NR }' \
+      "$OUT/$name.rss" >"$OUT/$name.result"
+    printf '%-11s %s\n' "$name" "$(cat "$OUT/$name.result")" >&2
+  }
+  export_run CSV
+  export_run JSON
 fi
 
 # ---- summary --------------------------------------------------------------------------------------------
@@ -276,8 +335,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0)
 row() { # NAME LABEL CEILING CEILING_LABEL
   local rps
   rps=$(field "$1" rps)
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$2" "${rps:--}" "$(field "$1" p50_ms)" "$(field "$1" p99_ms)" \
-    "$(field "$1" non2xx)" "$(field "$1" gql_errors)" "$(field "$1" socket_errors)" "$4" "$(ratio "$rps" "$(field "$3" rps)")"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$2" "${rps:--}" "$(field "$1" p50_ms)" "$(field "$1" p99_ms)" \
+    "$(field "$1" non2xx)" "$(field "$1" gql_errors)" "$(field "$1" socket_errors)" "$4" "$(ratio "$rps" "$(field "$3" rps)")" \
+    "$(cat "$OUT/$1.load" 2>/dev/null)"
 }
 {
   echo "## Gongkai benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -287,8 +347,8 @@ row() { # NAME LABEL CEILING CEILING_LABEL
     "load average before the run: $LOAD_START (anything above 0 is other work competing for the 2 cores)"
   echo "load: $(sql "SELECT count(*) FROM comments") comments, $PUBLISHED published on the big consultation; deep page = page $DEEP_PAGE"
   echo
-  echo "| scenario | req/s | p50 ms | p99 ms | non-2xx | GraphQL errors | socket errors | ceiling | ratio |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"
+  echo "| scenario | req/s | p50 ms | p99 ms | non-2xx | GraphQL errors | socket errors | ceiling | ratio | load at start |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"
   if [ "$ONLY" != "ceilings" ]; then
     row list "1. open consultations, first 20 (anonymous)" ceiling_page1 "raw page-1 read"
     row page1 "2a. comment page 1 of the big consultation" ceiling_page1 "raw page-1 read"
@@ -304,7 +364,24 @@ row() { # NAME LABEL CEILING CEILING_LABEL
   row ceiling_argon2 "ceiling: argon2id verifications ($(nproc) threads)" ceiling_argon2 "itself"
   if [ "$ONLY" != "ceilings" ]; then
     echo
-    echo "server memory: peak RSS (VmHWM) $((HWM / 1024)) MiB; sampled VmRSS $((RSS_MIN / 1024))–$((RSS_MAX / 1024)) MiB"
+    echo "server memory during the scenarios: peak RSS (VmHWM) $((HWM / 1024)) MiB; sampled VmRSS $((RSS_MIN / 1024))–$((RSS_MAX / 1024)) MiB"
+    echo "server settings: DATABASE_MAX_CONNECTIONS=$DB_POOL, PASSWORD_HASH_THREADS and RESPONSE_CACHE_MS at their defaults, RATE_LIMIT_* = 0"
+    echo
+    echo "exports of the big consultation ($EXPORT_ROWS comments, every status), streamed by the admin through the signed link:"
+    echo
+    echo "| export | HTTP | bytes | MiB | seconds | MiB/s | server VmRSS before, MiB | server peak VmRSS during, MiB (0.2 s samples) | load at start |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    for f in csv json; do
+      if [ "$(field "export_$f" http)" = "" ]; then
+        echo "| $f | failed | | | | | | | |"
+        continue
+      fi
+      awk -v f="$(tr 'a-z' 'A-Z' <<<"$f")" -v code="$(field "export_$f" http)" -v b="$(field "export_$f" bytes)" \
+        -v s="$(field "export_$f" seconds)" -v r0="$(field "export_$f" rss_before_kib)" -v r1="$(field "export_$f" rss_peak_kib)" \
+        -v n="$(field "export_$f" samples)" -v l="$(cat "$OUT/export_$f.load" 2>/dev/null)" 'BEGIN {
+          printf "| %s | %s | %d | %.1f | %.2f | %.1f | %.1f | %.1f (%d samples) | %s |\n", f, code, b, b / 1048576, s,
+            (s > 0 ? b / 1048576 / s : 0), r0 / 1024, r1 / 1024, n, l }'
+    done
   fi
 } >"$OUT/summary.md"
 log "summary ($OUT/summary.md)"

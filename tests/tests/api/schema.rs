@@ -24,7 +24,7 @@ fn operations(source: &str) -> Vec<(String, String)> {
     for line in source.lines() {
         let starts = ["query ", "mutation ", "subscription "].iter().any(|k| line.starts_with(k));
         if starts {
-            let name = line.split(|c: char| c == ' ' || c == '(' || c == '{').nth(1).unwrap_or("").to_owned();
+            let name = line.split([' ', '(', '{']).nth(1).unwrap_or("").to_owned();
             out.push((name, String::new()));
         }
         if let Some((_, text)) = out.last_mut() {
