@@ -1,7 +1,7 @@
 //! Accounts, departments, sign-in and sessions.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ConnectionTrait, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -37,31 +37,46 @@ pub async fn register(state: &AppState, viewer: &Viewer, input: RegisterInput) -
     state.limiter.hit(state.limit(LimitKind::Registrations), &viewer.client_key).await?;
 
     let hash = state.hasher.hash(password.expose()).await?;
-    let now = util::now();
     let txn = state.db.begin().await?;
-    if user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&*txn).await?.is_some() {
+    let user = insert_user(&*txn, NewUser { email: &email, hash, display_name, phone, role: Role::Citizen, department_id: None }).await?;
+    audit::record(&*txn, Some(user.id), "account.register", "User", Some(user.id), json!({})).await?;
+    txn.commit_private().await?;
+    let issued = state.sessions.issue(user.id).await?;
+    Ok(SignedIn { token: issued.token, expires_at: issued.expires_at, user })
+}
+
+struct NewUser<'a> {
+    email: &'a Email,
+    hash: String,
+    display_name: String,
+    phone: Option<String>,
+    role: Role,
+    department_id: Option<Uuid>,
+}
+
+/// Inserts an account whose email is not taken yet (CONFLICT otherwise, also when a concurrent
+/// registration wins the race to the unique index).
+async fn insert_user(db: &impl ConnectionTrait, new: NewUser<'_>) -> AppResult<user::Model> {
+    if user::Entity::find().filter(user::Column::Email.eq(new.email.as_str())).one(db).await?.is_some() {
         return Err(AppError::conflict("An account with this email already exists."));
     }
-    let user = user::ActiveModel {
+    let now = util::now();
+    user::ActiveModel {
         id: Set(util::new_id()),
-        email: Set(email.as_str().to_owned()),
-        password_hash: Set(hash),
-        display_name: Set(display_name),
-        phone: Set(phone),
-        role: Set(Role::Citizen.as_str().to_owned()),
-        department_id: Set(None),
+        email: Set(new.email.as_str().to_owned()),
+        password_hash: Set(new.hash),
+        display_name: Set(new.display_name),
+        phone: Set(new.phone),
+        role: Set(new.role.as_str().to_owned()),
+        department_id: Set(new.department_id),
         suspended: Set(false),
         suspended_reason: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&*txn)
+    .insert(db)
     .await
-    .map_err(|e| conflict_on_email(e.into()))?;
-    audit::record(&*txn, Some(user.id), "account.register", "User", Some(user.id), json!({})).await?;
-    txn.commit_private().await?;
-    let issued = state.sessions.issue(user.id).await?;
-    Ok(SignedIn { token: issued.token, expires_at: issued.expires_at, user })
+    .map_err(|e| conflict_on_email(e.into()))
 }
 
 fn conflict_on_email(error: AppError) -> AppError {
@@ -199,27 +214,9 @@ pub async fn create_account(state: &AppState, actor: Option<&Viewer>, input: Cre
         }
     }
     let hash = state.hasher.hash(password.expose()).await?;
-    let now = util::now();
     let txn = state.db.begin().await?;
-    if user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&*txn).await?.is_some() {
-        return Err(AppError::conflict("An account with this email already exists."));
-    }
-    let user = user::ActiveModel {
-        id: Set(util::new_id()),
-        email: Set(email.as_str().to_owned()),
-        password_hash: Set(hash),
-        display_name: Set(display_name),
-        phone: Set(None),
-        role: Set(input.role.as_str().to_owned()),
-        department_id: Set(input.department_id),
-        suspended: Set(false),
-        suspended_reason: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&*txn)
-    .await
-    .map_err(|e| conflict_on_email(e.into()))?;
+    let new = NewUser { email: &email, hash, display_name, phone: None, role: input.role, department_id: input.department_id };
+    let user = insert_user(&*txn, new).await?;
     audit::record(&*txn, actor_id, "account.create", "User", Some(user.id), json!({ "role": user.role })).await?;
     txn.commit().await?;
     Ok(user)
