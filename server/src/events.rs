@@ -56,7 +56,9 @@ impl Events {
     /// `redis` with the relay pinging Redis every `ping` (tests shorten it).
     pub async fn redis_with_keepalive(url: &str, ping: Duration) -> anyhow::Result<Self> {
         let client = redis::Client::open(url)?;
-        let publisher = ConnectionManager::new(client.clone()).await?;
+        // Same short reconnection backoff as the sessions' connection: a mutation publishing while
+        // Redis is down must not wait minutes.
+        let publisher = crate::state::connect_redis(url).await?;
         let (local, _) = broadcast::channel(CAPACITY);
         let relay_live = Arc::new(AtomicBool::new(false));
         let first = subscribe(&client).await?;
@@ -88,6 +90,17 @@ impl Events {
             }
         });
         Ok(Self { local, redis: Some(publisher), relay_live, feed_reads: Arc::new(Semaphore::new(FEED_READS)) })
+    }
+
+    /// Publishes in the background: the request that caused the events does not wait for Redis, and
+    /// events keep their order.
+    pub fn publish_later(&self, events: Vec<Event>) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            for event in events {
+                this.publish(event).await;
+            }
+        });
     }
 
     /// Best effort: a lost event is logged, never an error for the mutation that caused it.

@@ -102,7 +102,7 @@ fn warn_about_missing_years(calendar: &Calendar) {
     }
 }
 
-async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
+pub(crate) async fn connect_redis(url: &str) -> anyhow::Result<ConnectionManager> {
     let client = redis::Client::open(url).context("REDIS_URL is not a valid Redis URL")?;
     // The reconnection backoff starts at one second and multiplies by `factor` (the default, 100,
     // made each request wait up to two minutes while Redis was down): capped at half a second, a

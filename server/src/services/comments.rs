@@ -102,9 +102,7 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: SubmitInput) -> Ap
     audit::record(&*txn, Some(author.id), "comment.submit", "Comment", Some(comment.id), json!({ "consultationId": consultation.id })).await?;
     txn.commit().await?;
     // The live feed is best effort: the author does not wait for Redis to take the event.
-    let events = state.events.clone();
-    let event = Event::CommentAdded { consultation_id: consultation.id, comment_id: comment.id };
-    tokio::spawn(async move { events.publish(event).await });
+    state.events.publish_later(vec![Event::CommentAdded { consultation_id: consultation.id, comment_id: comment.id }]);
     Ok(comment)
 }
 
@@ -441,7 +439,7 @@ pub async fn reply(state: &AppState, viewer: &Viewer, comment_id: Uuid, body: &s
     changes.apply(&*txn).await?;
     audit::record(&*txn, Some(user.id), "comment.reply", "Comment", Some(comment.id), json!({ "replyId": reply.id, "adoption": adoption.as_str() })).await?;
     txn.commit().await?;
-    state.events.publish(Event::ReplyPosted { comment_author_id: comment.author_id, reply_id: reply.id }).await;
+    state.events.publish_later(vec![Event::ReplyPosted { comment_author_id: comment.author_id, reply_id: reply.id }]);
     Ok(reply)
 }
 
@@ -471,9 +469,7 @@ pub async fn reply_to_group(state: &AppState, viewer: &Viewer, group_id: Uuid, b
     changes.apply(&*txn).await?;
     audit::record(&*txn, Some(user.id), "duplicate_group.reply", "DuplicateGroup", Some(group_id), json!({ "repliedCount": members.len(), "adoption": adoption.as_str() })).await?;
     txn.commit().await?;
-    for notice in notices {
-        state.events.publish(notice).await;
-    }
+    state.events.publish_later(notices);
     Ok(members.len() as i64)
 }
 
