@@ -589,7 +589,21 @@ pub fn list_query(
     let where_clause = conditions.join(" AND ");
     let count_sql = format!("SELECT COUNT(*) FROM comments WHERE {where_clause}");
     let count_values = values.clone();
+    // With one status, the keyset is written as a row comparison in the order of comments_list_idx
+    // (consultation_id, status, id), from the end of the range on page 1: otherwise PostgreSQL may walk
+    // the primary key backwards and skip every newer comment of other consultations.
+    let by_list_index = status.is_some();
     let (keyset, order_by) = match order {
+        CommentOrder::Newest if by_list_index => {
+            let after = pagination::parse_id_cursor(after)?.unwrap_or(Uuid::max());
+            values.push(after.into());
+            (format!(" AND (consultation_id, status, id) < ($1, $2, ${})", values.len()), "consultation_id DESC, status DESC, id DESC")
+        }
+        CommentOrder::Oldest if by_list_index => {
+            let after = pagination::parse_id_cursor(after)?.unwrap_or(Uuid::nil());
+            values.push(after.into());
+            (format!(" AND (consultation_id, status, id) > ($1, $2, ${})", values.len()), "consultation_id ASC, status ASC, id ASC")
+        }
         CommentOrder::Newest => {
             let after = pagination::parse_id_cursor(after)?;
             let cond = after.map(|id| {

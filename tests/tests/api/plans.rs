@@ -76,7 +76,9 @@ async fn keyset_queries_use_their_indexes_on_postgresql() {
     // Page 1 and a page deep inside, newest first, as the public reads them.
     let filter = CommentFilter { order: Some(CommentOrder::Newest), ..CommentFilter::default() };
     let page1 = comments::list_query(consultation, Some(CommentStatus::Published), &filter, None, 20).expect("query");
-    assert_indexed(&plan(&app, &page1.page_sql, page1.page_values).await, "comments");
+    let p = plan(&app, &page1.page_sql, page1.page_values).await;
+    assert_indexed(&p, "comments");
+    assert!(p.contains("comments_list_idx"), "page 1 must walk comments_list_idx, not filter another index:\n{p}");
     let middle: Uuid = app
         .state
         .db
@@ -93,8 +95,10 @@ async fn keyset_queries_use_their_indexes_on_postgresql() {
         .expect("id");
     let cursor = gongkai::services::pagination::id_cursor(middle);
     let deep = comments::list_query(consultation, Some(CommentStatus::Published), &filter, Some(&cursor), 20).expect("query");
-    assert!(deep.page_sql.contains("id <"), "the deep page is a keyset query: {}", deep.page_sql);
-    assert_indexed(&plan(&app, &deep.page_sql, deep.page_values).await, "comments");
+    assert!(deep.page_sql.contains("id) <"), "the deep page is a keyset query: {}", deep.page_sql);
+    let p = plan(&app, &deep.page_sql, deep.page_values).await;
+    assert_indexed(&p, "comments");
+    assert!(p.contains("comments_list_idx"), "the deep page must walk comments_list_idx:\n{p}");
     // Oldest first, and the staff's unreplied filter, walk the same kind of index.
     let oldest = CommentFilter { order: Some(CommentOrder::Oldest), ..CommentFilter::default() };
     let q = comments::list_query(consultation, Some(CommentStatus::Published), &oldest, Some(&cursor), 20).expect("query");
