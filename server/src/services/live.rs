@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, Stream};
-use sea_orm::EntityTrait;
+use sea_orm::{EntityTrait, PrimaryKeyTrait};
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
@@ -30,7 +30,23 @@ pub async fn authorize_comment_feed(state: &AppState, viewer: &Viewer, consultat
 
 /// New comments on the consultation, every status, as they are submitted.
 pub fn comment_feed(state: AppState, viewer: Viewer, consultation: consultation::Model) -> impl Stream<Item = AppResult<comment::Model>> + Send + 'static {
-    let feed = Feed::new(state, viewer, Subject::Comments(Box::new(consultation)));
+    rows_of::<comment::Entity>(Feed::new(state, viewer, Subject::Comments(Box::new(consultation))))
+}
+
+/// Official replies to the signed-in user's own comments, as they are posted.
+pub fn reply_feed(state: AppState, viewer: Viewer) -> AppResult<impl Stream<Item = AppResult<reply::Model>> + Send + 'static> {
+    let user = viewer.user()?.id;
+    Ok(rows_of::<reply::Entity>(Feed::new(state, viewer, Subject::Replies(user))))
+}
+
+/// The rows a feed's events name, read one at a time under the feed-read limit; rows deleted since
+/// the event are skipped.
+fn rows_of<E>(feed: Feed) -> impl Stream<Item = AppResult<E::Model>> + Send + 'static
+where
+    E: EntityTrait,
+    E::Model: Send + Sync,
+    Uuid: Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+{
     stream::unfold(Some(feed), |feed| async move {
         let mut feed = feed?;
         loop {
@@ -40,7 +56,7 @@ pub fn comment_feed(state: AppState, viewer: Viewer, consultation: consultation:
             };
             let found = {
                 let _turn = feed.state.events.feed_read().await;
-                comment::Entity::find_by_id(id).one(&feed.state.db.conn).await
+                E::find_by_id(id).one(&feed.state.db.conn).await
             };
             match found {
                 Ok(Some(found)) => return Some((Ok(found), Some(feed))),
@@ -49,30 +65,6 @@ pub fn comment_feed(state: AppState, viewer: Viewer, consultation: consultation:
             }
         }
     })
-}
-
-/// Official replies to the signed-in user's own comments, as they are posted.
-pub fn reply_feed(state: AppState, viewer: Viewer) -> AppResult<impl Stream<Item = AppResult<reply::Model>> + Send + 'static> {
-    let user = viewer.user()?.id;
-    let feed = Feed::new(state, viewer, Subject::Replies(user));
-    Ok(stream::unfold(Some(feed), |feed| async move {
-        let mut feed = feed?;
-        loop {
-            let id = match feed.next_matching().await? {
-                Ok(id) => id,
-                Err(error) => return Some((Err(error), None)),
-            };
-            let found = {
-                let _turn = feed.state.events.feed_read().await;
-                reply::Entity::find_by_id(id).one(&feed.state.db.conn).await
-            };
-            match found {
-                Ok(Some(found)) => return Some((Ok(found), Some(feed))),
-                Ok(None) => continue,
-                Err(error) => return Some((Err(error.into()), Some(feed))),
-            }
-        }
-    }))
 }
 
 enum Subject {
