@@ -16,7 +16,10 @@
 #   BENCH_REDIS_URL     redis://127.0.0.1:6379
 #   BENCH_ADDR          127.0.0.1:18080 (where the server listens)
 #   BENCH_DURATION      15 (seconds per measurement)
-#   BENCH_CONNECTIONS   64 (wrk threads = connections, so each carries its own token; pgbench clients)
+#   BENCH_CONNECTIONS   64 (wrk connections; pgbench clients)
+#   BENCH_WRK_THREADS   2 (wrk threads, like pgbench's -j 2: a load generator thread per core, each
+#                       carrying half the connections; each request carries one of the thread's tokens
+#                       in turn, so the requests in flight belong to distinct citizens)
 #   BENCH_FLOOD_CONNECTIONS  64 (sign-in flood running while the listing is measured again)
 #   BENCH_COMMENTS / BENCH_USERS  1000000 / 100000 (seed size, used only when seeding)
 #   BENCH_DEEP_PAGE     50000 (the deep page; capped at the last full page)
@@ -33,6 +36,7 @@ ADDR="${BENCH_ADDR:-127.0.0.1:18080}"
 DURATION="${BENCH_DURATION:-15}"
 CONN="${BENCH_CONNECTIONS:-64}"
 FLOOD_CONN="${BENCH_FLOOD_CONNECTIONS:-64}"
+WRK_THREADS="${BENCH_WRK_THREADS:-2}"
 ONLY="${BENCH_ONLY:-all}"
 DB_POOL="${BENCH_DATABASE_MAX_CONNECTIONS:-64}"
 SECRET_KEY="gongkai-bench-fixed-signing-key-not-a-secret-0123456789"
@@ -187,12 +191,13 @@ pgbench_run() {
   rm -f "$OUT/pgbench_$name".[0-9]* "$OUT/pgbench_$name.lat"
 }
 
-# wrk NAME SCRIPT CONNECTIONS SECONDS [VAR=value ...]: one thread per connection.
+# wrk NAME SCRIPT CONNECTIONS SECONDS [VAR=value ...]: WRK_THREADS threads (at most one per connection).
 wrk_run() {
-  local name=$1 script=$2 conns=$3 secs=$4
+  local name=$1 script=$2 conns=$3 secs=$4 threads=$WRK_THREADS
   shift 4
+  [ "$threads" -gt "$conns" ] && threads=$conns
   note_load "$name"
-  env BENCH_WRK_DIR=bench/wrk "$@" timeout $((secs + 120)) wrk -t"$conns" -c"$conns" -d"${secs}s" --timeout 30s \
+  env BENCH_WRK_DIR=bench/wrk BENCH_THREADS="$threads" "$@" timeout $((secs + 120)) wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 30s \
     -s "bench/wrk/$script" "http://$ADDR/graphql" >"$OUT/$name.txt" 2>&1 || true
   grep '^RESULT' "$OUT/$name.txt" >"$OUT/$name.result" || echo "RESULT failed" >"$OUT/$name.result"
   grep '^FIRST_ERROR' "$OUT/$name.txt" >&2 || true
@@ -352,7 +357,7 @@ row() { # NAME LABEL CEILING CEILING_LABEL
   echo "## Gongkai benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
   echo "machine: $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)), $(free -g | awk '/^Mem:/ {print $2}') GiB;" \
-    "PostgreSQL $(sql 'SHOW server_version'); ${DURATION}s per run, $CONN connections; load generators share the machine;" \
+    "PostgreSQL $(sql 'SHOW server_version'); ${DURATION}s per run, $CONN connections (wrk: $WRK_THREADS threads; pgbench: -j 2); load generators share the machine;" \
     "load average before the run: $LOAD_START (anything above 0 is other work competing for the 2 cores)"
   echo "load: $(sql "SELECT count(*) FROM comments") comments, $PUBLISHED published on the big consultation; deep page = page $DEEP_PAGE"
   echo

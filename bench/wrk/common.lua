@@ -1,8 +1,12 @@
--- Shared by the scenario scripts: POST /graphql with JSON, one bearer token per thread (run wrk with
--- as many threads as connections), GraphQL errors counted in response(), and one machine-readable
--- RESULT line printed by done().
+-- Shared by the scenario scripts: POST /graphql with JSON, bearer tokens for signed-in scenarios,
+-- GraphQL errors counted in response(), and one machine-readable RESULT line printed by done().
 --
 -- Environment: BENCH_TOKENS (file, one token a line) for signed-in scenarios.
+--
+-- Tokens: with T threads and N tokens, thread t takes tokens t, t+T, t+2T, ... and its requests use
+-- them in turn. wrk runs few threads (one per core) that each carry many connections; a thread's
+-- connections each have one request in flight, issued in turn, so with as many tokens as connections
+-- the requests in flight at any moment carry distinct tokens (distinct citizens).
 
 local threads = {}
 local tokens = nil
@@ -27,7 +31,11 @@ function setup(thread)
   local index = #threads
   thread:set("thread_index", index)
   if #tokens > 0 then
-    thread:set("token", tokens[((index - 1) % #tokens) + 1])
+    local threads_total = tonumber(os.getenv("BENCH_THREADS") or "1") or 1
+    local mine = {}
+    for k = index, #tokens, threads_total do table.insert(mine, tokens[k]) end
+    if #mine == 0 then table.insert(mine, tokens[((index - 1) % #tokens) + 1]) end
+    thread:set("token_list", table.concat(mine, ","))
   end
 end
 
@@ -35,7 +43,20 @@ end
 gql_errors = 0
 first_error = nil
 thread_index = 0
-token = nil
+token_list = nil
+local my_tokens = nil
+local next_token = 0
+
+-- The next of this thread's tokens, in turn (nil in anonymous scenarios).
+local function take_token()
+  if my_tokens == nil then
+    my_tokens = {}
+    for t in string.gmatch(token_list or "", "[^,]+") do table.insert(my_tokens, t) end
+  end
+  if #my_tokens == 0 then return nil end
+  next_token = (next_token % #my_tokens) + 1
+  return my_tokens[next_token]
+end
 
 function json_string(s)
   return '"' .. s:gsub('[%c"\\]', function(c)
@@ -48,6 +69,7 @@ end
 
 function headers()
   local h = { ["Content-Type"] = "application/json" }
+  local token = take_token()
   if token then h["Authorization"] = "Bearer " .. token end
   return h
 end

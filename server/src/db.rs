@@ -98,6 +98,12 @@ impl Db {
         Ok(WriteTxn { txn, generation: self.generation.clone(), _gate: gate })
     }
 
+    /// Records that a write public readers could see committed outside `WriteTxn` (a single
+    /// self-committing statement), so that cached public responses are not served again.
+    pub fn committed_public_write(&self) {
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
     /// The write generation: changes whenever a public write commits on this instance.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)

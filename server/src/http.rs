@@ -10,7 +10,7 @@ use poem::web::{Data, Html};
 use poem::{handler, Body, IntoResponse, Request, Response};
 
 use crate::auth::client::client_ip;
-use crate::cache::ResponseCache;
+use crate::cache::{Body as CachedBody, Lookup, ResponseCache};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::AppSchema;
 use crate::services::accounts;
@@ -123,11 +123,16 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
     // An anonymous query's answer depends on nothing but the request: it may come from the cache.
     let cacheable = state.responses.enabled() && viewer.user.is_none() && !changes_state(&request);
     let generation = state.db.generation();
-    let key = cacheable.then(|| ResponseCache::key(&request));
-    if let Some(body) = key.as_ref().and_then(|k| state.responses.get(k, generation)) {
-        METRICS.cache_hits.fetch_add(1, Ordering::Relaxed);
-        METRICS.micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
-        return Response::builder().content_type("application/json").body(body.as_ref().clone());
+    let mut flight = None;
+    if cacheable {
+        match state.responses.lookup(ResponseCache::key(&request), generation).await {
+            Lookup::Hit(body) => {
+                METRICS.cache_hits.fetch_add(1, Ordering::Relaxed);
+                METRICS.micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+                return Response::builder().content_type("application/json").body(body);
+            }
+            Lookup::Compute(f) => flight = Some(f),
+        }
     }
     let loaders = Loaders::new(&state.db.conn, viewer.user_id());
     let mut response = schema.execute(request.data(viewer).data(loaders)).await;
@@ -136,11 +141,11 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
         METRICS.errors.fetch_add(1, Ordering::Relaxed);
     }
     let body = match serde_json::to_vec(&response) {
-        Ok(b) => b,
+        Ok(b) => CachedBody::from(b),
         Err(_) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", "The response could not be encoded."),
     };
-    if let (Some(key), false) = (key, response.is_err()) {
-        state.responses.put(key, generation, std::sync::Arc::new(body.clone()));
+    if let Some(flight) = flight {
+        flight.finish(body.clone(), !response.is_err());
     }
     METRICS.micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
     Response::builder().content_type("application/json").body(body)

@@ -1,6 +1,6 @@
 //! Comments, endorsements, reports, moderation, official replies and duplicate groups.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Set, Value};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Set, Value};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -46,6 +46,168 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: SubmitInput) -> Ap
             return Ok(existing);
         }
     }
+    let new = NewComment { author: author.id, client_hash: viewer.client_key.clone(), body, request_id, input };
+    let limits_counted = if state.db.backend() == DbBackend::Postgres {
+        count_submission(state, author.id).await?;
+        match submit_in_one_statement(state, &new).await {
+            Ok(Some(comment)) => return Ok(submitted(state, comment)),
+            Ok(None) => {}
+            Err(error) => return recover_duplicate_request(state, &new, error).await,
+        }
+        true
+    } else {
+        false
+    };
+    submit_checked(state, viewer, new, limits_counted).await
+}
+
+/// A validated submission.
+struct NewComment {
+    author: Uuid,
+    client_hash: String,
+    body: String,
+    request_id: Option<String>,
+    input: SubmitInput,
+}
+
+impl NewComment {
+    fn model(&self, id: Uuid, now: chrono::DateTime<chrono::Utc>, status: CommentStatus, group_id: Uuid) -> comment::Model {
+        comment::Model {
+            id,
+            consultation_id: self.input.consultation_id,
+            section_id: self.input.section_id,
+            author_id: self.author,
+            stance: self.input.stance.as_str().to_owned(),
+            body: self.body.clone(),
+            status: status.as_str().to_owned(),
+            moderation_reason: None,
+            duplicate_group_id: group_id,
+            endorsement_count: 0,
+            report_count: 0,
+            reply_count: 0,
+            latest_adoption: None,
+            first_replied_at: None,
+            client_request_id: self.request_id.clone(),
+            client_hash: Some(self.client_hash.clone()),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+async fn count_submission(state: &AppState, author: Uuid) -> AppResult<()> {
+    let subject = author.to_string();
+    state.limiter.hit(state.limit(LimitKind::CommentsPerMinute), &subject).await?;
+    state.limiter.hit(state.limit(LimitKind::CommentsPerDay), &subject).await
+}
+
+/// After a comment committed: the live feed learns of it, best effort (the author does not wait for
+/// Redis to take the event).
+fn submitted(state: &AppState, comment: comment::Model) -> comment::Model {
+    state.events.publish_later(vec![Event::CommentAdded { consultation_id: comment.consultation_id, comment_id: comment.id }]);
+    comment
+}
+
+/// The same clientRequestId sent twice at once: the other request created the comment, which is the
+/// answer to both.
+async fn recover_duplicate_request(state: &AppState, new: &NewComment, error: AppError) -> AppResult<comment::Model> {
+    match (&error, &new.request_id) {
+        (AppError::Conflict(_), Some(request_id)) => find_by_request(&state.db.conn, new.author, request_id).await?.ok_or(error),
+        _ => Err(error),
+    }
+}
+
+/// The submission as one statement on PostgreSQL (one round trip, atomic without BEGIN and COMMIT):
+/// it creates or joins the duplicate group, inserts the comment, adds the counter deltas and writes the
+/// audit entry, but only while the consultation is open (and the section is one of its own). None when
+/// it wrote nothing: the consultation is not open or not there, the section is wrong, or a concurrent
+/// request was creating the same duplicate group at that instant; `submit_checked` then finds out which
+/// and answers accordingly.
+async fn submit_in_one_statement(state: &AppState, new: &NewComment) -> AppResult<Option<comment::Model>> {
+    let input = &new.input;
+    let fingerprint = domain::fingerprint(&new.body);
+    let (id, now) = util::new_id_and_time();
+    let mut values: Vec<Value> = vec![
+        input.consultation_id.into(),                               // $1
+        now.into(),                                                 // $2
+        input.section_id.into(),                                    // $3
+        util::new_id().into(),                                      // $4 the group, if new
+        fingerprint.into(),                                         // $5
+        id.into(),                                                  // $6
+        new.author.into(),                                          // $7
+        input.stance.as_str().into(),                               // $8
+        new.body.clone().into(),                                    // $9
+        new.request_id.clone().into(),                              // $10
+        new.client_hash.clone().into(),                             // $11
+        ModerationMode::Post.as_str().into(),                       // $12
+        CommentStatus::Published.as_str().into(),                   // $13
+        CommentStatus::Pending.as_str().into(),                     // $14
+        util::new_id().into(),                                      // $15 the audit entry
+        json!({ "consultationId": input.consultation_id }).to_string().into(), // $16
+    ];
+    let section_check = if input.section_id.is_some() {
+        "AND EXISTS (SELECT 1 FROM sections WHERE id = $3 AND consultation_id = $1)"
+    } else {
+        ""
+    };
+    let mut deltas = Vec::new();
+    for status in [CommentStatus::Published, CommentStatus::Pending] {
+        for (subject, delta) in counters::new_comment_deltas(input.consultation_id, input.section_id, input.stance, status) {
+            deltas.push(format!("({})", sql::placeholders(values.len() + 1, 10)));
+            values.push(status.as_str().into());
+            values.push(subject.into());
+            counters::push_shard_and_delta(&mut values, delta);
+        }
+    }
+    let statement = format!(
+        "WITH open AS (
+           SELECT moderation FROM consultations
+           WHERE id = $1 AND state = 'PUBLISHED' AND opens_at <= $2 AND closes_at > $2 {section_check}
+         ),
+         new_group AS (
+           INSERT INTO duplicate_groups (id, consultation_id, fingerprint, multi) SELECT $4, $1, $5, false FROM open
+           ON CONFLICT (consultation_id, fingerprint) DO NOTHING RETURNING id
+         ),
+         old_group AS (
+           SELECT id, multi FROM duplicate_groups WHERE consultation_id = $1 AND fingerprint = $5 AND EXISTS (SELECT 1 FROM open)
+         ),
+         joined AS (UPDATE duplicate_groups SET multi = true WHERE id IN (SELECT id FROM old_group WHERE NOT multi)),
+         grp AS (SELECT id FROM new_group UNION ALL SELECT id FROM old_group LIMIT 1),
+         comment AS (
+           INSERT INTO comments (id, consultation_id, section_id, author_id, stance, body, status, duplicate_group_id,
+                                 client_request_id, client_hash, created_at, updated_at)
+           SELECT $6, $1, $3, $7, $8, $9, CASE WHEN open.moderation = $12 THEN $13 ELSE $14 END, grp.id, $10, $11, $2, $2
+           FROM open CROSS JOIN grp
+           RETURNING status, duplicate_group_id
+         ),
+         deltas (status, subject_id, shard, published, support, oppose, neutral, unreplied, pending, total) AS (VALUES {}),
+         counted AS (
+           INSERT INTO counters ({})
+           SELECT COALESCE(d.subject_id, comment.duplicate_group_id), d.shard, d.published, d.support, d.oppose, d.neutral,
+                  d.unreplied, d.pending, d.total
+           FROM comment JOIN deltas d ON d.status = comment.status
+           ORDER BY 1
+           {}
+         ),
+         audited AS (
+           INSERT INTO audit_log (id, at, actor_id, action, subject_type, subject_id, detail)
+           SELECT $15, $2, $7, 'comment.submit', 'Comment', $6, $16 FROM comment
+         )
+         SELECT status, duplicate_group_id FROM comment",
+        deltas.join(", "),
+        counters::COLUMNS,
+        counters::UPSERT,
+    );
+    let Some(row) = sql::rows(&state.db.conn, &statement, values).await?.into_iter().next() else { return Ok(None) };
+    let status = CommentStatus::from_db(&row.try_get::<String>("", "status")?)?;
+    let group_id: Uuid = row.try_get("", "duplicate_group_id")?;
+    state.db.committed_public_write();
+    Ok(Some(new.model(id, now, status, group_id)))
+}
+
+/// The submission step by step in one transaction, with every check answered by its own error.
+async fn submit_checked(state: &AppState, viewer: &Viewer, new: NewComment, limits_counted: bool) -> AppResult<comment::Model> {
+    let input = &new.input;
     let consultation = consultations::get(state, viewer, input.consultation_id).await?;
     if consultations::status(&consultation)? != ConsultationStatus::Open {
         return Err(AppError::ConsultationNotOpen);
@@ -56,54 +218,27 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: SubmitInput) -> Ap
             return Err(AppError::bad_input("sectionId", "is not a section of this consultation"));
         }
     }
-    let subject = author.id.to_string();
-    state.limiter.hit(state.limit(LimitKind::CommentsPerMinute), &subject).await?;
-    state.limiter.hit(state.limit(LimitKind::CommentsPerDay), &subject).await?;
-
+    if !limits_counted {
+        count_submission(state, new.author).await?;
+    }
     let status = match ModerationMode::from_db(&consultation.moderation)? {
         ModerationMode::Post => CommentStatus::Published,
         ModerationMode::Pre => CommentStatus::Pending,
     };
-    let fingerprint = domain::fingerprint(&body);
+    let fingerprint = domain::fingerprint(&new.body);
     let txn = state.db.begin().await?;
     let group_id = join_group(&*txn, consultation.id, &fingerprint).await?;
     let (id, now) = util::new_id_and_time();
-    let comment = comment::Model {
-        id,
-        consultation_id: consultation.id,
-        section_id: input.section_id,
-        author_id: author.id,
-        stance: input.stance.as_str().to_owned(),
-        body,
-        status: status.as_str().to_owned(),
-        moderation_reason: None,
-        duplicate_group_id: group_id,
-        endorsement_count: 0,
-        report_count: 0,
-        reply_count: 0,
-        latest_adoption: None,
-        first_replied_at: None,
-        client_request_id: request_id.clone(),
-        client_hash: Some(viewer.client_key.clone()),
-        created_at: now,
-        updated_at: now,
-    };
+    let comment = new.model(id, now, status, group_id);
     let inserted = comment::Entity::insert(comment::ActiveModel::from(comment.clone())).exec_without_returning(&*txn).await;
     if let Err(error) = inserted {
-        let error = AppError::from(error);
-        // The same clientRequestId sent twice at once: the other request created it.
-        if let (AppError::Conflict(_), Some(request_id)) = (&error, &request_id) {
-            drop(txn);
-            return find_by_request(&state.db.conn, author.id, request_id).await?.ok_or(error);
-        }
-        return Err(error);
+        drop(txn);
+        return recover_duplicate_request(state, &new, AppError::from(error)).await;
     }
     counters::comment_changed(&*txn, consultation.id, comment.section_id, group_id, None, Some(facts(&comment)?)).await?;
-    audit::record(&*txn, Some(author.id), "comment.submit", "Comment", Some(comment.id), json!({ "consultationId": consultation.id })).await?;
+    audit::record(&*txn, Some(new.author), "comment.submit", "Comment", Some(comment.id), json!({ "consultationId": consultation.id })).await?;
     txn.commit().await?;
-    // The live feed is best effort: the author does not wait for Redis to take the event.
-    state.events.publish_later(vec![Event::CommentAdded { consultation_id: consultation.id, comment_id: comment.id }]);
-    Ok(comment)
+    Ok(submitted(state, comment))
 }
 
 async fn find_by_request(db: &impl ConnectionTrait, author: Uuid, request_id: &str) -> AppResult<Option<comment::Model>> {

@@ -115,34 +115,47 @@ impl Changes {
         if rows.is_empty() {
             return Ok(());
         }
-        let d = |v: i64| Value::from(i32::try_from(v).unwrap_or(0));
         let mut values: Vec<Value> = Vec::with_capacity(rows.len() * 9);
         let mut tuples = Vec::with_capacity(rows.len());
         for (subject, delta) in rows {
-            let n = values.len();
-            tuples.push(format!("({})", sql::placeholders(n + 1, 9)));
+            tuples.push(format!("({})", sql::placeholders(values.len() + 1, 9)));
             values.push(subject.into());
-            values.push(i32::try_from(random_shard()).unwrap_or(0).into());
-            for v in [delta.published, delta.support, delta.oppose, delta.neutral, delta.unreplied, delta.pending, delta.total] {
-                values.push(d(v));
-            }
+            push_shard_and_delta(&mut values, delta);
         }
-        let statement = format!(
-            "INSERT INTO counters (subject_id, shard, published, support, oppose, neutral, unreplied, pending, total)
-             VALUES {}
-             ON CONFLICT (subject_id, shard) DO UPDATE SET
-               published = counters.published + excluded.published,
-               support = counters.support + excluded.support,
-               oppose = counters.oppose + excluded.oppose,
-               neutral = counters.neutral + excluded.neutral,
-               unreplied = counters.unreplied + excluded.unreplied,
-               pending = counters.pending + excluded.pending,
-               total = counters.total + excluded.total",
-            tuples.join(", ")
-        );
+        let statement = format!("INSERT INTO counters ({COLUMNS}) VALUES {} {UPSERT}", tuples.join(", "));
         sql::execute(db, &statement, values).await?;
         Ok(())
     }
+}
+
+/// The columns of a counter row, in the order `push_shard_and_delta` gives them after the subject.
+pub const COLUMNS: &str = "subject_id, shard, published, support, oppose, neutral, unreplied, pending, total";
+
+/// What makes an insert into `counters` add its deltas to an existing shard row.
+pub const UPSERT: &str = "ON CONFLICT (subject_id, shard) DO UPDATE SET
+    published = counters.published + excluded.published,
+    support = counters.support + excluded.support,
+    oppose = counters.oppose + excluded.oppose,
+    neutral = counters.neutral + excluded.neutral,
+    unreplied = counters.unreplied + excluded.unreplied,
+    pending = counters.pending + excluded.pending,
+    total = counters.total + excluded.total";
+
+/// A random shard and the seven deltas, as statement values (8 of them).
+pub fn push_shard_and_delta(values: &mut Vec<Value>, delta: Counts) {
+    let d = |v: i64| Value::from(i32::try_from(v).unwrap_or(0));
+    values.push(i32::try_from(random_shard()).unwrap_or(0).into());
+    for v in [delta.published, delta.support, delta.oppose, delta.neutral, delta.unreplied, delta.pending, delta.total] {
+        values.push(d(v));
+    }
+}
+
+/// The counter deltas of a new comment created with `status`, one per subject; the duplicate group's
+/// delta has no subject (the caller's statement knows the group).
+pub fn new_comment_deltas(consultation_id: Uuid, section_id: Option<Uuid>, stance: Stance, status: CommentStatus) -> Vec<(Option<Uuid>, Counts)> {
+    let mut changes = Changes::default();
+    changes.comment(consultation_id, section_id, Uuid::nil(), None, Some(CommentFacts { status, stance, replied: false }));
+    changes.0.into_iter().filter(|(_, d)| !d.is_zero()).map(|(subject, d)| ((!subject.is_nil()).then_some(subject), d)).collect()
 }
 
 pub async fn add(db: &impl ConnectionTrait, subject: Uuid, delta: Counts) -> AppResult<()> {
