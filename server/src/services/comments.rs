@@ -153,10 +153,7 @@ async fn submit_in_one_statement(state: &AppState, new: &NewComment) -> AppResul
     let mut deltas = Vec::new();
     for status in [CommentStatus::Published, CommentStatus::Pending] {
         for (subject, delta) in counters::new_comment_deltas(input.consultation_id, input.section_id, input.stance, status) {
-            deltas.push(format!("({})", sql::placeholders(values.len() + 1, 10)));
-            values.push(status.as_str().into());
-            values.push(subject.into());
-            counters::push_shard_and_delta(&mut values, delta);
+            deltas.push(counters::row(DbBackend::Postgres, &mut values, vec![status.as_str().into(), subject.into()], delta));
         }
     }
     let statement = format!(
