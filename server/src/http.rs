@@ -80,7 +80,7 @@ pub fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
 pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Data(schema): Data<&AppSchema>) -> Response {
     let started = Instant::now();
     METRICS.requests.fetch_add(1, Ordering::Relaxed);
-    let request = if req.method() == poem::http::Method::GET {
+    let mut request = if req.method() == poem::http::Method::GET {
         let query = req.uri().query().unwrap_or_default();
         match async_graphql::http::parse_query_string(query) {
             // async-graphql reads `operation_name`; GraphQL over HTTP names it `operationName`.
@@ -117,11 +117,16 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
             return json_error(StatusCode::OK, "SERVICE_UNAVAILABLE", &error.message);
         }
     };
-    if req.method() == poem::http::Method::GET && changes_state(&request) {
+    let document = state.documents.parse(&request.query);
+    let changes = document.as_deref().is_some_and(|d| changes_state(d, request.operation_name.as_deref()));
+    if let Some(document) = document {
+        request.set_parsed_query(document.as_ref().clone());
+    }
+    if req.method() == poem::http::Method::GET && changes {
         return json_error(StatusCode::METHOD_NOT_ALLOWED, "BAD_USER_INPUT", "Mutations must be sent with POST.");
     }
     // An anonymous query's answer depends on nothing but the request: it may come from the cache.
-    let cacheable = state.responses.enabled() && viewer.user.is_none() && !changes_state(&request);
+    let cacheable = state.responses.enabled() && viewer.user.is_none() && !changes;
     let generation = state.db.generation();
     let mut flight = None;
     if cacheable {
@@ -159,11 +164,10 @@ struct GetParams {
 
 /// Whether the operation a request would run is not a query. Decided on the parsed document, so that a
 /// comment before `mutation` or a mutation picked by `operationName` cannot slip through over GET.
-fn changes_state(request: &async_graphql::Request) -> bool {
+fn changes_state(document: &async_graphql::parser::types::ExecutableDocument, operation_name: Option<&str>) -> bool {
     use async_graphql::parser::types::{DocumentOperations, OperationType};
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else { return false };
     let not_query = |ty: OperationType| ty != OperationType::Query;
-    match (&document.operations, request.operation_name.as_deref()) {
+    match (&document.operations, operation_name) {
         (DocumentOperations::Single(op), _) => not_query(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).is_some_and(|op| not_query(op.node.ty)),
         (DocumentOperations::Multiple(ops), None) => ops.values().any(|op| not_query(op.node.ty)),

@@ -13,6 +13,7 @@ use crate::calendar::Calendar;
 use crate::cache::ResponseCache;
 use crate::config::Config;
 use crate::db::Db;
+use crate::documents::Documents;
 use crate::events::Events;
 
 #[derive(Clone)]
@@ -28,6 +29,8 @@ pub struct AppState {
     pub calendar: Arc<Calendar>,
     /// Anonymous query responses, served again for a moment while nothing public changed.
     pub responses: ResponseCache,
+    /// Parsed GraphQL documents by query text.
+    pub documents: Documents,
 }
 
 impl AppState {
@@ -59,7 +62,7 @@ impl AppState {
             None => Events::in_process(),
         };
         let responses = ResponseCache::new(config.response_cache);
-        Ok(Self { db, config: Arc::new(config), sessions, limiter, hasher, redis, events, calendar: Arc::new(calendar), responses })
+        Ok(Self { db, config: Arc::new(config), sessions, limiter, hasher, redis, events, calendar: Arc::new(calendar), responses, documents: Documents::default() })
     }
 
     pub fn limit(&self, kind: LimitKind) -> Limit {
