@@ -228,11 +228,10 @@ GROUP=$(sql "SELECT id FROM duplicate_groups WHERE consultation_id = '$BIG' AND 
 pgbench_run ceiling_insert bench/sql/pgbench-insert.sql -D big="$BIG" -D section="$BIG_SECTION" -D grp="$GROUP"
 remove_ceiling_rows
 pgbench_run ceiling_page1 bench/sql/pgbench-page.sql -D big="$BIG" -D cursor=ffffffff-ffff-ffff-ffff-ffffffffffff
-pgbench_run ceiling_page1_idx bench/sql/pgbench-page-index.sql -D big="$BIG" -D cursor=ffffffff-ffff-ffff-ffff-ffffffffffff
 pgbench_run ceiling_deep bench/sql/pgbench-page.sql -D big="$BIG" -D cursor="$DEEP_AFTER_ID"
 note_load ceiling_argon2
 target/release/argon2-ceiling --threads "$(nproc)" --seconds 5 >"$OUT/ceiling_argon2.result"
-for c in ceiling_insert ceiling_page1 ceiling_page1_idx ceiling_deep ceiling_argon2; do
+for c in ceiling_insert ceiling_page1 ceiling_deep ceiling_argon2; do
   printf '%-16s %s\n' "$c" "$(cat "$OUT/$c.result")" >&2
 done
 
@@ -383,14 +382,11 @@ row() { # NAME LABEL CEILING CEILING_LABEL
     row list_flood "4c. open consultations during the sign-in flood" ceiling_page1 "raw page-1 read"
   fi
   row ceiling_insert "ceiling: pgbench raw INSERT of a comment row" ceiling_insert "itself"
-  row ceiling_page1 "ceiling: pgbench raw read of comment page 1 (21 rows)" ceiling_page1 "itself"
-  row ceiling_page1_idx "ceiling: the same page 1 read through comments_list_idx (row-comparison keyset)" ceiling_page1_idx "itself"
+  row ceiling_page1 "ceiling: pgbench raw read of comment page 1 (21 rows through comments_list_idx)" ceiling_page1 "itself"
   row ceiling_deep "ceiling: pgbench raw read of comment page $DEEP_PAGE" ceiling_deep "itself"
   row ceiling_argon2 "ceiling: argon2id verifications ($(nproc) threads)" ceiling_argon2 "itself"
   if [ "$ONLY" != "ceilings" ]; then
     echo
-    echo "against the page-1 read through comments_list_idx: 1. $(ratio "$(field list rps)" "$(field ceiling_page1_idx rps)")," \
-      "2a. $(ratio "$(field page1 rps)" "$(field ceiling_page1_idx rps)"), 4c. $(ratio "$(field list_flood rps)" "$(field ceiling_page1_idx rps)")"
     echo "server memory during the scenarios: peak RSS (VmHWM) $((HWM / 1024)) MiB; sampled VmRSS $((RSS_MIN / 1024))–$((RSS_MAX / 1024)) MiB"
     echo "server settings: DATABASE_MAX_CONNECTIONS=${DB_POOL:-20 (default)}, PASSWORD_HASH_THREADS and RESPONSE_CACHE_MS at their defaults, RATE_LIMIT_* = 0;" \
       "each wrk scenario ran ${WARMUP}s unmeasured first (warm-up results on stderr)"
