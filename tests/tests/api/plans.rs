@@ -20,6 +20,23 @@ async fn exec(app: &TestApp, sql: &str, values: Vec<Value>) {
     app.state.db.conn.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).await.expect(sql);
 }
 
+/// The buffers the whole query touched, from `EXPLAIN (ANALYZE, BUFFERS)` (its first Buffers line, the
+/// top node's, which includes everything below it).
+async fn buffers(app: &TestApp, sql: &str, values: Vec<Value>) -> (u64, String) {
+    let statement = Statement::from_sql_and_values(DbBackend::Postgres, format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"), values);
+    let rows = app.state.db.conn.query_all_raw(statement).await.expect("explain analyze");
+    let plan = rows.iter().map(|r| r.try_get_by_index::<String>(0).expect("plan line")).collect::<Vec<_>>().join("\n");
+    let line = plan.lines().find(|l| l.trim_start().starts_with("Buffers:")).unwrap_or_default().to_owned();
+    let total = line
+        .split([' ', ','])
+        .filter_map(|part| part.split_once('=').and_then(|(k, v)| ["hit", "read"].contains(&k).then(|| v.parse::<u64>().ok()).flatten()))
+        .sum();
+    (total, plan)
+}
+
+/// A UUIDv7-shaped id whose time part is `ms`: ids made this way sort in `ms` order.
+const TIME_ORDERED_ID: &str = "CAST(overlay(overlay(md5(random()::text) placing lpad(to_hex(CAST({ms} AS bigint)), 12, '0') FROM 1 FOR 12) placing '7' FROM 13 FOR 1) AS uuid)";
+
 fn assert_indexed(plan: &str, table: &str) {
     assert!(plan.contains("Index"), "expected an index scan on {table}:\n{plan}");
     assert!(!plan.contains(&format!("Seq Scan on {table}")), "sequential scan of {table}:\n{plan}");
@@ -39,14 +56,31 @@ async fn keyset_queries_use_their_indexes_on_postgresql() {
     let author: Uuid = citizen.parse().expect("id");
     let group = Uuid::now_v7();
     exec(&app, "INSERT INTO duplicate_groups (id, consultation_id, fingerprint, multi) VALUES ($1, $2, 'plan-test', true)", vec![group.into(), consultation.into()]).await;
-    // Enough rows, over several consultations, that the planner would rather scan than seek if the
-    // indexes did not fit the queries.
+    // Enough rows that the planner would rather scan than seek if the indexes did not fit the queries:
+    // 40,000 comments on the consultation, then 20,000 newer ones (time-ordered ids, as the server's
+    // are) on another, which a page-1 scan of the primary key would have to skip.
+    let id = TIME_ORDERED_ID.replace("{ms}", "1700000000000 + g");
     exec(
         &app,
-        "INSERT INTO comments (id, consultation_id, author_id, stance, body, status, duplicate_group_id, created_at, updated_at)
-         SELECT gen_random_uuid(), $1, $2, 'SUPPORT', '意见 ' || g, CASE WHEN g % 25 = 0 THEN 'HIDDEN' ELSE 'PUBLISHED' END, $3, now(), now()
-         FROM generate_series(1, 40000) g",
+        &format!(
+            "INSERT INTO comments (id, consultation_id, author_id, stance, body, status, duplicate_group_id, created_at, updated_at)
+             SELECT {id}, $1, $2, 'SUPPORT', '意见 ' || g, CASE WHEN g % 25 = 0 THEN 'HIDDEN' ELSE 'PUBLISHED' END, $3, now(), now()
+             FROM generate_series(1, 40000) g"
+        ),
         vec![consultation.into(), author.into(), group.into()],
+    )
+    .await;
+    let other: Uuid = app.world().await.consultation.parse().expect("id");
+    let other_group = Uuid::now_v7();
+    exec(&app, "INSERT INTO duplicate_groups (id, consultation_id, fingerprint, multi) VALUES ($1, $2, 'plan-test', true)", vec![other_group.into(), other.into()]).await;
+    let newer = TIME_ORDERED_ID.replace("{ms}", "1800000000000 + g");
+    exec(
+        &app,
+        &format!(
+            "INSERT INTO comments (id, consultation_id, author_id, stance, body, status, duplicate_group_id, created_at, updated_at)
+             SELECT {newer}, $1, $2, 'SUPPORT', '别处 ' || g, 'PUBLISHED', $3, now(), now() FROM generate_series(1, 20000) g"
+        ),
+        vec![other.into(), author.into(), other_group.into()],
     )
     .await;
     let department: Uuid = w.department.parse().expect("id");
@@ -76,9 +110,11 @@ async fn keyset_queries_use_their_indexes_on_postgresql() {
     // Page 1 and a page deep inside, newest first, as the public reads them.
     let filter = CommentFilter { order: Some(CommentOrder::Newest), ..CommentFilter::default() };
     let page1 = comments::list_query(consultation, Some(CommentStatus::Published), &filter, None, 20).expect("query");
-    let p = plan(&app, &page1.page_sql, page1.page_values).await;
+    let p = plan(&app, &page1.page_sql, page1.page_values.clone()).await;
     assert_indexed(&p, "comments");
     assert!(p.contains("comments_list_idx"), "page 1 must walk comments_list_idx, not filter another index:\n{p}");
+    let (touched, p) = buffers(&app, &page1.page_sql, page1.page_values.clone()).await;
+    assert!(touched <= 40, "page 1 should read about 21 index entries and their rows, not skip others ({touched} buffers):\n{p}");
     let middle: Uuid = app
         .state
         .db
@@ -96,9 +132,11 @@ async fn keyset_queries_use_their_indexes_on_postgresql() {
     let cursor = gongkai::services::pagination::id_cursor(middle);
     let deep = comments::list_query(consultation, Some(CommentStatus::Published), &filter, Some(&cursor), 20).expect("query");
     assert!(deep.page_sql.contains("id) <"), "the deep page is a keyset query: {}", deep.page_sql);
-    let p = plan(&app, &deep.page_sql, deep.page_values).await;
+    let p = plan(&app, &deep.page_sql, deep.page_values.clone()).await;
     assert_indexed(&p, "comments");
     assert!(p.contains("comments_list_idx"), "the deep page must walk comments_list_idx:\n{p}");
+    let (touched, p) = buffers(&app, &deep.page_sql, deep.page_values.clone()).await;
+    assert!(touched <= 40, "the deep page should start at its cursor, not scan down to it ({touched} buffers):\n{p}");
     // Oldest first, and the staff's unreplied filter, walk the same kind of index.
     let oldest = CommentFilter { order: Some(CommentOrder::Oldest), ..CommentFilter::default() };
     let q = comments::list_query(consultation, Some(CommentStatus::Published), &oldest, Some(&cursor), 20).expect("query");
