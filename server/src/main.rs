@@ -3,14 +3,6 @@
 use gongkai::cli::{self, Command};
 use gongkai::config::{Config, LogFormat};
 
-/// mimalloc instead of glibc malloc: the server allocates and frees many small objects per request
-/// (GraphQL values, rows, JSON) on a few threads. With glibc, malloc and free took about a fifth of the
-/// server's CPU on a signed-in comment page (perf) and memory followed the allocation history (a 19 MiB
-/// argon2 block kept per arena); with mimalloc the server spent 27 % less CPU per page (2.67 ms to
-/// 1.95 ms) and its peak RSS stays under the same bound (BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
@@ -20,7 +12,27 @@ fn init_tracing(format: LogFormat) {
     }
 }
 
+/// glibc keeps freed memory in per-thread arenas and, after a large block is freed, raises its mmap
+/// threshold so that the next large block comes from an arena and stays resident. A fixed threshold
+/// maps and unmaps such blocks (export buffers, large responses) every time, and two arenas bound the
+/// rest: the server's memory then follows its load instead of its history. (argon2's 19 MiB is kept
+/// by each hashing thread on purpose, see `auth::password`.) mimalloc was tried instead: 27 % less
+/// server CPU per signed-in comment page, but a peak RSS of 69 MiB over the scenarios and 108 MiB
+/// during the JSON export, against 55 and 66 MiB here (BENCHMARKS.md).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    // SAFETY: mallopt only changes allocator parameters; it is called before any other thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
+
 fn main() -> std::process::ExitCode {
+    tune_allocator();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
