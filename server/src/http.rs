@@ -119,9 +119,6 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
     };
     let document = state.documents.parse(&request.query);
     let changes = document.as_deref().is_some_and(|d| changes_state(d, request.operation_name.as_deref()));
-    if let Some(document) = document {
-        request.set_parsed_query(document.as_ref().clone());
-    }
     if req.method() == poem::http::Method::GET && changes {
         return json_error(StatusCode::METHOD_NOT_ALLOWED, "BAD_USER_INPUT", "Mutations must be sent with POST.");
     }
@@ -138,6 +135,10 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
             }
             Lookup::Compute(f) => flight = Some(f),
         }
+    }
+    // Executed after all: async-graphql gets the parsed document instead of parsing the text again.
+    if let Some(document) = document {
+        request.set_parsed_query(document.as_ref().clone());
     }
     let loaders = Loaders::new(&state.db.conn, viewer.user_id());
     let mut response = schema.execute(request.data(viewer).data(loaders)).await;
