@@ -37,6 +37,23 @@ async fn buffers(app: &TestApp, sql: &str, values: Vec<Value>) -> (u64, String) 
 /// A UUIDv7-shaped id whose time part is `ms`: ids made this way sort in `ms` order.
 const TIME_ORDERED_ID: &str = "CAST(overlay(overlay(md5(random()::text) placing lpad(to_hex(CAST({ms} AS bigint)), 12, '0') FROM 1 FOR 12) placing '7' FROM 13 FOR 1) AS uuid)";
 
+/// `count` comments by `author` on `consultation` in one duplicate group, with ids whose time parts
+/// count up from `first_ms`, and the status the SQL expression `status` gives row `g`.
+async fn fill(app: &TestApp, consultation: Uuid, author: Uuid, count: u32, first_ms: i64, status: &str) {
+    let group = Uuid::now_v7();
+    exec(app, "INSERT INTO duplicate_groups (id, consultation_id, fingerprint, multi) VALUES ($1, $2, 'plan-test', true)", vec![group.into(), consultation.into()]).await;
+    let id = TIME_ORDERED_ID.replace("{ms}", &format!("{first_ms} + g"));
+    exec(
+        app,
+        &format!(
+            "INSERT INTO comments (id, consultation_id, author_id, stance, body, status, duplicate_group_id, created_at, updated_at)
+             SELECT {id}, $1, $2, 'SUPPORT', '意见 ' || g, {status}, $3, now(), now() FROM generate_series(1, {count}) g"
+        ),
+        vec![consultation.into(), author.into(), group.into()],
+    )
+    .await;
+}
+
 fn assert_indexed(plan: &str, table: &str) {
     assert!(plan.contains("Index"), "expected an index scan on {table}:\n{plan}");
     assert!(!plan.contains(&format!("Seq Scan on {table}")), "sequential scan of {table}:\n{plan}");
@@ -54,35 +71,13 @@ async fn keyset_queries_use_their_indexes_on_postgresql() {
     let (_, citizen) = app.citizen("读者").await;
     let consultation: Uuid = w.consultation.parse().expect("id");
     let author: Uuid = citizen.parse().expect("id");
-    let group = Uuid::now_v7();
-    exec(&app, "INSERT INTO duplicate_groups (id, consultation_id, fingerprint, multi) VALUES ($1, $2, 'plan-test', true)", vec![group.into(), consultation.into()]).await;
     // Enough rows that the planner would rather scan than seek if the indexes did not fit the queries:
-    // 40,000 comments on the consultation, then 20,000 newer ones (time-ordered ids, as the server's
-    // are) on another, which a page-1 scan of the primary key would have to skip.
-    let id = TIME_ORDERED_ID.replace("{ms}", "1700000000000 + g");
-    exec(
-        &app,
-        &format!(
-            "INSERT INTO comments (id, consultation_id, author_id, stance, body, status, duplicate_group_id, created_at, updated_at)
-             SELECT {id}, $1, $2, 'SUPPORT', '意见 ' || g, CASE WHEN g % 25 = 0 THEN 'HIDDEN' ELSE 'PUBLISHED' END, $3, now(), now()
-             FROM generate_series(1, 40000) g"
-        ),
-        vec![consultation.into(), author.into(), group.into()],
-    )
-    .await;
+    // 40,000 comments on the consultation (one in 25 hidden), then 20,000 newer ones (time-ordered ids,
+    // as the server's are) on another, which a page-1 scan of the primary key would have to skip.
+    let status = "CASE WHEN g % 25 = 0 THEN 'HIDDEN' ELSE 'PUBLISHED' END";
+    fill(&app, consultation, author, 40_000, 1_700_000_000_000, status).await;
     let other: Uuid = app.world().await.consultation.parse().expect("id");
-    let other_group = Uuid::now_v7();
-    exec(&app, "INSERT INTO duplicate_groups (id, consultation_id, fingerprint, multi) VALUES ($1, $2, 'plan-test', true)", vec![other_group.into(), other.into()]).await;
-    let newer = TIME_ORDERED_ID.replace("{ms}", "1800000000000 + g");
-    exec(
-        &app,
-        &format!(
-            "INSERT INTO comments (id, consultation_id, author_id, stance, body, status, duplicate_group_id, created_at, updated_at)
-             SELECT {newer}, $1, $2, 'SUPPORT', '别处 ' || g, 'PUBLISHED', $3, now(), now() FROM generate_series(1, 20000) g"
-        ),
-        vec![other.into(), author.into(), other_group.into()],
-    )
-    .await;
+    fill(&app, other, author, 20_000, 1_800_000_000_000, "'PUBLISHED'").await;
     let department: Uuid = w.department.parse().expect("id");
     let creator: Uuid = app
         .state
