@@ -68,6 +68,11 @@ impl Db {
             .min_connections(1)
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(5))
+            // sqlx pings a connection when it goes back to the pool, and by default once more when it
+            // is taken out: a third round trip per query. Pinging on the way out only the connections
+            // that sat idle for a while keeps the check where it catches something (a connection the
+            // server or the network dropped while idle) and takes it off every busy query.
+            .test_before_acquire_if_idle_for(Duration::from_secs(30))
             .sqlx_logging(false);
         if sqlite {
             options.map_sqlx_sqlite_opts(|o| {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use redis::aio::ConnectionManager;
 
+use crate::auth::accounts_cache::AccountsCache;
 use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::{Limit, RateLimiter};
 use crate::auth::sessions::Sessions;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub sessions: Sessions,
+    /// The accounts behind live sessions, for a few seconds.
+    pub accounts: Arc<AccountsCache>,
     pub limiter: RateLimiter,
     pub hasher: PasswordHasher,
     pub redis: Option<ConnectionManager>,
@@ -62,7 +65,7 @@ impl AppState {
             None => Events::in_process(),
         };
         let responses = ResponseCache::new(config.response_cache);
-        Ok(Self { db, config: Arc::new(config), sessions, limiter, hasher, redis, events, calendar: Arc::new(calendar), responses, documents: Documents::default() })
+        Ok(Self { db, config: Arc::new(config), sessions, accounts: Arc::default(), limiter, hasher, redis, events, calendar: Arc::new(calendar), responses, documents: Documents::default() })
     }
 
     pub fn limit(&self, kind: LimitKind) -> Limit {

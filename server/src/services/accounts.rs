@@ -139,8 +139,10 @@ pub async fn logout_everywhere(state: &AppState, viewer: &Viewer) -> AppResult<b
 }
 
 pub async fn change_password(state: &AppState, viewer: &Viewer, current: &str, new: &str) -> AppResult<bool> {
-    let user = viewer.user()?.clone();
+    let signed_in = viewer.user()?;
     let new = Password::parse("newPassword", new).map_err(|e| AppError::BadInput(vec![e]))?;
+    // The account afresh: the viewer's copy may come from the accounts cache.
+    let user = user::Entity::find_by_id(signed_in.id).one(&state.db.conn).await?.ok_or(AppError::Unauthenticated)?;
     if !state.hasher.verify(current, Some(&user.password_hash)).await? {
         return Err(AppError::bad_input("currentPassword", "is incorrect"));
     }
@@ -152,6 +154,7 @@ pub async fn change_password(state: &AppState, viewer: &Viewer, current: &str, n
     active.update(&*txn).await?;
     audit::record(&*txn, Some(user.id), "account.change_password", "User", Some(user.id), json!({})).await?;
     txn.commit_private().await?;
+    state.accounts.forget(user.id);
     state.sessions.revoke_all(user.id, viewer.token_hash.as_deref()).await?;
     Ok(true)
 }
@@ -237,6 +240,7 @@ pub async fn suspend_account(state: &AppState, viewer: &Viewer, id: Uuid, reason
     let user = active.update(&*txn).await?;
     audit::record(&*txn, Some(admin.id), "account.suspend", "User", Some(user.id), json!({ "reason": reason })).await?;
     txn.commit().await?;
+    state.accounts.forget(user.id);
     state.sessions.revoke_all(user.id, None).await?;
     Ok(user)
 }
@@ -255,6 +259,13 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Option<(us
 /// was suspended. Long-lived connections call it again to notice either.
 pub async fn session_user(state: &AppState, token_hash: &str) -> AppResult<Option<user::Model>> {
     let Some(session) = state.sessions.get(token_hash).await? else { return Ok(None) };
+    if let Some(user) = state.accounts.get(session.user_id) {
+        return Ok(Some(user).filter(|u| !u.suspended));
+    }
+    let generation = state.accounts.generation();
     let user = user::Entity::find_by_id(session.user_id).one(&state.db.conn).await?;
+    if let Some(user) = &user {
+        state.accounts.put(user, generation);
+    }
     Ok(user.filter(|u| !u.suspended))
 }

@@ -35,6 +35,26 @@ async fn a_token_issued_by_one_instance_works_on_the_other() {
 }
 
 #[tokio::test]
+async fn a_suspension_or_password_change_on_one_instance_holds_at_once_on_the_other() {
+    let Some((a, b)) = two_instances(no_limits).await else { return };
+    let admin = crate::support::account(&a, "ADMIN", None).await;
+    let (token, id) = a.citizen("缓存账户").await;
+    let me = "query { me { id } }";
+    // A now holds the account in its accounts cache.
+    assert_eq!(a.ok(Some(&token), me, json!({})).await["me"]["id"], id.as_str());
+    let change = "mutation($input: ChangePasswordInput!) { changePassword(input: $input) }";
+    let input = |current: &str, new: &str| json!({ "input": { "currentPassword": current, "newPassword": new } });
+    b.ok(Some(&token), change, input(gongkai_tests::PASSWORD, "changed on instance B")).await;
+    // A checks the current password against the account as it is now, not against its copy.
+    let stale = a.gql(Some(&token), change, input(gongkai_tests::PASSWORD, "changed on instance A")).await;
+    assert_eq!(stale.code(), "BAD_USER_INPUT");
+    a.ok(Some(&token), change, input("changed on instance B", "changed on instance A")).await;
+    // A suspension on B ends the session on A within the same second, cached account or not.
+    b.ok(Some(&admin.token), "mutation($id: ID!) { suspendAccount(id: $id, reason: \"测试\") { id } }", json!({ "id": id })).await;
+    assert_eq!(a.ok(Some(&token), me, json!({})).await["me"], serde_json::Value::Null);
+}
+
+#[tokio::test]
 async fn a_rate_limit_counted_on_one_instance_stops_the_user_on_the_other() {
     let Some((a, b)) = two_instances(|c| {
         no_limits(c);

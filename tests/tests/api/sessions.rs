@@ -59,6 +59,23 @@ async fn change_password_keeps_this_session_and_ends_the_others() {
 }
 
 #[tokio::test]
+async fn a_second_password_change_checks_the_password_set_by_the_first() {
+    // The server keeps the accounts of live sessions in memory for a few seconds; the check of the
+    // current password must not use that copy.
+    let app = spawn_with(no_limits).await;
+    let me = support::citizen(&app).await;
+    assert!(signed_in(&app, &me.token).await);
+    let change = op("citizen", "ChangePassword");
+    let first = json!({ "input": { "currentPassword": PASSWORD, "newPassword": "the second password" } });
+    assert_eq!(app.ok(Some(&me.token), &change, first).await["changePassword"], true);
+    let stale = json!({ "input": { "currentPassword": PASSWORD, "newPassword": "the third password" } });
+    assert_eq!(fields(&app.gql(Some(&me.token), &change, stale).await), ["currentPassword"], "the old password no longer counts");
+    let second = json!({ "input": { "currentPassword": "the second password", "newPassword": "the third password" } });
+    assert_eq!(app.ok(Some(&me.token), &change, second).await["changePassword"], true);
+    app.login(&me.email, "the third password").await;
+}
+
+#[tokio::test]
 async fn suspending_an_account_ends_its_sessions_and_refuses_sign_in() {
     let app = spawn_with(no_limits).await;
     let admin = support::account(&app, "ADMIN", None).await;
