@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{broadcast, Semaphore, SemaphorePermit};
+use tokio::sync::{broadcast, mpsc, Semaphore, SemaphorePermit};
 use uuid::Uuid;
 
 const CHANNEL: &str = "gk:events";
@@ -23,6 +23,11 @@ const FEED_READS: usize = 4;
 /// silently is noticed and replaced.
 const RELAY_PING: Duration = Duration::from_secs(30);
 const RELAY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Events waiting for the publisher; past this many (Redis gone for a long while), new ones are
+/// dropped with a warning, as the live feed is best effort.
+const OUTBOX: usize = 10_000;
+/// At most this many waiting events go to Redis in one message.
+const BATCH: usize = 256;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(tag = "type")]
@@ -34,7 +39,9 @@ pub enum Event {
 #[derive(Clone)]
 pub struct Events {
     local: broadcast::Sender<Event>,
-    redis: Option<ConnectionManager>,
+    /// With Redis: the publisher task's queue. It sends whatever has queued up as one message, so a
+    /// burst of submissions costs Redis (and every subscribed instance) one message per batch.
+    outbox: Option<mpsc::Sender<Event>>,
     /// Whether the Redis relay is subscribed (always true in process): instances report it in `/readyz`.
     relay_live: Arc<AtomicBool>,
     feed_reads: Arc<Semaphore>,
@@ -43,7 +50,7 @@ pub struct Events {
 impl Events {
     pub fn in_process() -> Self {
         let (local, _) = broadcast::channel(CAPACITY);
-        Self { local, redis: None, relay_live: Arc::new(AtomicBool::new(true)), feed_reads: Arc::new(Semaphore::new(FEED_READS)) }
+        Self { local, outbox: None, relay_live: Arc::new(AtomicBool::new(true)), feed_reads: Arc::new(Semaphore::new(FEED_READS)) }
     }
 
     /// Publishes through Redis and relays what arrives on the channel to local subscribers. The first
@@ -89,35 +96,24 @@ impl Events {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         });
-        Ok(Self { local, redis: Some(publisher), relay_live, feed_reads: Arc::new(Semaphore::new(FEED_READS)) })
+        let (outbox, queued) = mpsc::channel(OUTBOX);
+        tokio::spawn(publish_batches(queued, publisher));
+        Ok(Self { local, outbox: Some(outbox), relay_live, feed_reads: Arc::new(Semaphore::new(FEED_READS)) })
     }
 
     /// Publishes in the background: the request that caused the events does not wait for Redis, and
-    /// events keep their order.
+    /// events keep their order. Best effort: a lost event is logged, never an error for the mutation
+    /// that caused it.
     pub fn publish_later(&self, events: Vec<Event>) {
-        let this = self.clone();
-        tokio::spawn(async move {
-            for event in events {
-                this.publish(event).await;
-            }
-        });
-    }
-
-    /// Best effort: a lost event is logged, never an error for the mutation that caused it.
-    pub async fn publish(&self, event: Event) {
-        match &self.redis {
-            None => {
-                let _ = self.local.send(event);
-            }
-            Some(conn) => {
-                let payload = match serde_json::to_string(&event) {
-                    Ok(p) => p,
-                    Err(error) => return tracing::error!(%error, "cannot encode event"),
-                };
-                let mut conn = conn.clone();
-                let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH").arg(CHANNEL).arg(payload).query_async(&mut conn).await;
-                if let Err(error) = sent {
-                    tracing::warn!(%error, "cannot publish event");
+        for event in events {
+            match &self.outbox {
+                None => {
+                    let _ = self.local.send(event);
+                }
+                Some(outbox) => {
+                    if let Err(error) = outbox.try_send(event) {
+                        tracing::warn!(%error, "event not published: the queue to Redis is full");
+                    }
                 }
             }
         }
@@ -142,6 +138,36 @@ impl Events {
     pub fn is_live(&self) -> bool {
         self.relay_live.load(Ordering::Relaxed)
     }
+}
+
+/// Sends the queued events to Redis, all that have queued up (up to `BATCH`) in one message: a JSON
+/// array, or the event itself when it is alone. Ends when every `Events` of the instance is gone.
+async fn publish_batches(mut queued: mpsc::Receiver<Event>, mut conn: ConnectionManager) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while queued.recv_many(&mut batch, BATCH).await > 0 {
+        let payload = match batch.as_slice() {
+            [one] => serde_json::to_string(one),
+            many => serde_json::to_string(many),
+        };
+        match payload {
+            Ok(payload) => {
+                let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH").arg(CHANNEL).arg(payload).query_async(&mut conn).await;
+                if let Err(error) = sent {
+                    tracing::warn!(%error, events = batch.len(), "cannot publish events");
+                }
+            }
+            Err(error) => tracing::error!(%error, "cannot encode events"),
+        }
+        batch.clear();
+    }
+}
+
+/// One message on the channel: an event, or several in the order they were published.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Message {
+    One(Event),
+    Many(Vec<Event>),
 }
 
 enum Relay {
@@ -186,9 +212,14 @@ async fn relay_messages(pubsub: redis::aio::PubSub, relay: &broadcast::WeakSende
                 continue;
             }
         };
-        match serde_json::from_str::<Event>(&payload) {
-            Ok(event) => {
+        match serde_json::from_str::<Message>(&payload) {
+            Ok(Message::One(event)) => {
                 let _ = sender.send(event);
+            }
+            Ok(Message::Many(events)) => {
+                for event in events {
+                    let _ = sender.send(event);
+                }
             }
             Err(error) => tracing::warn!(%error, "unknown event on the channel"),
         }
@@ -210,7 +241,7 @@ mod tests {
         let started = std::time::Instant::now();
         let total = 20 * CAPACITY as u128;
         for n in 0..total {
-            events.publish(added(n)).await;
+            events.publish_later(vec![added(n)]);
         }
         assert!(started.elapsed() < Duration::from_secs(5), "publishing waited on a subscriber");
         // The idle subscriber skips what it missed and goes on with the newest events the channel kept.
@@ -221,6 +252,42 @@ mod tests {
         assert_eq!(idle.recv().await.unwrap(), added(total - CAPACITY as u128));
     }
 
+    #[test]
+    fn a_message_holds_one_event_or_several_in_order() {
+        let one = serde_json::to_string(&added(1)).unwrap();
+        assert!(matches!(serde_json::from_str::<Message>(&one), Ok(Message::One(e)) if e == added(1)));
+        let many = serde_json::to_string(&[added(1), added(2)]).unwrap();
+        assert!(matches!(serde_json::from_str::<Message>(&many), Ok(Message::Many(e)) if e == [added(1), added(2)]));
+    }
+
+    /// A burst published through Redis (with TEST_REDIS_URL) arrives whole and in order, however the
+    /// publisher batched it.
+    #[tokio::test]
+    async fn a_burst_through_redis_arrives_in_order() {
+        let Some(url) = std::env::var("TEST_REDIS_URL").ok().filter(|u| !u.is_empty()) else {
+            eprintln!("skipped: needs TEST_REDIS_URL");
+            return;
+        };
+        let events = Events::redis(&url).await.unwrap();
+        let mut receiver = events.subscribe();
+        // Another test process may publish on the same channel: only this burst's events count.
+        let consultation = Uuid::now_v7();
+        let total = 500u128;
+        for n in 0..total {
+            events.publish_later(vec![Event::CommentAdded { consultation_id: consultation, comment_id: Uuid::from_u128(n) }]);
+        }
+        let mut next = 0u128;
+        while next < total {
+            let event = tokio::time::timeout(Duration::from_secs(10), receiver.recv()).await.expect("the burst arrives").unwrap();
+            if let Event::CommentAdded { consultation_id, comment_id } = event {
+                if consultation_id == consultation {
+                    assert_eq!(comment_id, Uuid::from_u128(next));
+                    next += 1;
+                }
+            }
+        }
+    }
+
     #[tokio::test]
     async fn a_dropped_subscriber_is_forgotten() {
         let events = Events::in_process();
@@ -228,6 +295,6 @@ mod tests {
         assert_eq!(events.subscriber_count(), 1);
         drop(receiver);
         assert_eq!(events.subscriber_count(), 0);
-        events.publish(added(1)).await;
+        events.publish_later(vec![added(1)]);
     }
 }
