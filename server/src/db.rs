@@ -17,9 +17,15 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
 
+mod statements;
+pub use statements::Statements;
+
 #[derive(Clone)]
 pub struct Db {
     pub conn: DatabaseConnection,
+    /// On PostgreSQL: connections for the hot single-statement writes, outside the pool (see
+    /// `Statements`). DATABASE_MAX_CONNECTIONS is shared: half of it here, the rest in the pool.
+    pub statements: Option<Statements>,
     write_gate: Option<Arc<Mutex<()>>>,
     /// Bumped after every committed write that public readers could see; cached anonymous responses
     /// from an older generation are not served.
@@ -62,9 +68,11 @@ impl Db {
         if sqlite {
             ensure_sqlite_dir(url)?;
         }
+        let statement_connections = (config.max_connections / 2).max(1);
+        let pool_connections = if sqlite { 8 } else { config.max_connections.saturating_sub(statement_connections).max(1) };
         let mut options = ConnectOptions::new(url.clone());
         options
-            .max_connections(if sqlite { 8 } else { config.max_connections })
+            .max_connections(pool_connections)
             .min_connections(1)
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(5))
@@ -83,7 +91,8 @@ impl Db {
             });
         }
         let conn = Database::connect(options).await.with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
-        Ok(Self { conn, write_gate: sqlite.then(|| Arc::new(Mutex::new(()))), generation: Arc::default() })
+        let statements = if sqlite { None } else { Some(Statements::new(url, statement_connections)?) };
+        Ok(Self { conn, statements, write_gate: sqlite.then(|| Arc::new(Mutex::new(()))), generation: Arc::default() })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {

@@ -1,5 +1,6 @@
 //! Comments, endorsements, reports, moderation, official replies and duplicate groups.
 
+use sea_orm::sqlx::Row as _;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Set, Value};
 use serde_json::json;
 use uuid::Uuid;
@@ -195,9 +196,10 @@ async fn submit_in_one_statement(state: &AppState, new: &NewComment) -> AppResul
         counters::COLUMNS,
         counters::UPSERT,
     );
-    let Some(row) = sql::rows(&state.db.conn, &statement, values).await?.into_iter().next() else { return Ok(None) };
-    let status = CommentStatus::from_db(&row.try_get::<String>("", "status")?)?;
-    let group_id: Uuid = row.try_get("", "duplicate_group_id")?;
+    let Some(statements) = &state.db.statements else { return Ok(None) };
+    let Some(row) = statements.rows(&statement, values).await?.into_iter().next() else { return Ok(None) };
+    let status = CommentStatus::from_db(&row.try_get::<String, _>("status").map_err(AppError::internal)?)?;
+    let group_id: Uuid = row.try_get("duplicate_group_id").map_err(AppError::internal)?;
     state.db.committed_public_write();
     Ok(Some(new.model(id, now, status, group_id)))
 }

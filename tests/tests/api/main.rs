@@ -21,6 +21,7 @@ mod replies;
 mod schema;
 mod scorecards;
 mod sessions;
+mod statements;
 mod smoke;
 mod supervisors;
 mod ws;
