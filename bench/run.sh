@@ -211,14 +211,6 @@ wrk_run() {
   grep '^FIRST_ERROR' "$OUT/$name.txt" >&2 || true
 }
 
-# Before each measurement that writes (the insert ceiling and the submission scenario): a checkpoint,
-# so that the write-back and fsync of a checkpoint that earlier work started (the seeding, the previous
-# write measurement, the ceiling's clean-up) do not land inside this one. Both sides of the ratio get
-# the same. Needs superuser or pg_checkpoint; without it the measurement runs as it finds the database.
-checkpoint() {
-  sql "CHECKPOINT" || echo "warning: CHECKPOINT refused; measuring without one" >&2
-}
-
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$OUT/$1.result" 2>/dev/null | head -n 1; }
 
 # The deep page: DEEP_PAGE pages of 20 in, capped at the last full page of PUBLISHED comments.
@@ -233,7 +225,6 @@ echo "deep page $DEEP_PAGE of $(((PUBLISHED + 19) / 20)): after comment $DEEP_AF
 
 log "ceilings: pgbench ($CONN clients, ${DURATION}s each) and argon2id"
 GROUP=$(sql "SELECT id FROM duplicate_groups WHERE consultation_id = '$BIG' AND multi ORDER BY id LIMIT 1")
-checkpoint
 pgbench_run ceiling_insert bench/sql/pgbench-insert.sql -D big="$BIG" -D section="$BIG_SECTION" -D grp="$GROUP"
 remove_ceiling_rows
 pgbench_run ceiling_page1 bench/sql/pgbench-page.sql -D big="$BIG" -D cursor=ffffffff-ffff-ffff-ffff-ffffffffffff
@@ -301,7 +292,6 @@ if [ "$ONLY" != "ceilings" ]; then
   wrk_run list list_consultations.lua "$CONN" "$DURATION"
   wrk_run page1 comment_page.lua "$CONN" "$DURATION" BENCH_CONSULTATION="$BIG" BENCH_CURSOR=
   wrk_run deep comment_page.lua "$CONN" "$DURATION" BENCH_CONSULTATION="$BIG" BENCH_CURSOR="$DEEP_CURSOR"
-  checkpoint
   wrk_run submit submit_comment.lua "$CONN" "$DURATION" BENCH_TOKENS="$OUT/tokens.txt" \
     BENCH_CONSULTATION="$OPEN" BENCH_SECTIONS="$OPEN_SECTIONS"
   login_env=(BENCH_EMAIL_PATTERN="$PATTERN" BENCH_CITIZENS="$CITIZENS" BENCH_PASSWORD="$PASSWORD")
