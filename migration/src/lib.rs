@@ -12,6 +12,8 @@ mod m20261128_000004_create_audit_log;
 mod m20261128_000005_create_supervisors;
 mod m20261128_000006_index_comments_by_time;
 mod m20261128_000007_index_comments_by_consultation;
+mod m20261128_000008_index_campaigns_only;
+mod m20261128_000009_no_row_locks_on_hot_parents;
 mod sql;
 
 pub struct Migrator;
@@ -27,6 +29,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_create_supervisors::Migration),
             Box::new(m20261128_000006_index_comments_by_time::Migration),
             Box::new(m20261128_000007_index_comments_by_consultation::Migration),
+            Box::new(m20261128_000008_index_campaigns_only::Migration),
+            Box::new(m20261128_000009_no_row_locks_on_hot_parents::Migration),
         ]
     }
 }

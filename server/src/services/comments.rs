@@ -822,7 +822,15 @@ pub async fn duplicate_groups(
         vec![consultation.id.into()],
     )
     .await?;
-    let mut values: Vec<Value> = vec![consultation.id.into()];
+    let (sql_text, values) = duplicate_groups_query(consultation.id, after, first);
+    let rows = duplicate_group::Entity::find().from_raw_sql(sql::statement(&state.db.conn, &sql_text, values)).all(&state.db.conn).await?;
+    Ok((Page::from_rows(rows, first), total))
+}
+
+/// A page of a consultation's campaigns, oldest group first, after the group `after`: `first + 1` rows
+/// along `duplicate_groups_campaign_idx`, which holds only groups of two or more.
+pub fn duplicate_groups_query(consultation_id: Uuid, after: Option<Uuid>, first: u64) -> (String, Vec<Value>) {
+    let mut values: Vec<Value> = vec![consultation_id.into()];
     let keyset = match after {
         Some(id) => {
             values.push(id.into());
@@ -830,10 +838,6 @@ pub async fn duplicate_groups(
         }
         None => "",
     };
-    let sql_text = format!(
-        "SELECT * FROM duplicate_groups WHERE consultation_id = $1 AND multi = true{keyset} ORDER BY id ASC LIMIT {}",
-        first + 1
-    );
-    let rows = duplicate_group::Entity::find().from_raw_sql(sql::statement(&state.db.conn, &sql_text, values)).all(&state.db.conn).await?;
-    Ok((Page::from_rows(rows, first), total))
+    let sql_text = format!("SELECT * FROM duplicate_groups WHERE consultation_id = $1 AND multi = true{keyset} ORDER BY id ASC LIMIT {}", first + 1);
+    (sql_text, values)
 }

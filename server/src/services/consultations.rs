@@ -210,9 +210,15 @@ async fn replace_cooperating(db: &impl ConnectionTrait, consultation_id: Uuid, i
 }
 
 /// Loads a consultation for a manager's change, inside the transaction.
+/// Reads a consultation for a change by its managers and locks its row until the transaction ends (a
+/// no-op update: portable where `SELECT … FOR UPDATE` is not). Every check that follows rests on the
+/// state as it stands: an edit that read "draft" cannot replace the sections of a consultation that a
+/// concurrent publish has opened to comments, which no foreign key would catch on PostgreSQL (migration
+/// 000009).
 async fn load_for_manage<'a>(db: &impl ConnectionTrait, viewer: &'a Viewer, id: Uuid) -> AppResult<(consultation::Model, &'a entities::user::Model)> {
     let user = viewer.user()?;
-    let c = consultation::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound("The consultation"))?;
+    let statement = sql::statement(db, "UPDATE consultations SET updated_at = updated_at WHERE id = $1 RETURNING *", vec![id.into()]);
+    let c = consultation::Entity::find().from_raw_sql(statement).one(db).await?.ok_or(AppError::NotFound("The consultation"))?;
     if !authz::can_see(viewer, &c) && !authz::can_manage(viewer, &c) {
         return Err(AppError::NotFound("The consultation"));
     }

@@ -11,6 +11,7 @@ mod consultations;
 mod errors;
 mod exports;
 mod instances;
+mod integrity;
 mod limits;
 mod live;
 mod moderation;

@@ -141,6 +141,23 @@ async fn keyset_queries_use_their_indexes_on_postgresql() {
     let p = plan(&app, &q.page_sql, q.page_values).await;
     assert!(!p.contains("Seq Scan on comments"), "sequential scan for unreplied comments:\n{p}");
 
+    // The staff's list of campaigns: among 30,000 groups of one comment and 300 campaigns, page 1 and a
+    // page after a cursor read only the campaigns' index.
+    exec(
+        &app,
+        "INSERT INTO duplicate_groups (id, consultation_id, fingerprint, multi)
+         SELECT gen_random_uuid(), $1, 'plans-' || g, g % 100 = 0 FROM generate_series(1, 30000) g",
+        vec![consultation.into()],
+    )
+    .await;
+    exec(&app, "ANALYZE duplicate_groups", vec![]).await;
+    for after in [None, Some(Uuid::nil())] {
+        let (sql, values) = comments::duplicate_groups_query(consultation, after, 20);
+        let p = plan(&app, &sql, values).await;
+        assert!(p.contains("duplicate_groups_campaign_idx"), "the campaigns are listed along their own index:\n{p}");
+        assert!(!p.contains("Sort"), "the keyset order should come from the index, not a sort:\n{p}");
+    }
+
     // The public list of open consultations, page 1 and after a cursor, and its count.
     let viewer = Viewer::anonymous("plans".to_owned());
     let open = ListFilter { status: Some(ConsultationStatus::Open), ..ListFilter::default() };
