@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::documents::Documents;
 use crate::events::Events;
+use crate::services::submissions::Submissions;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -34,6 +35,8 @@ pub struct AppState {
     pub responses: ResponseCache,
     /// Parsed GraphQL documents by query text.
     pub documents: Documents,
+    /// The writers of comment submissions on PostgreSQL (none on SQLite).
+    pub submissions: Option<Submissions>,
 }
 
 impl AppState {
@@ -65,7 +68,12 @@ impl AppState {
             None => Events::in_process(),
         };
         let responses = ResponseCache::new(config.response_cache);
-        Ok(Self { db, config: Arc::new(config), sessions, accounts: Arc::default(), limiter, hasher, redis, events, calendar: Arc::new(calendar), responses, documents: Documents::default() })
+        // One writer per statement connection: each holds a connection only while it writes a batch.
+        let submissions = db.statements.clone().map(|statements| {
+            let writers = statements.size();
+            Submissions::start(statements, writers)
+        });
+        Ok(Self { db, config: Arc::new(config), sessions, accounts: Arc::default(), limiter, hasher, redis, events, calendar: Arc::new(calendar), responses, documents: Documents::default(), submissions })
     }
 
     pub fn limit(&self, kind: LimitKind) -> Limit {

@@ -31,6 +31,7 @@ pub struct Statements(Arc<Inner>);
 
 struct Inner {
     options: PgConnectOptions,
+    size: usize,
     idle: Mutex<Vec<(PgConnection, Instant)>>,
     turns: Semaphore,
 }
@@ -40,7 +41,12 @@ impl Statements {
     pub fn new(url: &str, size: u32) -> anyhow::Result<Self> {
         let options = PgConnectOptions::from_str(url)?;
         let size = usize::try_from(size.max(1))?;
-        Ok(Self(Arc::new(Inner { options, idle: Mutex::new(Vec::with_capacity(size)), turns: Semaphore::new(size) })))
+        Ok(Self(Arc::new(Inner { options, size, idle: Mutex::new(Vec::with_capacity(size)), turns: Semaphore::new(size) })))
+    }
+
+    /// How many connections there may be at once.
+    pub fn size(&self) -> usize {
+        self.0.size
     }
 
     /// Runs one statement and returns its rows.

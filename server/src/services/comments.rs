@@ -1,7 +1,6 @@
 //! Comments, endorsements, reports, moderation, official replies and duplicate groups.
 
-use sea_orm::sqlx::Row as _;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Set, Value};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Set, Value};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -13,6 +12,7 @@ use crate::events::Event;
 use crate::services::authz::{self, Viewer};
 use crate::services::counters::{self, CommentFacts};
 use crate::services::pagination::{self, Page};
+use crate::services::submissions::Submission;
 use crate::services::{audit, consultations};
 use crate::sql;
 use crate::state::{AppState, LimitKind};
@@ -48,10 +48,14 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: SubmitInput) -> Ap
         }
     }
     let new = NewComment { author: author.id, client_hash: viewer.client_key.clone(), body, request_id, input };
-    let limits_counted = if state.db.backend() == DbBackend::Postgres {
+    let limits_counted = if let Some(submissions) = &state.submissions {
         count_submission(state, author.id).await?;
-        match submit_in_one_statement(state, &new).await {
-            Ok(Some(comment)) => return Ok(submitted(state, comment)),
+        let submission = new.submission();
+        match submissions.write(submission.clone()).await {
+            Ok(Some(written)) => {
+                state.db.committed_public_write();
+                return Ok(submitted(state, new.model(submission.id, submission.at, written.status, written.group_id)));
+            }
             Ok(None) => {}
             Err(error) => return recover_duplicate_request(state, &new, error).await,
         }
@@ -72,6 +76,26 @@ struct NewComment {
 }
 
 impl NewComment {
+    /// Everything the PostgreSQL writers need, with the comment's id and time chosen now.
+    fn submission(&self) -> Submission {
+        let (id, at) = util::new_id_and_time();
+        Submission {
+            id,
+            at,
+            consultation_id: self.input.consultation_id,
+            section_id: self.input.section_id,
+            author_id: self.author,
+            stance: self.input.stance,
+            body: self.body.clone(),
+            fingerprint: domain::fingerprint(&self.body),
+            request_id: self.request_id.clone(),
+            client_hash: self.client_hash.clone(),
+            new_group_id: util::new_id(),
+            audit_id: util::new_id(),
+            audit_detail: json!({ "consultationId": self.input.consultation_id }).to_string(),
+        }
+    }
+
     fn model(&self, id: Uuid, now: chrono::DateTime<chrono::Utc>, status: CommentStatus, group_id: Uuid) -> comment::Model {
         comment::Model {
             id,
@@ -116,92 +140,6 @@ async fn recover_duplicate_request(state: &AppState, new: &NewComment, error: Ap
         (AppError::Conflict(_), Some(request_id)) => find_by_request(&state.db.conn, new.author, request_id).await?.ok_or(error),
         _ => Err(error),
     }
-}
-
-/// The submission as one statement on PostgreSQL (one round trip, atomic without BEGIN and COMMIT):
-/// it creates or joins the duplicate group, inserts the comment, adds the counter deltas and writes the
-/// audit entry, but only while the consultation is open (and the section is one of its own). None when
-/// it wrote nothing: the consultation is not open or not there, the section is wrong, or a concurrent
-/// request was creating the same duplicate group at that instant; `submit_checked` then finds out which
-/// and answers accordingly.
-async fn submit_in_one_statement(state: &AppState, new: &NewComment) -> AppResult<Option<comment::Model>> {
-    let input = &new.input;
-    let fingerprint = domain::fingerprint(&new.body);
-    let (id, now) = util::new_id_and_time();
-    let mut values: Vec<Value> = vec![
-        input.consultation_id.into(),                               // $1
-        now.into(),                                                 // $2
-        input.section_id.into(),                                    // $3
-        util::new_id().into(),                                      // $4 the group, if new
-        fingerprint.into(),                                         // $5
-        id.into(),                                                  // $6
-        new.author.into(),                                          // $7
-        input.stance.as_str().into(),                               // $8
-        new.body.clone().into(),                                    // $9
-        new.request_id.clone().into(),                              // $10
-        new.client_hash.clone().into(),                             // $11
-        ModerationMode::Post.as_str().into(),                       // $12
-        CommentStatus::Published.as_str().into(),                   // $13
-        CommentStatus::Pending.as_str().into(),                     // $14
-        util::new_id().into(),                                      // $15 the audit entry
-        json!({ "consultationId": input.consultation_id }).to_string().into(), // $16
-    ];
-    let section_check = if input.section_id.is_some() {
-        "AND EXISTS (SELECT 1 FROM sections WHERE id = $3 AND consultation_id = $1)"
-    } else {
-        ""
-    };
-    let mut deltas = Vec::new();
-    for status in [CommentStatus::Published, CommentStatus::Pending] {
-        for (subject, delta) in counters::new_comment_deltas(input.consultation_id, input.section_id, input.stance, status) {
-            deltas.push(counters::row(DbBackend::Postgres, &mut values, vec![status.as_str().into(), subject.into()], delta));
-        }
-    }
-    let statement = format!(
-        "WITH open AS (
-           SELECT moderation FROM consultations
-           WHERE id = $1 AND state = 'PUBLISHED' AND opens_at <= $2 AND closes_at > $2 {section_check}
-         ),
-         new_group AS (
-           INSERT INTO duplicate_groups (id, consultation_id, fingerprint, multi) SELECT $4, $1, $5, false FROM open
-           ON CONFLICT (consultation_id, fingerprint) DO NOTHING RETURNING id
-         ),
-         old_group AS (
-           SELECT id, multi FROM duplicate_groups WHERE consultation_id = $1 AND fingerprint = $5 AND EXISTS (SELECT 1 FROM open)
-         ),
-         joined AS (UPDATE duplicate_groups SET multi = true WHERE id IN (SELECT id FROM old_group WHERE NOT multi)),
-         grp AS (SELECT id FROM new_group UNION ALL SELECT id FROM old_group LIMIT 1),
-         comment AS (
-           INSERT INTO comments (id, consultation_id, section_id, author_id, stance, body, status, duplicate_group_id,
-                                 client_request_id, client_hash, created_at, updated_at)
-           SELECT $6, $1, $3, $7, $8, $9, CASE WHEN open.moderation = $12 THEN $13 ELSE $14 END, grp.id, $10, $11, $2, $2
-           FROM open CROSS JOIN grp
-           RETURNING status, duplicate_group_id
-         ),
-         deltas (status, subject_id, shard, published, support, oppose, neutral, unreplied, pending, total) AS (VALUES {}),
-         counted AS (
-           INSERT INTO counters ({})
-           SELECT COALESCE(d.subject_id, comment.duplicate_group_id), d.shard, d.published, d.support, d.oppose, d.neutral,
-                  d.unreplied, d.pending, d.total
-           FROM comment JOIN deltas d ON d.status = comment.status
-           ORDER BY 1
-           {}
-         ),
-         audited AS (
-           INSERT INTO audit_log (id, at, actor_id, action, subject_type, subject_id, detail)
-           SELECT $15, $2, $7, 'comment.submit', 'Comment', $6, $16 FROM comment
-         )
-         SELECT status, duplicate_group_id FROM comment",
-        deltas.join(", "),
-        counters::COLUMNS,
-        counters::UPSERT,
-    );
-    let Some(statements) = &state.db.statements else { return Ok(None) };
-    let Some(row) = statements.rows(&statement, values).await?.into_iter().next() else { return Ok(None) };
-    let status = CommentStatus::from_db(&row.try_get::<String, _>("status").map_err(AppError::internal)?)?;
-    let group_id: Uuid = row.try_get("duplicate_group_id").map_err(AppError::internal)?;
-    state.db.committed_public_write();
-    Ok(Some(new.model(id, now, status, group_id)))
 }
 
 /// The submission step by step in one transaction, with every check answered by its own error.

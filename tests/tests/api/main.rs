@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod batches;
 mod cache;
 mod audit;
 mod comments;

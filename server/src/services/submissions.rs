@@ -1,0 +1,279 @@
+//! Comment submissions on PostgreSQL, written together when they arrive together.
+//!
+//! A submission is one statement that commits by itself (the duplicate group, the comment, the counter
+//! deltas and the audit entry, guarded by the consultation being open). During a campaign, dozens of
+//! them arrive within the same millisecond, and each paid on its own for what is the same for all: a
+//! round trip, the executor's start-up over four tables and fifteen indexes, and a commit waiting for
+//! its WAL flush. Here the submissions that are waiting when a writer becomes free go into one
+//! statement of up to `MAX_BATCH` rows: one round trip, one start-up and one flush for all of them.
+//! Nothing waits to fill a batch. A writer takes whatever is queued and goes, so a lone submission is
+//! written at once, and batches form only while every writer is busy, as group commit does in the
+//! database itself.
+//!
+//! Each submission stays all-or-nothing: its comment, group, counters and audit entry are written
+//! together or not at all. A submission that the statement passes over (the consultation is closed or
+//! not there, the section is not its own, a concurrent statement was creating its duplicate group)
+//! gets `None`, and the caller finds out which step by step, as before. If the batch's statement
+//! fails as a whole (say one submission's clientRequestId is taken), each submission of the batch is
+//! written again on its own, so one submission's error is never another's.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sea_orm::sqlx::Row as _;
+use sea_orm::{DbBackend, Value};
+use tokio::sync::{mpsc, oneshot, Mutex};
+use uuid::Uuid;
+
+use crate::db::Statements;
+use crate::domain::{CommentStatus, ModerationMode, Stance};
+use crate::error::{AppError, AppResult};
+use crate::services::counters;
+
+/// The most submissions one statement writes (about 80 parameters each).
+pub const MAX_BATCH: usize = 32;
+/// Submissions waiting for a writer, at most; beyond that a request waits to be queued.
+const QUEUE: usize = 4096;
+const STATUSES: [CommentStatus; 2] = [CommentStatus::Published, CommentStatus::Pending];
+
+/// A validated submission, ready to write: every id and time is chosen before it is queued.
+#[derive(Clone, Debug)]
+pub struct Submission {
+    pub id: Uuid,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub consultation_id: Uuid,
+    pub section_id: Option<Uuid>,
+    pub author_id: Uuid,
+    pub stance: Stance,
+    pub body: String,
+    pub fingerprint: String,
+    pub request_id: Option<String>,
+    pub client_hash: String,
+    /// The duplicate group's id if this submission creates it.
+    pub new_group_id: Uuid,
+    pub audit_id: Uuid,
+    pub audit_detail: String,
+}
+
+/// What the statement wrote for a submission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Written {
+    pub status: CommentStatus,
+    pub group_id: Uuid,
+}
+
+struct Pending {
+    submission: Submission,
+    reply: oneshot::Sender<AppResult<Option<Written>>>,
+}
+
+/// The queue in front of the writers.
+#[derive(Clone)]
+pub struct Submissions {
+    queue: mpsc::Sender<Pending>,
+}
+
+impl Submissions {
+    /// Starts `writers` writer tasks on `statements` (one connection each at a time).
+    pub fn start(statements: Statements, writers: usize) -> Self {
+        let (queue, receiver) = mpsc::channel(QUEUE);
+        let receiver = Arc::new(Mutex::new(receiver));
+        for _ in 0..writers.max(1) {
+            tokio::spawn(write_batches(statements.clone(), receiver.clone()));
+        }
+        Self { queue }
+    }
+
+    /// Writes one submission, in a batch with whatever else is waiting.
+    pub async fn write(&self, submission: Submission) -> AppResult<Option<Written>> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Pending { submission, reply })
+            .await
+            .map_err(|_| AppError::Unavailable(anyhow::anyhow!("the submission writers have stopped")))?;
+        answer.await.map_err(|_| AppError::internal(anyhow::anyhow!("a submission writer stopped before answering")))?
+    }
+}
+
+async fn write_batches(statements: Statements, receiver: Arc<Mutex<mpsc::Receiver<Pending>>>) {
+    loop {
+        let mut batch = Vec::new();
+        {
+            let mut receiver = receiver.lock().await;
+            let Some(first) = receiver.recv().await else { return };
+            batch.push(first);
+            while batch.len() < MAX_BATCH {
+                match receiver.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
+            }
+        }
+        write_batch(&statements, batch).await;
+    }
+}
+
+async fn write_batch(statements: &Statements, batch: Vec<Pending>) {
+    let submissions: Vec<&Submission> = batch.iter().map(|p| &p.submission).collect();
+    match write(statements, &submissions).await {
+        Ok(written) => {
+            for pending in batch {
+                let answer = written.get(&pending.submission.id).copied();
+                // The request may have gone (its client disconnected); the comment stands all the same.
+                let _ = pending.reply.send(Ok(answer));
+            }
+        }
+        Err(error) if batch.len() == 1 => {
+            if let Some(pending) = batch.into_iter().next() {
+                let _ = pending.reply.send(Err(error));
+            }
+        }
+        Err(_) => {
+            for pending in batch {
+                let answer = write(statements, &[&pending.submission]).await.map(|written| written.get(&pending.submission.id).copied());
+                let _ = pending.reply.send(answer);
+            }
+        }
+    }
+}
+
+/// Writes the submissions in one statement; returns what it wrote, by comment id.
+pub async fn write(statements: &Statements, submissions: &[&Submission]) -> AppResult<HashMap<Uuid, Written>> {
+    let (sql, values) = statement(submissions);
+    let rows = statements.rows(&sql, values).await?;
+    let mut written = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let id: Uuid = row.try_get("id").map_err(AppError::internal)?;
+        let status = CommentStatus::from_db(&row.try_get::<String, _>("status").map_err(AppError::internal)?)?;
+        let group_id: Uuid = row.try_get("duplicate_group_id").map_err(AppError::internal)?;
+        written.insert(id, Written { status, group_id });
+    }
+    Ok(written)
+}
+
+/// The statement for `submissions` and its parameters. Its text depends only on how many there are,
+/// so each batch size is prepared once per connection.
+///
+/// - `input` holds one row per submission, `deltas` six per submission: its counter deltas for each
+///   status it may get (published or pending, as the consultation's moderation decides) and each
+///   subject (`c` the consultation, `s` the section, `g` the duplicate group, known only once the
+///   group is found or created).
+/// - `open` keeps the submissions whose consultation is open at their time and whose section, if
+///   any, is one of its own.
+/// - `new_group` creates the group of each new text, once per text; two submissions of one new text
+///   in one batch make it a campaign at once. `old_group` finds the groups that already exist, and
+///   `joined` marks those that now have a second comment. A text whose group a concurrent statement
+///   is creating has neither (that statement's row is not in this one's snapshot): its comment is not
+///   written here.
+/// - The counter deltas are summed per row of `counters` before the upsert, which may touch each row
+///   only once, in key order so that concurrent batches lock rows in the same order.
+pub fn statement(submissions: &[&Submission]) -> (String, Vec<Value>) {
+    let mut values: Vec<Value> = vec![
+        ModerationMode::Post.as_str().into(),        // $1
+        CommentStatus::Published.as_str().into(),    // $2
+        CommentStatus::Pending.as_str().into(),      // $3
+    ];
+    fn push(values: &mut Vec<Value>, v: Value) -> String {
+        values.push(v);
+        format!("${}", values.len())
+    }
+    let mut inputs = Vec::with_capacity(submissions.len());
+    let mut deltas = Vec::with_capacity(submissions.len() * 6);
+    for (n, s) in submissions.iter().enumerate() {
+        let n = i32::try_from(n).unwrap_or(i32::MAX);
+        let row: Vec<String> = [
+            Value::from(n),
+            s.consultation_id.into(),
+            s.at.into(),
+            s.section_id.into(),
+            s.new_group_id.into(),
+            s.fingerprint.clone().into(),
+            s.id.into(),
+            s.author_id.into(),
+            s.stance.as_str().into(),
+            s.body.clone().into(),
+            s.request_id.clone().into(),
+            s.client_hash.clone().into(),
+            s.audit_id.into(),
+            s.audit_detail.clone().into(),
+        ]
+        .into_iter()
+        .map(|v| push(&mut values, v))
+        .collect();
+        inputs.push(format!("({})", row.join(", ")));
+        for status in STATUSES {
+            let by_subject = counters::new_comment_deltas(s.consultation_id, s.section_id, s.stance, status);
+            let find = |subject: Option<Uuid>| by_subject.iter().find(|(k, _)| *k == subject).map(|(_, d)| *d).unwrap_or_default();
+            let rows = [
+                ("c", Some(s.consultation_id), find(Some(s.consultation_id))),
+                ("s", s.section_id, s.section_id.map(|id| find(Some(id))).unwrap_or_default()),
+                ("g", None, find(None)),
+            ];
+            for (kind, subject, delta) in rows {
+                let leading = vec![Value::from(n), status.as_str().into(), kind.into(), subject.into()];
+                deltas.push(counters::row(DbBackend::Postgres, &mut values, leading, delta));
+            }
+        }
+    }
+    let sql = format!(
+        "WITH input (n, consultation_id, at, section_id, new_group_id, fingerprint, id, author_id, stance, body,
+                     request_id, client_hash, audit_id, audit_detail) AS (VALUES {inputs}),
+         open AS (
+           SELECT i.*, c.moderation FROM input i JOIN consultations c ON c.id = i.consultation_id
+           WHERE c.state = 'PUBLISHED' AND c.opens_at <= i.at AND c.closes_at > i.at
+             AND (i.section_id IS NULL
+                  OR EXISTS (SELECT 1 FROM sections s WHERE s.id = i.section_id AND s.consultation_id = i.consultation_id))
+         ),
+         new_group AS (
+           INSERT INTO duplicate_groups (id, consultation_id, fingerprint, multi)
+           SELECT DISTINCT ON (consultation_id, fingerprint) new_group_id, consultation_id, fingerprint,
+                  COUNT(*) OVER (PARTITION BY consultation_id, fingerprint) > 1
+           FROM open ORDER BY consultation_id, fingerprint, n
+           ON CONFLICT (consultation_id, fingerprint) DO NOTHING
+           RETURNING id, consultation_id, fingerprint
+         ),
+         old_group AS (
+           SELECT g.id, g.consultation_id, g.fingerprint, g.multi FROM duplicate_groups g
+           WHERE (g.consultation_id, g.fingerprint) IN (SELECT consultation_id, fingerprint FROM open)
+         ),
+         joined AS (UPDATE duplicate_groups SET multi = true WHERE id IN (SELECT id FROM old_group WHERE NOT multi)),
+         grp AS (
+           SELECT id, consultation_id, fingerprint FROM new_group
+           UNION ALL SELECT id, consultation_id, fingerprint FROM old_group
+         ),
+         comment AS (
+           INSERT INTO comments (id, consultation_id, section_id, author_id, stance, body, status, duplicate_group_id,
+                                 client_request_id, client_hash, created_at, updated_at)
+           SELECT o.id, o.consultation_id, o.section_id, o.author_id, o.stance, o.body,
+                  CASE WHEN o.moderation = $1 THEN $2 ELSE $3 END, g.id, o.request_id, o.client_hash, o.at, o.at
+           FROM open o JOIN grp g ON g.consultation_id = o.consultation_id AND g.fingerprint = o.fingerprint
+           RETURNING id, status, duplicate_group_id
+         ),
+         deltas (n, status, kind, subject_id, shard, published, support, oppose, neutral, unreplied, pending, total) AS (
+           VALUES {deltas}
+         ),
+         counted AS (
+           INSERT INTO counters ({columns})
+           SELECT CASE WHEN d.kind = 'g' THEN c.duplicate_group_id ELSE d.subject_id END, d.shard,
+                  SUM(d.published), SUM(d.support), SUM(d.oppose), SUM(d.neutral), SUM(d.unreplied), SUM(d.pending), SUM(d.total)
+           FROM comment c JOIN open o ON o.id = c.id JOIN deltas d ON d.n = o.n AND d.status = c.status
+           WHERE (d.kind = 'g' OR d.subject_id IS NOT NULL)
+             AND (d.published <> 0 OR d.support <> 0 OR d.oppose <> 0 OR d.neutral <> 0 OR d.unreplied <> 0
+                  OR d.pending <> 0 OR d.total <> 0)
+           GROUP BY 1, 2
+           ORDER BY 1, 2
+           {upsert}
+         ),
+         audited AS (
+           INSERT INTO audit_log (id, at, actor_id, action, subject_type, subject_id, detail)
+           SELECT o.audit_id, o.at, o.author_id, 'comment.submit', 'Comment', o.id, o.audit_detail
+           FROM open o JOIN comment c ON c.id = o.id
+         )
+         SELECT id, status, duplicate_group_id FROM comment",
+        inputs = inputs.join(", "),
+        deltas = deltas.join(", "),
+        columns = counters::COLUMNS,
+        upsert = counters::UPSERT,
+    );
+    (sql, values)
+}
