@@ -28,6 +28,9 @@ pub struct Config {
     /// Threads computing argon2 (PASSWORD_HASH_THREADS): the largest number of hashes at once.
     pub password_hash_threads: usize,
     pub max_connections: u32,
+    /// Tasks writing comment submissions on PostgreSQL, each on a connection of its own
+    /// (SUBMISSION_WRITERS); taken from DATABASE_MAX_CONNECTIONS.
+    pub submission_writers: u32,
     /// How long a signed export link works after `exportComments` issued it.
     pub export_link_ttl: Duration,
     /// Comments read per query while streaming an export or an open-data file.
@@ -108,6 +111,9 @@ impl Config {
             // Leave a core to the requests that are not signing in.
             password_hash_threads: std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1)),
             max_connections: 20,
+            // A writer per core: each batch is one statement that keeps a database core busy, and more
+            // writers than cores only make smaller batches that take turns on them.
+            submission_writers: std::thread::available_parallelism().map_or(2, |n| u32::try_from(n.get()).unwrap_or(u32::MAX)),
             response_cache: Duration::from_millis(1000),
             export_link_ttl: Duration::from_secs(600),
             export_batch_size: 1000,
@@ -180,7 +186,10 @@ impl Config {
             config.password_hash_threads = parse_number::<usize>("PASSWORD_HASH_THREADS", &value)?.clamp(1, 64);
         }
         if let Some(value) = lookup("DATABASE_MAX_CONNECTIONS") {
-            config.max_connections = parse_number::<u32>("DATABASE_MAX_CONNECTIONS", &value)?.max(1);
+            config.max_connections = parse_number::<u32>("DATABASE_MAX_CONNECTIONS", &value)?.max(2);
+        }
+        if let Some(value) = lookup("SUBMISSION_WRITERS") {
+            config.submission_writers = parse_number::<u32>("SUBMISSION_WRITERS", &value)?.clamp(1, 64);
         }
         if let Some(value) = lookup("EXPORT_LINK_SECONDS") {
             config.export_link_ttl = Duration::from_secs(parse_number::<u64>("EXPORT_LINK_SECONDS", &value)?.max(1));
@@ -288,5 +297,14 @@ mod tests {
         assert!(Config::from_lookup(|k| (k == "OBSERVATION_DUE_WORKING_DAYS").then(|| "0".to_owned())).is_err());
         let config = Config::from_lookup(|k| (k == "HOLIDAY_CALENDAR").then(|| "/etc/gongkai/holidays.json".to_owned())).unwrap();
         assert_eq!(config.holiday_calendar, Some(PathBuf::from("/etc/gongkai/holidays.json")));
+    }
+
+    #[test]
+    fn submission_writers_come_from_the_environment() {
+        assert!(Config::from_lookup(|_| None).unwrap().submission_writers >= 1);
+        let config = Config::from_lookup(|k| (k == "SUBMISSION_WRITERS").then(|| "3".to_owned())).unwrap();
+        assert_eq!(config.submission_writers, 3);
+        assert_eq!(Config::from_lookup(|k| (k == "SUBMISSION_WRITERS").then(|| "0".to_owned())).unwrap().submission_writers, 1);
+        assert!(Config::from_lookup(|k| (k == "SUBMISSION_WRITERS").then(|| "many".to_owned())).is_err());
     }
 }

@@ -68,7 +68,9 @@ impl Db {
         if sqlite {
             ensure_sqlite_dir(url)?;
         }
-        let statement_connections = (config.max_connections / 2).max(1);
+        // The submission writers' connections come out of DATABASE_MAX_CONNECTIONS; the pool keeps
+        // at least one.
+        let statement_connections = config.submission_writers.clamp(1, config.max_connections.saturating_sub(1).max(1));
         let pool_connections = if sqlite { 8 } else { config.max_connections.saturating_sub(statement_connections).max(1) };
         let mut options = ConnectOptions::new(url.clone());
         options

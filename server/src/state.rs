@@ -68,7 +68,7 @@ impl AppState {
             None => Events::in_process(),
         };
         let responses = ResponseCache::new(config.response_cache);
-        // One writer per statement connection: each holds a connection only while it writes a batch.
+        // One writer per statement connection (SUBMISSION_WRITERS of them).
         let submissions = db.statements.clone().map(|statements| {
             let writers = statements.size();
             Submissions::start(statements, writers)

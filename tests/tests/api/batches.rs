@@ -64,7 +64,7 @@ async fn one_statement_writes_each_submission_of_a_batch_whole_or_not_at_all() {
     let before = counters::load_one(&app.state.db.conn, consultation).await.expect("counts");
 
     let campaign = "同一段联署文字，请予采纳";
-    let batch = vec![
+    let batch = [
         submission(consultation, None, authors[0], Stance::Support, campaign),
         submission(consultation, Some(section), authors[1], Stance::Support, campaign),
         submission(consultation, None, authors[2], Stance::Oppose, "已有一条的意见"),
