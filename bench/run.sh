@@ -2,8 +2,8 @@
 # The Gongkai benchmark, one command: builds the release server and the bench tools, makes sure
 # PostgreSQL and Redis answer, seeds the bench database (1,000,000 comments on one consultation) if it
 # is not seeded yet, measures the ceilings (pgbench doing the same database work raw, argon2id on every
-# core), starts the release server against PostgreSQL and Redis with the rate limits off and a pool of
-# 64 connections, drives it over HTTP with wrk, streams the big consultation's comment export as CSV and
+# core), starts the release server against PostgreSQL and Redis with the rate limits off and its default
+# database connections, drives it over HTTP with wrk, streams the big consultation's comment export as CSV and
 # as JSON while sampling the server's memory, and prints a summary table (also written to
 # target/bench/summary.md).
 #
@@ -388,7 +388,7 @@ row() { # NAME LABEL CEILING CEILING_LABEL
   if [ "$ONLY" != "ceilings" ]; then
     echo
     echo "server memory during the scenarios: peak RSS (VmHWM) $((HWM / 1024)) MiB; sampled VmRSS $((RSS_MIN / 1024))–$((RSS_MAX / 1024)) MiB"
-    echo "server settings: DATABASE_MAX_CONNECTIONS=${DB_POOL:-20 (default)}, PASSWORD_HASH_THREADS and RESPONSE_CACHE_MS at their defaults, RATE_LIMIT_* = 0;" \
+    echo "server settings: DATABASE_MAX_CONNECTIONS=${DB_POOL:-20 (default)}, SUBMISSION_WRITERS, PASSWORD_HASH_THREADS and RESPONSE_CACHE_MS at their defaults (cores, cores − 1, 1000 ms), RATE_LIMIT_* = 0;" \
       "each wrk scenario ran ${WARMUP}s unmeasured first (warm-up results on stderr)"
     echo
     echo "exports of the big consultation ($EXPORT_ROWS comments, every status), streamed by the admin through the signed link:"

@@ -1,11 +1,12 @@
-//! PostgreSQL connections of their own for the hot single-statement writes (a comment submission is
-//! one statement that commits by itself).
+//! PostgreSQL connections of their own for the hot single-statement writes: the comment submission
+//! writers (`services::submissions`), each writing a batch of submissions as one statement that
+//! commits by itself.
 //!
 //! sqlx's pool pings every connection it takes back (a Sync message and its answer): a second round
 //! trip per query, and a wake-up of the PostgreSQL backend, for nothing the statement needs. These
 //! connections go back to their list without it. A connection whose statement failed for any reason
-//! other than the database refusing the statement, or whose statement was abandoned half-way (the
-//! request was cancelled), is closed, never reused; one that sat idle for `IDLE_CHECK` is pinged
+//! other than the database refusing the statement, or whose statement was abandoned half-way, is
+//! closed, never reused; one that sat idle for `IDLE_CHECK` is pinged
 //! before use, as the pool does.
 
 use std::str::FromStr;

@@ -13,9 +13,13 @@
 //! Each submission stays all-or-nothing: its comment, group, counters and audit entry are written
 //! together or not at all. A submission that the statement passes over (the consultation is closed or
 //! not there, the section is not its own, a concurrent statement was creating its duplicate group)
-//! gets `None`, and the caller finds out which step by step, as before. If the batch's statement
-//! fails as a whole (say one submission's clientRequestId is taken), each submission of the batch is
-//! written again on its own, so one submission's error is never another's.
+//! gets `None`, and the caller finds out which step by step, as before. If the database refuses the
+//! batch's statement (say one submission's clientRequestId is taken), each submission of the batch is
+//! written again on its own, so one submission's error is never another's; if the database cannot be
+//! reached, they all get UNAVAILABLE at once.
+//!
+//! A batch's parameters stay within `MAX_BATCH_BYTES`, so that the statement goes out in one write:
+//! see there.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -156,6 +160,13 @@ async fn write_batch(statements: &Statements, batch: Vec<Pending>) {
         Err(error) if batch.len() == 1 => {
             if let Some(pending) = batch.into_iter().next() {
                 let _ = pending.reply.send(Err(error));
+            }
+        }
+        Err(AppError::Unavailable(error)) => {
+            // The database cannot be reached: one by one would only wait for it once per submission.
+            let reason = format!("{error:#}");
+            for pending in batch {
+                let _ = pending.reply.send(Err(AppError::Unavailable(anyhow::anyhow!("{reason}"))));
             }
         }
         Err(_) => {
