@@ -71,7 +71,7 @@ impl AppState {
         // One writer per statement connection (SUBMISSION_WRITERS of them).
         let submissions = db.statements.clone().map(|statements| {
             let writers = statements.size();
-            Submissions::start(statements, writers)
+            Submissions::start(statements, db.clone(), events.clone(), writers)
         });
         Ok(Self { db, config: Arc::new(config), sessions, accounts: Arc::default(), limiter, hasher, redis, events, calendar: Arc::new(calendar), responses, documents: Documents::default(), submissions })
     }

@@ -50,12 +50,9 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: SubmitInput) -> Ap
     let new = NewComment { author: author.id, client_hash: viewer.client_key.clone(), body, request_id, input };
     let limits_counted = if let Some(submissions) = &state.submissions {
         count_submission(state, author.id).await?;
-        let submission = new.submission();
-        match submissions.write(submission.clone()).await {
-            Ok(Some(written)) => {
-                state.db.committed_public_write();
-                return Ok(submitted(state, new.model(submission.id, submission.at, written.status, written.group_id)));
-            }
+        match submissions.write(new.submission()).await {
+            // The writer has announced it (cache generation, live event).
+            Ok(Some(written)) => return Ok(new.model(written.id, written.at, written.status, written.group_id)),
             Ok(None) => {}
             Err(error) => return recover_duplicate_request(state, &new, error).await,
         }
@@ -76,12 +73,12 @@ struct NewComment {
 }
 
 impl NewComment {
-    /// Everything the PostgreSQL writers need, with the comment's id and time chosen now.
+    /// Everything the PostgreSQL writers need. The ids and the time are the writer's to choose
+    /// (`Submission::stamp`), as it writes the comment.
     fn submission(&self) -> Submission {
-        let (id, at) = util::new_id_and_time();
         Submission {
-            id,
-            at,
+            id: Uuid::nil(),
+            at: util::now(),
             consultation_id: self.input.consultation_id,
             section_id: self.input.section_id,
             author_id: self.author,
@@ -90,8 +87,8 @@ impl NewComment {
             fingerprint: domain::fingerprint(&self.body),
             request_id: self.request_id.clone(),
             client_hash: self.client_hash.clone(),
-            new_group_id: util::new_id(),
-            audit_id: util::new_id(),
+            new_group_id: Uuid::nil(),
+            audit_id: Uuid::nil(),
             audit_detail: json!({ "consultationId": self.input.consultation_id }).to_string(),
         }
     }

@@ -29,10 +29,12 @@ use sea_orm::{DbBackend, Value};
 use tokio::sync::{mpsc, oneshot, Mutex};
 use uuid::Uuid;
 
-use crate::db::Statements;
+use crate::db::{Db, Statements};
 use crate::domain::{CommentStatus, ModerationMode, Stance};
 use crate::error::{AppError, AppResult};
+use crate::events::{Event, Events};
 use crate::services::counters;
+use crate::util;
 
 /// The most submissions one statement writes (about 80 parameters each).
 pub const MAX_BATCH: usize = 32;
@@ -65,6 +67,17 @@ pub struct Submission {
 }
 
 impl Submission {
+    /// Chooses the comment's id and time (and the ids of its group, if new, and of its audit entry) as
+    /// it is about to be written: the consultation must be open at that moment, not when the request
+    /// was queued, and ids are in the order the comments are written.
+    pub fn stamp(&mut self) {
+        let (id, at) = util::new_id_and_time();
+        self.id = id;
+        self.at = at;
+        self.new_group_id = util::new_id();
+        self.audit_id = util::new_id();
+    }
+
     /// About what the submission's parameters weigh in the statement's Bind message: its texts, and
     /// some 1,100 bytes of ids, times, counter deltas and their length and format fields.
     fn wire_bytes(&self) -> usize {
@@ -80,6 +93,8 @@ impl Submission {
 /// What the statement wrote for a submission.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Written {
+    pub id: Uuid,
+    pub at: chrono::DateTime<chrono::Utc>,
     pub status: CommentStatus,
     pub group_id: Uuid,
 }
@@ -95,18 +110,30 @@ pub struct Submissions {
     queue: mpsc::Sender<Pending>,
 }
 
+/// What every writer works with.
+#[derive(Clone)]
+struct Writer {
+    statements: Statements,
+    db: Db,
+    events: Events,
+    receiver: Arc<Mutex<mpsc::Receiver<Pending>>>,
+}
+
 impl Submissions {
-    /// Starts `writers` writer tasks on `statements` (one connection each at a time).
-    pub fn start(statements: Statements, writers: usize) -> Self {
+    /// Starts `writers` writer tasks on `statements` (one connection each at a time). Once comments
+    /// are written, a writer tells `db` that public data changed and sends their events, whether or
+    /// not the requests are still there to hear the answer.
+    pub fn start(statements: Statements, db: Db, events: Events, writers: usize) -> Self {
         let (queue, receiver) = mpsc::channel(QUEUE);
-        let receiver = Arc::new(Mutex::new(receiver));
+        let writer = Writer { statements, db, events, receiver: Arc::new(Mutex::new(receiver)) };
         for _ in 0..writers.max(1) {
-            tokio::spawn(write_batches(statements.clone(), receiver.clone()));
+            tokio::spawn(writer.clone().run());
         }
         Self { queue }
     }
 
-    /// Writes one submission, in a batch with whatever else is waiting.
+    /// Writes one submission, in a batch with whatever else is waiting. Its id and time are chosen
+    /// when it is written (`Written`).
     pub async fn write(&self, submission: Submission) -> AppResult<Option<Written>> {
         let (reply, answer) = oneshot::channel();
         self.queue
@@ -117,65 +144,101 @@ impl Submissions {
     }
 }
 
-async fn write_batches(statements: Statements, receiver: Arc<Mutex<mpsc::Receiver<Pending>>>) {
-    // A submission taken from the queue that did not fit into the last batch starts the next one.
-    let mut carried: Option<Pending> = None;
-    loop {
-        let mut batch = Vec::new();
-        {
-            let mut receiver = receiver.lock().await;
-            let first = match carried.take() {
-                Some(first) => first,
-                None => match receiver.recv().await {
-                    Some(first) => first,
-                    None => return,
-                },
-            };
-            let mut bytes = first.submission.wire_bytes();
-            batch.push(first);
-            while batch.len() < MAX_BATCH {
-                let Ok(next) = receiver.try_recv() else { break };
-                bytes += next.submission.wire_bytes();
-                if bytes > MAX_BATCH_BYTES {
-                    carried = Some(next);
-                    break;
+impl Writer {
+    async fn run(self) {
+        // A submission taken from the queue that did not fit into the last batch starts the next one.
+        let mut carried: Option<Pending> = None;
+        loop {
+            let mut batch = Vec::new();
+            match carried.take() {
+                Some(first) => {
+                    let bytes = first.submission.wire_bytes();
+                    batch.push(first);
+                    // Never wait for the queue here: an idle writer holds it while it waits for the
+                    // next submission, and the carried one would wait with it.
+                    if let Ok(mut receiver) = self.receiver.try_lock() {
+                        carried = fill(&mut receiver, &mut batch, bytes);
+                    }
                 }
-                batch.push(next);
+                None => {
+                    let mut receiver = self.receiver.lock().await;
+                    let Some(first) = receiver.recv().await else { return };
+                    let bytes = first.submission.wire_bytes();
+                    batch.push(first);
+                    carried = fill(&mut receiver, &mut batch, bytes);
+                }
+            }
+            self.write_batch(batch).await;
+        }
+    }
+
+    async fn write_batch(&self, mut batch: Vec<Pending>) {
+        for pending in &mut batch {
+            pending.submission.stamp();
+        }
+        let submissions: Vec<&Submission> = batch.iter().map(|p| &p.submission).collect();
+        match write(&self.statements, &submissions).await {
+            Ok(written) => {
+                self.announce(&batch, &written);
+                for pending in batch {
+                    let answer = written.get(&pending.submission.id).copied();
+                    // The request may have gone (its client disconnected); the comment stands all the same.
+                    let _ = pending.reply.send(Ok(answer));
+                }
+            }
+            Err(error) if batch.len() == 1 => {
+                if let Some(pending) = batch.into_iter().next() {
+                    let _ = pending.reply.send(Err(error));
+                }
+            }
+            Err(AppError::Unavailable(error)) => {
+                // The database cannot be reached: one by one would only wait for it once per submission.
+                let reason = format!("{error:#}");
+                for pending in batch {
+                    let _ = pending.reply.send(Err(AppError::Unavailable(anyhow::anyhow!("{reason}"))));
+                }
+            }
+            Err(_) => {
+                for mut pending in batch {
+                    pending.submission.stamp();
+                    let answer = write(&self.statements, &[&pending.submission]).await;
+                    if let Ok(written) = &answer {
+                        self.announce(std::slice::from_ref(&pending), written);
+                    }
+                    let _ = pending.reply.send(answer.map(|written| written.get(&pending.submission.id).copied()));
+                }
             }
         }
-        write_batch(&statements, batch).await;
+    }
+
+    /// The written comments are public now: cached public answers are stale, and the live feed hears
+    /// of them.
+    fn announce(&self, batch: &[Pending], written: &HashMap<Uuid, Written>) {
+        if written.is_empty() {
+            return;
+        }
+        self.db.committed_public_write();
+        let events = batch
+            .iter()
+            .filter(|p| written.contains_key(&p.submission.id))
+            .map(|p| Event::CommentAdded { consultation_id: p.submission.consultation_id, comment_id: p.submission.id })
+            .collect();
+        self.events.publish_later(events);
     }
 }
 
-async fn write_batch(statements: &Statements, batch: Vec<Pending>) {
-    let submissions: Vec<&Submission> = batch.iter().map(|p| &p.submission).collect();
-    match write(statements, &submissions).await {
-        Ok(written) => {
-            for pending in batch {
-                let answer = written.get(&pending.submission.id).copied();
-                // The request may have gone (its client disconnected); the comment stands all the same.
-                let _ = pending.reply.send(Ok(answer));
-            }
+/// Adds to `batch` what is queued, within `MAX_BATCH` and `MAX_BATCH_BYTES` (`bytes` so far); returns
+/// the submission taken that did not fit.
+fn fill(receiver: &mut mpsc::Receiver<Pending>, batch: &mut Vec<Pending>, mut bytes: usize) -> Option<Pending> {
+    while batch.len() < MAX_BATCH {
+        let Ok(next) = receiver.try_recv() else { break };
+        bytes += next.submission.wire_bytes();
+        if bytes > MAX_BATCH_BYTES {
+            return Some(next);
         }
-        Err(error) if batch.len() == 1 => {
-            if let Some(pending) = batch.into_iter().next() {
-                let _ = pending.reply.send(Err(error));
-            }
-        }
-        Err(AppError::Unavailable(error)) => {
-            // The database cannot be reached: one by one would only wait for it once per submission.
-            let reason = format!("{error:#}");
-            for pending in batch {
-                let _ = pending.reply.send(Err(AppError::Unavailable(anyhow::anyhow!("{reason}"))));
-            }
-        }
-        Err(_) => {
-            for pending in batch {
-                let answer = write(statements, &[&pending.submission]).await.map(|written| written.get(&pending.submission.id).copied());
-                let _ = pending.reply.send(answer);
-            }
-        }
+        batch.push(next);
     }
+    None
 }
 
 /// Writes the submissions in one statement; returns what it wrote, by comment id.
@@ -187,7 +250,10 @@ pub async fn write(statements: &Statements, submissions: &[&Submission]) -> AppR
         let id: Uuid = row.try_get("id").map_err(AppError::internal)?;
         let status = CommentStatus::from_db(&row.try_get::<String, _>("status").map_err(AppError::internal)?)?;
         let group_id: Uuid = row.try_get("duplicate_group_id").map_err(AppError::internal)?;
-        written.insert(id, Written { status, group_id });
+        let Some(at) = submissions.iter().find(|s| s.id == id).map(|s| s.at) else {
+            return Err(AppError::internal(anyhow::anyhow!("the statement wrote a comment it was not given")));
+        };
+        written.insert(id, Written { id, at, status, group_id });
     }
     Ok(written)
 }
@@ -203,7 +269,8 @@ pub async fn write(statements: &Statements, submissions: &[&Submission]) -> AppR
 ///   any, is one of its own.
 /// - `new_group` creates the group of each new text, once per text; two submissions of one new text
 ///   in one batch make it a campaign at once. `old_group` finds the groups that already exist, and
-///   `joined` marks those that now have a second comment. A text whose group a concurrent statement
+///   `joined` marks those that now have a second comment, locking them in id order (`joining`) so that
+///   two batches marking the same groups cannot deadlock. A text whose group a concurrent statement
 ///   is creating has neither (that statement's row is not in this one's snapshot): its comment is not
 ///   written here.
 /// - The counter deltas are summed per row of `counters` before the upsert, which may touch each row
@@ -277,7 +344,11 @@ pub fn statement(submissions: &[&Submission]) -> (String, Vec<Value>) {
            SELECT g.id, g.consultation_id, g.fingerprint, g.multi FROM duplicate_groups g
            WHERE (g.consultation_id, g.fingerprint) IN (SELECT consultation_id, fingerprint FROM open)
          ),
-         joined AS (UPDATE duplicate_groups SET multi = true WHERE id IN (SELECT id FROM old_group WHERE NOT multi)),
+         joining AS (
+           SELECT id FROM duplicate_groups WHERE id IN (SELECT id FROM old_group WHERE NOT multi)
+           ORDER BY id FOR NO KEY UPDATE
+         ),
+         joined AS (UPDATE duplicate_groups SET multi = true WHERE id IN (SELECT id FROM joining)),
          grp AS (
            SELECT id, consultation_id, fingerprint FROM new_group
            UNION ALL SELECT id, consultation_id, fingerprint FROM old_group

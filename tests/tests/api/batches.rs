@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use gongkai::domain::{CommentStatus, Stance};
 use gongkai::services::counters::{self, Counts};
-use gongkai::services::submissions::{self, Submission, Submissions, Written};
+use gongkai::services::submissions::{self, Submission, Submissions};
 use gongkai::util;
 use gongkai_tests::{no_limits, spawn_with, using_postgres, TestApp};
 use sea_orm::{ConnectionTrait, TransactionTrait, Value};
@@ -81,7 +81,7 @@ async fn one_statement_writes_each_submission_of_a_batch_whole_or_not_at_all() {
     assert!(!written.contains_key(&batch[4].id) && !written.contains_key(&batch[5].id));
     let group = |i: usize| written[&batch[i].id].group_id;
     assert_eq!(group(0), group(1), "one new text in one batch: one group");
-    assert_eq!(written[&batch[6].id], Written { status: CommentStatus::Pending, group_id: group(6) });
+    assert_eq!((written[&batch[6].id].status, written[&batch[6].id].id), (CommentStatus::Pending, batch[6].id));
     assert_eq!(written[&batch[0].id].status, CommentStatus::Published);
     let early_group: Uuid = gongkai::sql::rows(&app.state.db.conn, "SELECT duplicate_group_id FROM comments WHERE id = $1", vec![uuid(&early_comment).into()])
         .await
@@ -129,7 +129,7 @@ async fn a_failing_submission_fails_alone() {
     }
     let app = spawn_with(no_limits).await;
     let statements = app.state.db.statements.clone().expect("statement connections on PostgreSQL");
-    let writers = Submissions::start(statements, 1);
+    let writers = Submissions::start(statements, app.state.db.clone(), app.state.events.clone(), 1);
     let w = app.world().await;
     let consultation = uuid(&w.consultation);
     let mut authors = Vec::new();
@@ -150,7 +150,7 @@ async fn a_failing_submission_fails_alone() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut again = submission(consultation, None, authors[0], Stance::Support, "第二次提交，同一个请求号");
     again.request_id = Some("req-1".to_owned());
-    let others = [submission(consultation, None, authors[2], Stance::Oppose, "同批之一"), again.clone(), submission(consultation, None, authors[3], Stance::Neutral, "同批之二")];
+    let others = [submission(consultation, None, authors[2], Stance::Oppose, "同批之一"), again, submission(consultation, None, authors[3], Stance::Neutral, "同批之二")];
     let queued: Vec<_> = others
         .iter()
         .cloned()
@@ -170,8 +170,9 @@ async fn a_failing_submission_fails_alone() {
     assert!(answers[0].as_ref().expect("ok").is_some(), "{:?}", answers[0]);
     assert!(answers[1].is_err(), "the reused clientRequestId is refused: {:?}", answers[1]);
     assert!(answers[2].as_ref().expect("ok").is_some(), "{:?}", answers[2]);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM comments WHERE id = $1", vec![again.id.into()]).await, 0, "nothing of it was written");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE subject_id = $1", vec![again.id.into()]).await, 0);
+    // Nothing of it was written: its author still has the one comment and the one audit entry.
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM comments WHERE author_id = $1", vec![authors[0].into()]).await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE actor_id = $1 AND action = 'comment.submit'", vec![authors[0].into()]).await, 1);
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM comments WHERE consultation_id = $1", vec![consultation.into()]).await,
         4,
@@ -179,4 +180,51 @@ async fn a_failing_submission_fails_alone() {
     );
     let counts = counters::load_one(&app.state.db.conn, consultation).await.expect("counts");
     assert_eq!((counts.published, counts.unreplied), (4, 4));
+}
+
+/// A submission is checked against the consultation as it is written, not as it was queued: one that
+/// waits behind a batch while a manager closes the consultation is not written. And a comment the
+/// writer wrote is announced (cache generation, live event) by the writer, whether or not its request
+/// is still waiting for the answer.
+#[tokio::test]
+async fn a_queued_submission_meets_the_consultation_as_it_is_when_written() {
+    if !using_postgres() {
+        println!("skipped: batches are PostgreSQL's (set TEST_DATABASE_URL)");
+        return;
+    }
+    let app = spawn_with(no_limits).await;
+    let statements = app.state.db.statements.clone().expect("statement connections on PostgreSQL");
+    let writers = Submissions::start(statements, app.state.db.clone(), app.state.events.clone(), 1);
+    let w = app.world().await;
+    let consultation = uuid(&w.consultation);
+    let first_author = uuid(&app.citizen("早到").await.1);
+    let late_author = uuid(&app.citizen("晚到").await.1);
+
+    // The writer is held on its first batch (a lock on counters, which closing does not touch).
+    let holder = app.state.db.conn.begin().await.expect("begin");
+    holder.execute_unprepared("LOCK TABLE counters IN EXCLUSIVE MODE").await.expect("lock");
+    let first = tokio::spawn({
+        let writers = writers.clone();
+        let s = submission(consultation, None, first_author, Stance::Support, "关闭之前的意见");
+        async move { writers.write(s).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let late = tokio::spawn({
+        let writers = writers.clone();
+        let s = submission(consultation, None, late_author, Stance::Support, "关闭之后才轮到的意见");
+        async move { writers.write(s).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.ok(Some(&w.staff), "mutation($id: ID!) { closeConsultation(id: $id) { id } }", json!({ "id": w.consultation })).await;
+    // The first request gives up before its answer; its comment is written and announced all the same.
+    first.abort();
+    let generation = app.state.db.generation();
+    holder.rollback().await.expect("release");
+
+    let late = late.await.expect("task").expect("answer");
+    assert!(late.is_none(), "written after the consultation closed: {late:?}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM comments WHERE author_id = $1", vec![late_author.into()]).await, 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM comments WHERE author_id = $1", vec![first_author.into()]).await, 1);
+    // One writer: the late submission's batch came after the first one's announcement.
+    assert!(app.state.db.generation() > generation, "the written comment made cached public answers stale");
 }
