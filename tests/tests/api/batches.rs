@@ -41,6 +41,25 @@ fn uuid(text: &str) -> Uuid {
     text.parse().expect("a UUID")
 }
 
+/// On PostgreSQL, a server and a single submission writer of the test's own (so that what is queued
+/// while it writes goes out as its next batch); None, with a note, on SQLite.
+async fn one_writer() -> Option<(TestApp, Submissions)> {
+    if !using_postgres() {
+        println!("skipped: batches are PostgreSQL's (set TEST_DATABASE_URL)");
+        return None;
+    }
+    let app = spawn_with(no_limits).await;
+    let statements = app.state.db.statements.clone().expect("statement connections on PostgreSQL");
+    let writers = Submissions::start(statements, app.state.db.clone(), app.state.events.clone(), 1);
+    Some((app, writers))
+}
+
+/// Queues `submission` on `writers` in a task of its own.
+fn queue(writers: &Submissions, submission: Submission) -> tokio::task::JoinHandle<gongkai::error::AppResult<Option<submissions::Written>>> {
+    let writers = writers.clone();
+    tokio::spawn(async move { writers.write(submission).await })
+}
+
 #[tokio::test]
 async fn one_statement_writes_each_submission_of_a_batch_whole_or_not_at_all() {
     if !using_postgres() {
@@ -123,13 +142,7 @@ async fn one_statement_writes_each_submission_of_a_batch_whole_or_not_at_all() {
 /// statement; the batch is written again one by one and only that one gets the error.
 #[tokio::test]
 async fn a_failing_submission_fails_alone() {
-    if !using_postgres() {
-        println!("skipped: batches are PostgreSQL's (set TEST_DATABASE_URL)");
-        return;
-    }
-    let app = spawn_with(no_limits).await;
-    let statements = app.state.db.statements.clone().expect("statement connections on PostgreSQL");
-    let writers = Submissions::start(statements, app.state.db.clone(), app.state.events.clone(), 1);
+    let Some((app, writers)) = one_writer().await else { return };
     let w = app.world().await;
     let consultation = uuid(&w.consultation);
     let mut authors = Vec::new();
@@ -142,23 +155,12 @@ async fn a_failing_submission_fails_alone() {
 
     let holder = app.state.db.conn.begin().await.expect("begin");
     holder.execute_unprepared("LOCK TABLE audit_log IN EXCLUSIVE MODE").await.expect("lock");
-    let first = tokio::spawn({
-        let writers = writers.clone();
-        let s = submission(consultation, None, authors[1], Stance::Support, "排在最前");
-        async move { writers.write(s).await }
-    });
+    let first = queue(&writers, submission(consultation, None, authors[1], Stance::Support, "排在最前"));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut again = submission(consultation, None, authors[0], Stance::Support, "第二次提交，同一个请求号");
     again.request_id = Some("req-1".to_owned());
     let others = [submission(consultation, None, authors[2], Stance::Oppose, "同批之一"), again, submission(consultation, None, authors[3], Stance::Neutral, "同批之二")];
-    let queued: Vec<_> = others
-        .iter()
-        .cloned()
-        .map(|s| {
-            let writers = writers.clone();
-            tokio::spawn(async move { writers.write(s).await })
-        })
-        .collect();
+    let queued: Vec<_> = others.into_iter().map(|s| queue(&writers, s)).collect();
     tokio::time::sleep(Duration::from_millis(300)).await;
     holder.rollback().await.expect("release");
 
@@ -188,13 +190,7 @@ async fn a_failing_submission_fails_alone() {
 /// is still waiting for the answer.
 #[tokio::test]
 async fn a_queued_submission_meets_the_consultation_as_it_is_when_written() {
-    if !using_postgres() {
-        println!("skipped: batches are PostgreSQL's (set TEST_DATABASE_URL)");
-        return;
-    }
-    let app = spawn_with(no_limits).await;
-    let statements = app.state.db.statements.clone().expect("statement connections on PostgreSQL");
-    let writers = Submissions::start(statements, app.state.db.clone(), app.state.events.clone(), 1);
+    let Some((app, writers)) = one_writer().await else { return };
     let w = app.world().await;
     let consultation = uuid(&w.consultation);
     let first_author = uuid(&app.citizen("早到").await.1);
@@ -203,17 +199,9 @@ async fn a_queued_submission_meets_the_consultation_as_it_is_when_written() {
     // The writer is held on its first batch (a lock on counters, which closing does not touch).
     let holder = app.state.db.conn.begin().await.expect("begin");
     holder.execute_unprepared("LOCK TABLE counters IN EXCLUSIVE MODE").await.expect("lock");
-    let first = tokio::spawn({
-        let writers = writers.clone();
-        let s = submission(consultation, None, first_author, Stance::Support, "关闭之前的意见");
-        async move { writers.write(s).await }
-    });
+    let first = queue(&writers, submission(consultation, None, first_author, Stance::Support, "关闭之前的意见"));
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let late = tokio::spawn({
-        let writers = writers.clone();
-        let s = submission(consultation, None, late_author, Stance::Support, "关闭之后才轮到的意见");
-        async move { writers.write(s).await }
-    });
+    let late = queue(&writers, submission(consultation, None, late_author, Stance::Support, "关闭之后才轮到的意见"));
     tokio::time::sleep(Duration::from_millis(200)).await;
     app.ok(Some(&w.staff), "mutation($id: ID!) { closeConsultation(id: $id) { id } }", json!({ "id": w.consultation })).await;
     // The first request gives up before its answer; its comment is written and announced all the same.
