@@ -41,6 +41,10 @@ pub struct Config {
     pub holiday_calendar: Option<PathBuf>,
     /// How long an anonymous query's response may be served again (RESPONSE_CACHE_MS; 0: never).
     pub response_cache: Duration,
+    /// WebSocket connections one client address may hold open on an instance (0: no cap).
+    pub ws_per_address: u32,
+    /// WebSocket connections an instance holds open in all (0: no cap).
+    pub ws_per_instance: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,6 +123,8 @@ impl Config {
             export_batch_size: 1000,
             observation_due_working_days: 15,
             holiday_calendar: None,
+            ws_per_address: 20,
+            ws_per_instance: 10_000,
         }
     }
 
@@ -203,6 +209,12 @@ impl Config {
                 bail!("OBSERVATION_DUE_WORKING_DAYS must be between 1 and {MAX_DUE_WORKING_DAYS}, not `{value}`");
             }
             config.observation_due_working_days = days;
+        }
+        if let Some(value) = lookup("WS_MAX_CONNECTIONS_PER_ADDRESS") {
+            config.ws_per_address = parse_number("WS_MAX_CONNECTIONS_PER_ADDRESS", &value)?;
+        }
+        if let Some(value) = lookup("WS_MAX_CONNECTIONS") {
+            config.ws_per_instance = parse_number("WS_MAX_CONNECTIONS", &value)?;
         }
         config.holiday_calendar = lookup("HOLIDAY_CALENDAR").map(PathBuf::from);
         Ok(config)

@@ -34,11 +34,19 @@ const BATCH: usize = 256;
 pub enum Event {
     CommentAdded { consultation_id: Uuid, comment_id: Uuid },
     ReplyPosted { comment_author_id: Uuid, reply_id: Uuid },
+    /// Some sessions of the account ended (sign-out, password change, suspension, role change): its
+    /// open WebSocket connections check theirs at once and close if it was one of them.
+    SessionsEnded { user_id: Uuid },
 }
+
+/// Accounts whose sessions ended, for the WebSocket connections (a channel of its own, so that
+/// connections are not counted as subscribers and never lag behind comment traffic).
+const SESSION_CAPACITY: usize = 256;
 
 #[derive(Clone)]
 pub struct Events {
     local: broadcast::Sender<Event>,
+    sessions: broadcast::Sender<Uuid>,
     /// With Redis: the publisher task's queue. It sends whatever has queued up as one message, so a
     /// burst of submissions costs Redis (and every subscribed instance) one message per batch.
     outbox: Option<mpsc::Sender<Event>>,
@@ -50,7 +58,8 @@ pub struct Events {
 impl Events {
     pub fn in_process() -> Self {
         let (local, _) = broadcast::channel(CAPACITY);
-        Self { local, outbox: None, relay_live: Arc::new(AtomicBool::new(true)), feed_reads: Arc::new(Semaphore::new(FEED_READS)) }
+        let (sessions, _) = broadcast::channel(SESSION_CAPACITY);
+        Self { local, sessions, outbox: None, relay_live: Arc::new(AtomicBool::new(true)), feed_reads: Arc::new(Semaphore::new(FEED_READS)) }
     }
 
     /// Publishes through Redis and relays what arrives on the channel to local subscribers. The first
@@ -67,11 +76,12 @@ impl Events {
         // Redis is down must not wait minutes.
         let publisher = crate::state::connect_redis(url).await?;
         let (local, _) = broadcast::channel(CAPACITY);
+        let (sessions, _) = broadcast::channel(SESSION_CAPACITY);
         let relay_live = Arc::new(AtomicBool::new(false));
         let first = subscribe(&client).await?;
         relay_live.store(true, Ordering::Relaxed);
         // The relay holds a weak sender: once every `Events` of this instance is gone, it stops.
-        let relay = local.downgrade();
+        let relay = Relays { events: local.downgrade(), sessions: sessions.downgrade() };
         let live = relay_live.clone();
         tokio::spawn(async move {
             let mut pubsub = Some(first);
@@ -98,7 +108,7 @@ impl Events {
         });
         let (outbox, queued) = mpsc::channel(OUTBOX);
         tokio::spawn(publish_batches(queued, publisher));
-        Ok(Self { local, outbox: Some(outbox), relay_live, feed_reads: Arc::new(Semaphore::new(FEED_READS)) })
+        Ok(Self { local, sessions, outbox: Some(outbox), relay_live, feed_reads: Arc::new(Semaphore::new(FEED_READS)) })
     }
 
     /// Publishes in the background: the request that caused the events does not wait for Redis, and
@@ -107,9 +117,7 @@ impl Events {
     pub fn publish_later(&self, events: Vec<Event>) {
         for event in events {
             match &self.outbox {
-                None => {
-                    let _ = self.local.send(event);
-                }
+                None => deliver(&self.local, &self.sessions, event),
                 Some(outbox) => {
                     if let Err(error) = outbox.try_send(event) {
                         tracing::warn!(%error, "event not published: the queue to Redis is full");
@@ -121,6 +129,11 @@ impl Events {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.local.subscribe()
+    }
+
+    /// The accounts whose sessions end from now on (see `Event::SessionsEnded`).
+    pub fn session_ends(&self) -> broadcast::Receiver<Uuid> {
+        self.sessions.subscribe()
     }
 
     /// Live subscriptions on this instance (each holds one receiver).
@@ -138,6 +151,24 @@ impl Events {
     pub fn is_live(&self) -> bool {
         self.relay_live.load(Ordering::Relaxed)
     }
+}
+
+/// Hands an event to this instance's subscribers.
+fn deliver(local: &broadcast::Sender<Event>, sessions: &broadcast::Sender<Uuid>, event: Event) {
+    match event {
+        Event::SessionsEnded { user_id } => {
+            let _ = sessions.send(user_id);
+        }
+        other => {
+            let _ = local.send(other);
+        }
+    }
+}
+
+/// The relay's weak hold on the instance's channels: once every `Events` is gone, it stops.
+struct Relays {
+    events: broadcast::WeakSender<Event>,
+    sessions: broadcast::WeakSender<Uuid>,
 }
 
 /// Sends the queued events to Redis, all that have queued up (up to `BATCH`) in one message: a JSON
@@ -186,14 +217,14 @@ async fn subscribe(client: &redis::Client) -> anyhow::Result<redis::aio::PubSub>
     tokio::time::timeout(Duration::from_secs(10), connect).await.map_err(|_| anyhow::anyhow!("timed out subscribing to Redis"))?
 }
 
-async fn relay_messages(pubsub: redis::aio::PubSub, relay: &broadcast::WeakSender<Event>, every: Duration) -> anyhow::Result<Relay> {
+async fn relay_messages(pubsub: redis::aio::PubSub, relay: &Relays, every: Duration) -> anyhow::Result<Relay> {
     let (mut sink, mut messages) = pubsub.split();
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         let message = tokio::select! {
             message = messages.next() => message,
             _ = ping.tick() => {
-                if relay.upgrade().is_none() {
+                if relay.events.upgrade().is_none() {
                     return Ok(Relay::Unused);
                 }
                 // Subscribed, Redis answers PING with an array, not a string.
@@ -204,7 +235,7 @@ async fn relay_messages(pubsub: redis::aio::PubSub, relay: &broadcast::WeakSende
             }
         };
         let Some(message) = message else { return Ok(Relay::Ended) };
-        let Some(sender) = relay.upgrade() else { return Ok(Relay::Unused) };
+        let (Some(sender), Some(sessions)) = (relay.events.upgrade(), relay.sessions.upgrade()) else { return Ok(Relay::Unused) };
         let payload: String = match message.get_payload() {
             Ok(p) => p,
             Err(error) => {
@@ -213,12 +244,10 @@ async fn relay_messages(pubsub: redis::aio::PubSub, relay: &broadcast::WeakSende
             }
         };
         match serde_json::from_str::<Message>(&payload) {
-            Ok(Message::One(event)) => {
-                let _ = sender.send(event);
-            }
+            Ok(Message::One(event)) => deliver(&sender, &sessions, event),
             Ok(Message::Many(events)) => {
                 for event in events {
-                    let _ = sender.send(event);
+                    deliver(&sender, &sessions, event);
                 }
             }
             Err(error) => tracing::warn!(%error, "unknown event on the channel"),

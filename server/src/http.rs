@@ -76,6 +76,16 @@ pub fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
     Response::builder().status(status).content_type("application/json").body(body.to_string())
 }
 
+/// A GraphQL response holding one error, for requests refused before they run.
+pub fn graphql_error(error: crate::error::AppError) -> Response {
+    METRICS.errors.fetch_add(1, Ordering::Relaxed);
+    let response = async_graphql::Response::from_errors(vec![error.into_graphql().into_server_error(Default::default())]);
+    match serde_json::to_vec(&response) {
+        Ok(body) => Response::builder().content_type("application/json").body(body),
+        Err(_) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", "The response could not be encoded."),
+    }
+}
+
 #[handler]
 pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Data(schema): Data<&AppSchema>) -> Response {
     let started = Instant::now();
@@ -110,15 +120,19 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
             Err(_) => return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "The request body is not a GraphQL request in JSON."),
         }
     };
+    // Checked and parsed before anything else: a text that could exhaust the parser never reaches it.
+    let document = match state.documents.parse(&request.query) {
+        Ok(document) => document,
+        Err(error) => return graphql_error(error),
+    };
+    if let Err(error) = crate::documents::check_password_fields(&document, request.operation_name.as_deref()) {
+        return graphql_error(error);
+    }
     let viewer = match viewer_for(state, req).await {
         Ok(v) => v,
-        Err(e) => {
-            let error = e.into_graphql();
-            return json_error(StatusCode::OK, "SERVICE_UNAVAILABLE", &error.message);
-        }
+        Err(error) => return graphql_error(error),
     };
-    let document = state.documents.parse(&request.query);
-    let changes = document.as_deref().is_some_and(|d| changes_state(d, request.operation_name.as_deref()));
+    let changes = changes_state(&document, request.operation_name.as_deref());
     if req.method() == poem::http::Method::GET && changes {
         return json_error(StatusCode::METHOD_NOT_ALLOWED, "BAD_USER_INPUT", "Mutations must be sent with POST.");
     }
@@ -137,9 +151,7 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
         }
     }
     // Executed after all: async-graphql gets the parsed document instead of parsing the text again.
-    if let Some(document) = document {
-        request.set_parsed_query(document.as_ref().clone());
-    }
+    request.set_parsed_query(document.as_ref().clone());
     let loaders = Loaders::new(&state.db.conn, viewer.user_id());
     let mut response = schema.execute(request.data(viewer).data(loaders)).await;
     add_missing_codes(&mut response);

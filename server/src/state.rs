@@ -37,6 +37,8 @@ pub struct AppState {
     pub documents: Documents,
     /// The writers of comment submissions on PostgreSQL (none on SQLite).
     pub submissions: Option<Submissions>,
+    /// Open WebSocket connections, for their caps.
+    pub sockets: Arc<crate::websocket::Sockets>,
 }
 
 impl AppState {
@@ -73,7 +75,7 @@ impl AppState {
             let writers = statements.size();
             Submissions::start(statements, db.clone(), events.clone(), writers)
         });
-        Ok(Self { db, config: Arc::new(config), sessions, accounts: Arc::default(), limiter, hasher, redis, events, calendar: Arc::new(calendar), responses, documents: Documents::default(), submissions })
+        Ok(Self { db, config: Arc::new(config), sessions, accounts: Arc::default(), limiter, hasher, redis, events, calendar: Arc::new(calendar), responses, documents: Documents::default(), submissions, sockets: Arc::default() })
     }
 
     pub fn limit(&self, kind: LimitKind) -> Limit {

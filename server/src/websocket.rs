@@ -1,27 +1,38 @@
-//! GraphQL subscriptions over WebSocket at `/graphql/ws` (graphql-transport-ws, and the older
-//! graphql-ws): sign-in through the `connection_init` payload, keep-alive pings, and limits so that
-//! idle, silent or vanished clients do not hold connections open.
+//! GraphQL over WebSocket at `/graphql/ws` (graphql-transport-ws, and the older graphql-ws): sign-in
+//! through the `connection_init` payload, keep-alive pings, and limits so that idle, silent or
+//! vanished clients do not hold connections open.
 //!
-//! A connection's subscriptions live inside the task serving it; when the client closes the socket,
-//! stops answering, or cannot keep up with what is sent, the task ends and drops every subscription
-//! with its event receiver.
+//! A connection's session is checked on every operation it carries, as every HTTP request is, and the
+//! connection is closed (code 4401) as soon as the session ends: sign-out, a password change or a
+//! suspension announces it (`Event::SessionsEnded`, on every instance), and the ping timer checks
+//! again in case an announcement was lost. A connection's subscriptions live inside the task serving
+//! it; when the client closes the socket, stops answering, cannot keep up, or its session ends, the
+//! task ends and drops every subscription with its event receiver.
+//!
+//! Sockets are capped per client address and per instance (`WS_MAX_CONNECTIONS_PER_ADDRESS`,
+//! `WS_MAX_CONNECTIONS`); one over either cap is refused with HTTP 429 before the upgrade.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_graphql::http::{WebSocket as GraphQLConnection, WsMessage, ALL_WEBSOCKET_PROTOCOLS};
 use async_graphql::Executor;
 use async_graphql_poem::GraphQLProtocol;
-use futures_util::stream::{BoxStream, SplitSink};
+use futures_util::stream::{self, BoxStream, SplitSink};
 use futures_util::{future, SinkExt, StreamExt};
+use poem::http::StatusCode;
 use poem::web::websocket::{Message, WebSocket, WebSocketConfig, WebSocketStream};
 use poem::web::Data;
-use poem::{handler, IntoResponse, Request};
+use poem::{handler, IntoResponse, Request, Response};
 use serde_json::Value as Json;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use crate::error::AppError;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::subscription::ConnectionSlots;
 use crate::graphql::AppSchema;
@@ -38,6 +49,81 @@ const SILENCE_LIMIT: Duration = Duration::from_secs(95);
 const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// A client that does not take a message for this long is too slow to keep.
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+/// The close code of a connection whose session ended (graphql-transport-ws's "Unauthorized").
+pub const SESSION_ENDED: u16 = 4401;
+const SESSION_ENDED_MESSAGE: &str = "Your session has ended; sign in again.";
+
+/// The open sockets of an instance, by client address, for the caps.
+#[derive(Default)]
+pub struct Sockets {
+    total: AtomicUsize,
+    by_address: Mutex<HashMap<String, u32>>,
+}
+
+/// One open socket's place under the caps; given back when the connection's task ends.
+pub struct SocketPermit {
+    sockets: Arc<Sockets>,
+    address: String,
+}
+
+impl Sockets {
+    /// A place for a new socket from `address`, or None when a cap is reached.
+    pub fn open(self: &Arc<Self>, address: &str, per_address: u32, per_instance: u32) -> Option<SocketPermit> {
+        let mut by_address = self.by_address.lock().ok()?;
+        let total = self.total.load(Ordering::Acquire);
+        let mine = by_address.get(address).copied().unwrap_or(0);
+        if (per_instance > 0 && total >= per_instance as usize) || (per_address > 0 && mine >= per_address) {
+            return None;
+        }
+        by_address.insert(address.to_owned(), mine + 1);
+        self.total.fetch_add(1, Ordering::AcqRel);
+        Some(SocketPermit { sockets: self.clone(), address: address.to_owned() })
+    }
+
+    /// Sockets open on this instance.
+    pub fn count(&self) -> usize {
+        self.total.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for SocketPermit {
+    fn drop(&mut self) {
+        if let Ok(mut by_address) = self.sockets.by_address.lock() {
+            match by_address.get_mut(&self.address) {
+                Some(n) if *n > 1 => *n -= 1,
+                _ => {
+                    by_address.remove(&self.address);
+                }
+            }
+        }
+        self.sockets.total.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// What the connection's task and the operations it carries share.
+#[derive(Default)]
+struct Connection {
+    /// The viewer `connection_init` signed in (anonymous until then).
+    viewer: Mutex<Option<Viewer>>,
+    /// Set once the session is found ended; the task then closes the socket.
+    ended: AtomicBool,
+    wake: Notify,
+}
+
+impl Connection {
+    fn signed_in(&self) -> Option<Viewer> {
+        self.viewer.lock().ok().and_then(|v| v.clone())
+    }
+
+    fn end(&self) {
+        self.ended.store(true, Ordering::Release);
+        self.wake.notify_one();
+    }
+
+    fn has_ended(&self) -> bool {
+        self.ended.load(Ordering::Acquire)
+    }
+}
 
 #[handler]
 pub async fn graphql_ws(
@@ -46,18 +132,26 @@ pub async fn graphql_ws(
     protocol: GraphQLProtocol,
     Data(state): Data<&AppState>,
     Data(schema): Data<&AppSchema>,
-) -> impl IntoResponse {
+) -> Response {
     let client_key = http::client_key(state, req);
+    let Some(permit) = state.sockets.open(&client_key, state.config.ws_per_address, state.config.ws_per_instance) else {
+        return http::json_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "Too many open connections; close one and try again.");
+    };
     let state = state.clone();
-    let executor = WsExecutor(schema.clone());
+    let connection = Arc::new(Connection::default());
+    let executor = WsExecutor { schema: schema.clone(), state: state.clone(), connection: connection.clone() };
     let config = WebSocketConfig::default().max_message_size(Some(MAX_BODY)).max_frame_size(Some(MAX_BODY));
     websocket
         .config(config)
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve(socket, executor, protocol, state, client_key))
+        .on_upgrade(move |socket| async move {
+            serve(socket, executor, protocol, state, connection, client_key).await;
+            drop(permit);
+        })
+        .into_response()
 }
 
-async fn serve(socket: WebSocketStream, executor: WsExecutor, protocol: GraphQLProtocol, state: AppState, client_key: String) {
+async fn serve(socket: WebSocketStream, executor: WsExecutor, protocol: GraphQLProtocol, state: AppState, connection: Arc<Connection>, client_key: String) {
     let (mut sink, incoming) = socket.split();
     let opened = Instant::now();
     let heard_ms = Arc::new(AtomicU64::new(0));
@@ -71,9 +165,16 @@ async fn serve(socket: WebSocketStream, executor: WsExecutor, protocol: GraphQLP
     });
     let initialised = Arc::new(AtomicBool::new(false));
     let init_done = initialised.clone();
+    let init_state = state.clone();
+    let init_connection = connection.clone();
     let on_init = move |payload: Json| async move {
-        let data = connection_data(&state, client_key, &payload).await?;
+        let viewer = signed_in_viewer(&init_state, client_key, &payload).await?;
+        if let Ok(mut slot) = init_connection.viewer.lock() {
+            *slot = Some(viewer);
+        }
         init_done.store(true, Ordering::Relaxed);
+        let mut data = async_graphql::Data::default();
+        data.insert(ConnectionSlots::default());
         Ok(data)
     };
     let messages = GraphQLConnection::new(executor, incoming, protocol.0).on_connection_init(on_init).map(|message| match message {
@@ -81,12 +182,29 @@ async fn serve(socket: WebSocketStream, executor: WsExecutor, protocol: GraphQLP
         WsMessage::Close(code, reason) => Message::close_with(code, reason),
     });
     futures_util::pin_mut!(messages);
+    let mut session_ends = state.events.session_ends();
     let mut ping = tokio::time::interval_at(opened + PING_EVERY, PING_EVERY);
     let init_deadline = tokio::time::sleep(INIT_TIMEOUT);
     futures_util::pin_mut!(init_deadline);
     let mut awaiting_init = true;
     loop {
         let outgoing = tokio::select! {
+            biased;
+            () = connection.wake.notified(), if !connection.has_ended() => continue,
+            _ = future::ready(()), if connection.has_ended() => break,
+            ended = session_ends.recv() => {
+                let ours = connection.signed_in().and_then(|v| v.user_id());
+                let check = match ended {
+                    Ok(user) => ours == Some(user),
+                    // Announcements were missed: any of them may have been ours.
+                    Err(RecvError::Lagged(_)) => ours.is_some(),
+                    Err(RecvError::Closed) => false,
+                };
+                if check {
+                    check_session(&state, &connection).await;
+                }
+                continue;
+            },
             message = messages.next() => match message {
                 Some(message) => message,
                 None => break,
@@ -97,6 +215,8 @@ async fn serve(socket: WebSocketStream, executor: WsExecutor, protocol: GraphQLP
                     let _ = send(&mut sink, Message::close_with(1001u16, "No answer to pings.")).await;
                     break;
                 }
+                // In case the announcement of an ended session was lost (Redis unreachable, say).
+                check_session(&state, &connection).await;
                 Message::ping(Vec::new())
             },
             () = &mut init_deadline, if awaiting_init => {
@@ -111,6 +231,18 @@ async fn serve(socket: WebSocketStream, executor: WsExecutor, protocol: GraphQLP
         if !send(&mut sink, outgoing).await {
             break;
         }
+    }
+    if connection.has_ended() {
+        let _ = send(&mut sink, Message::close_with(SESSION_ENDED, "Session ended")).await;
+    }
+}
+
+/// Ends the connection if its session is no longer live. A database or Redis failure is not taken
+/// for an ended session: the next operation checks again.
+async fn check_session(state: &AppState, connection: &Connection) {
+    let Some(hash) = connection.signed_in().and_then(|v| v.token_hash) else { return };
+    if let Ok(None) = accounts::session_user(state, &hash).await {
+        connection.end();
     }
 }
 
@@ -133,10 +265,9 @@ fn token_of(payload: &Json) -> Option<&str> {
     direct.or(header).map(str::trim).filter(|t| !t.is_empty())
 }
 
-/// What every operation on the connection sees: the viewer (anonymous when the token is missing or no
-/// longer valid, as over HTTP), the connection's loaders and its subscription slots. The loaders do not
-/// cache, so sharing them across the connection's operations never serves stale rows.
-async fn connection_data(state: &AppState, client_key: String, payload: &Json) -> async_graphql::Result<async_graphql::Data> {
+/// The viewer of the `connection_init` payload: anonymous when the token is missing or no longer
+/// valid, as over HTTP.
+async fn signed_in_viewer(state: &AppState, client_key: String, payload: &Json) -> async_graphql::Result<Viewer> {
     let mut viewer = Viewer::anonymous(client_key);
     if let Some(token) = token_of(payload) {
         if let Some((user, hash)) = accounts::authenticate(state, token).await? {
@@ -144,32 +275,76 @@ async fn connection_data(state: &AppState, client_key: String, payload: &Json) -
             viewer.token_hash = Some(hash);
         }
     }
-    let mut data = async_graphql::Data::default();
-    data.insert(Loaders::new(&state.db.conn, viewer.user_id()));
-    data.insert(viewer);
-    data.insert(ConnectionSlots::default());
-    Ok(data)
+    Ok(viewer)
 }
 
-/// The schema, with the same error codes as the HTTP endpoint gives.
+/// Runs each operation of a connection as the HTTP endpoint runs a request: the document checked
+/// before it is parsed, the session checked and the account read afresh, fresh loaders, the same
+/// error codes.
 #[derive(Clone)]
-struct WsExecutor(AppSchema);
+struct WsExecutor {
+    schema: AppSchema,
+    state: AppState,
+    connection: Arc<Connection>,
+}
+
+impl WsExecutor {
+    async fn prepare(&self, mut request: async_graphql::Request) -> Result<async_graphql::Request, async_graphql::Response> {
+        let refused = |error: AppError| async_graphql::Response::from_errors(vec![error.into_graphql().into_server_error(Default::default())]);
+        let document = self.state.documents.parse(&request.query).map_err(refused)?;
+        crate::documents::check_password_fields(&document, request.operation_name.as_deref()).map_err(refused)?;
+        let viewer = self.current_viewer().await.map_err(refused)?;
+        request.set_parsed_query(document.as_ref().clone());
+        Ok(request.data(Loaders::new(&self.state.db.conn, viewer.user_id())).data(viewer))
+    }
+
+    /// The connection's viewer as it is now: UNAUTHENTICATED (and the connection closing) once its
+    /// session has ended.
+    async fn current_viewer(&self) -> Result<Viewer, AppError> {
+        let Some(mut viewer) = self.connection.signed_in() else { return Err(AppError::UnauthenticatedWith(SESSION_ENDED_MESSAGE)) };
+        if self.connection.has_ended() {
+            return Err(AppError::UnauthenticatedWith(SESSION_ENDED_MESSAGE));
+        }
+        let Some(hash) = viewer.token_hash.clone() else { return Ok(viewer) };
+        match accounts::session_user(&self.state, &hash).await? {
+            Some(user) => {
+                viewer.user = Some(user);
+                Ok(viewer)
+            }
+            None => {
+                self.connection.end();
+                Err(AppError::UnauthenticatedWith(SESSION_ENDED_MESSAGE))
+            }
+        }
+    }
+}
 
 impl Executor for WsExecutor {
     fn execute(&self, request: async_graphql::Request) -> impl Future<Output = async_graphql::Response> + Send {
-        let schema = self.0.clone();
+        let this = self.clone();
         async move {
-            let mut response = schema.execute(request).await;
-            http::add_missing_codes(&mut response);
-            response
+            match this.prepare(request).await {
+                Ok(request) => {
+                    let mut response = this.schema.execute(request).await;
+                    http::add_missing_codes(&mut response);
+                    response
+                }
+                Err(refused) => refused,
+            }
         }
     }
 
     fn execute_stream(&self, request: async_graphql::Request, session_data: Option<Arc<async_graphql::Data>>) -> BoxStream<'static, async_graphql::Response> {
-        Executor::execute_stream(&self.0, request, session_data)
-            .map(|mut response| {
-                http::add_missing_codes(&mut response);
-                response
+        let this = self.clone();
+        stream::once(async move { this.prepare(request).await.map(|request| (this.schema, request)) })
+            .flat_map(move |prepared| match prepared {
+                Ok((schema, request)) => Executor::execute_stream(&schema, request, session_data.clone())
+                    .map(|mut response| {
+                        http::add_missing_codes(&mut response);
+                        response
+                    })
+                    .boxed(),
+                Err(refused) => stream::once(future::ready(refused)).boxed(),
             })
             .boxed()
     }

@@ -36,6 +36,12 @@ if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) ttl = tonumber(ARGV[1]) 
 return {count, ttl}
 ";
 
+const RELEASE_SCRIPT: &str = r"
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
+";
+
 impl RateLimiter {
     pub fn in_memory() -> Self {
         Self::Memory(Arc::default())
@@ -53,39 +59,24 @@ impl RateLimiter {
         Ok(())
     }
 
-    /// RATE_LIMITED if the limit has already been reached, without counting.
-    pub async fn check(&self, limit: Limit, subject: &str) -> AppResult<()> {
+    /// Gives back one counted event (an attempt reserved with `hit` that turned out not to count).
+    pub async fn release(&self, limit: Limit, subject: &str) -> AppResult<()> {
         if limit.limit == 0 {
             return Ok(());
         }
         let key = key(limit, subject);
-        let (count, remaining) = match self {
+        match self {
             Self::Memory(map) => {
-                let map = lock(map)?;
-                match map.get(&key) {
-                    Some(w) if w.ends > Instant::now() => (w.count, w.ends - Instant::now()),
-                    _ => (0, Duration::ZERO),
+                if let Some(window) = lock(map)?.get_mut(&key) {
+                    window.count = window.count.saturating_sub(1);
                 }
             }
             Self::Redis(conn) => {
                 let mut conn = conn.clone();
-                let (count, ttl): (Option<u64>, i64) =
-                    redis::pipe().get(&key).pttl(&key).query_async(&mut conn).await?;
-                (count.unwrap_or(0), Duration::from_millis(ttl.max(0) as u64))
+                let _: i64 = redis::Script::new(RELEASE_SCRIPT).key(&key).invoke_async(&mut conn).await?;
             }
-        };
-        if count >= u64::from(limit.limit) {
-            return Err(AppError::RateLimited { retry_after: remaining.as_secs().max(1) });
         }
         Ok(())
-    }
-
-    /// Counts one event without refusing it (a failed sign-in, say).
-    pub async fn record(&self, limit: Limit, subject: &str) -> AppResult<()> {
-        if limit.limit == 0 {
-            return Ok(());
-        }
-        self.incr(limit, subject).await.map(|_| ())
     }
 
     pub async fn reset(&self, limit: Limit, subject: &str) -> AppResult<()> {

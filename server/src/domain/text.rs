@@ -18,7 +18,25 @@ pub fn clean_text(field: &str, value: &str, min: usize, max: usize, multiline: b
     if text.chars().any(|c| c.is_control() && !allowed(c)) {
         return Err(FieldError::new(field, "must not contain control characters"));
     }
+    if text.chars().any(is_bidi_control) {
+        return Err(FieldError::new(field, "must not contain text-direction control characters"));
+    }
+    if !multiline && text.chars().any(is_invisible) {
+        return Err(FieldError::new(field, "must not contain invisible characters"));
+    }
     Ok(text)
+}
+
+/// Embeddings, overrides and isolates: they reorder what is shown (`"\u{202e}NIMDA"` reads as
+/// "ADMIN"), so a name, a title or a comment could show other words than it holds.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that take no space: in a one-line field (a name, a title) they make two texts that look
+/// the same differ. Zero-width joiners stay allowed, as emoji sequences and some scripts need them.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}' | '\u{200e}' | '\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{061c}' | '\u{180e}')
 }
 
 /// Like `clean_text` for an optional field: absent or blank gives `None`.
@@ -159,6 +177,17 @@ mod tests {
         assert!(comment_body("body", &"字".repeat(5001)).is_err());
         assert!(comment_body("body", "a\u{7}b").is_err());
         assert!(comment_body("body", "line\nnext\tcol").is_ok());
+    }
+
+    #[test]
+    fn invisible_and_direction_characters_are_refused() {
+        assert!(display_name("displayName", "\u{202e}NIMDA").is_err());
+        assert!(display_name("displayName", "张\u{200b}三").is_err());
+        assert!(display_name("displayName", "\u{feff}张三").is_err());
+        assert!(display_name("displayName", "张三\u{2067}").is_err());
+        assert!(display_name("displayName", "👨\u{200d}👩\u{200d}👧").is_ok(), "emoji sequences keep their joiners");
+        assert!(comment_body("body", "建议\u{202d}增加").is_err());
+        assert!(comment_body("body", "建议\u{200b}增加").is_ok(), "long texts keep zero-width spaces");
     }
 
     #[test]

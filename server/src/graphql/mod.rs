@@ -11,14 +11,37 @@ use async_graphql::Schema;
 
 pub type AppSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
 
-/// Deep enough for every client operation, shallow enough to stop abusive nesting.
-pub const MAX_DEPTH: usize = 12;
-pub const MAX_COMPLEXITY: usize = 2_000;
+/// The most a request may cost: each field costs 1, and a list multiplies what it selects by the
+/// rows it may return (`page_cost`, `list_cost`), so nested lists and aliases add up to what the
+/// server would really do. The costliest client operation is well under it (a test computes each).
+/// The selection depth is limited where the document is parsed (`documents::MAX_DEPTH`), so that
+/// introspection, whose depth the schema sets, is answered.
+pub const MAX_COMPLEXITY: usize = 25_000;
+
+/// Rows a page returns when `first` is not given (see `pagination`).
+const DEFAULT_PAGE: usize = 20;
+const MAX_PAGE: usize = 100;
+
+/// The cost of a connection field: its selection once per row `first` asks for.
+pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let rows = first.map_or(DEFAULT_PAGE, |n| usize::try_from(n).unwrap_or(0).min(MAX_PAGE));
+    rows.max(1).saturating_mul(child_complexity).saturating_add(1)
+}
+
+/// The cost of a list without paging (sections, replies, reports, departments…): its selection once
+/// per row of a typical upper size.
+pub fn list_cost(rows: usize, child_complexity: usize) -> usize {
+    rows.saturating_mul(child_complexity).saturating_add(1)
+}
+
+/// The schema with its limits, before the state is added (the client-operation test adds an
+/// analyzer to read each operation's cost).
+pub fn schema_builder() -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, subscription::Subscription> {
+    Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription).limit_complexity(MAX_COMPLEXITY)
+}
 
 pub fn build_schema(state: Option<crate::state::AppState>) -> AppSchema {
-    let mut builder = Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY);
+    let mut builder = schema_builder();
     if let Some(state) = state {
         builder = builder.data(state);
     }

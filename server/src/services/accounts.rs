@@ -91,26 +91,27 @@ const BAD_CREDENTIALS: &str = "The email or password is incorrect.";
 pub async fn login(state: &AppState, viewer: &Viewer, email: &str, password: &str) -> AppResult<SignedIn> {
     // A malformed email is answered like a wrong password: sign-in never says which accounts exist.
     let email = email.trim().to_lowercase();
-    let per_account = state.limit(LimitKind::LoginFailures);
-    let per_address = state.limit(LimitKind::LoginFailuresPerAddress);
-    state.limiter.check(per_address, &viewer.client_key).await?;
-    state.limiter.check(per_account, &util::sha256_hex(email.as_bytes())).await?;
+    let account_key = util::sha256_hex(email.as_bytes());
+    // Each attempt takes its place under both limits before the password is verified, so concurrent
+    // attempts cannot all pass a check made before any of them failed; a success gives it back.
+    let attempt = Attempt::reserve(state, &viewer.client_key, &account_key).await?;
 
-    let found = user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db.conn).await?;
+    // PostgreSQL refuses a NUL in text; no account has one in its email, on either database.
+    let found = if email.contains('\0') {
+        None
+    } else {
+        user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(&state.db.conn).await?
+    };
     let password = password.chars().take(128).collect::<String>();
     let matched = state.hasher.verify(&password, found.as_ref().map(|u| u.password_hash.as_str())).await?;
     let user = match found {
         Some(user) if matched => user,
-        _ => {
-            state.limiter.record(per_address, &viewer.client_key).await?;
-            state.limiter.record(per_account, &util::sha256_hex(email.as_bytes())).await?;
-            return Err(AppError::Unauthenticated.with_message(BAD_CREDENTIALS));
-        }
+        _ => return Err(AppError::Unauthenticated.with_message(BAD_CREDENTIALS)),
     };
+    attempt.succeeded(state).await?;
     if user.suspended {
         return Err(AppError::forbidden("This account is suspended."));
     }
-    state.limiter.reset(per_account, &util::sha256_hex(email.as_bytes())).await?;
     let issued = state.sessions.issue(user.id).await?;
     let txn = state.db.begin().await?;
     audit::record(&*txn, Some(user.id), "account.login", "User", Some(user.id), json!({})).await?;
@@ -118,10 +119,35 @@ pub async fn login(state: &AppState, viewer: &Viewer, email: &str, password: &st
     Ok(SignedIn { token: issued.token, expires_at: issued.expires_at, user })
 }
 
+/// A password check counted under the sign-in failure limits (per client address and per account)
+/// before it runs: RATE_LIMITED when either is used up. A failed check keeps its place; a successful
+/// one gives the address's place back and clears the account's failures.
+struct Attempt<'a> {
+    client_key: &'a str,
+    account_key: &'a str,
+}
+
+impl<'a> Attempt<'a> {
+    async fn reserve(state: &AppState, client_key: &'a str, account_key: &'a str) -> AppResult<Self> {
+        state.limiter.hit(state.limit(LimitKind::LoginFailuresPerAddress), client_key).await?;
+        if let Err(refused) = state.limiter.hit(state.limit(LimitKind::LoginFailures), account_key).await {
+            state.limiter.release(state.limit(LimitKind::LoginFailuresPerAddress), client_key).await?;
+            return Err(refused);
+        }
+        Ok(Self { client_key, account_key })
+    }
+
+    async fn succeeded(self, state: &AppState) -> AppResult<()> {
+        state.limiter.release(state.limit(LimitKind::LoginFailuresPerAddress), self.client_key).await?;
+        state.limiter.reset(state.limit(LimitKind::LoginFailures), self.account_key).await
+    }
+}
+
 pub async fn logout(state: &AppState, viewer: &Viewer) -> AppResult<bool> {
     let user = viewer.user()?;
     if let Some(hash) = &viewer.token_hash {
         state.sessions.revoke(user.id, hash).await?;
+        sessions_ended(state, user.id);
     }
     let txn = state.db.begin().await?;
     audit::record(&*txn, Some(user.id), "account.logout", "User", Some(user.id), json!({})).await?;
@@ -132,6 +158,7 @@ pub async fn logout(state: &AppState, viewer: &Viewer) -> AppResult<bool> {
 pub async fn logout_everywhere(state: &AppState, viewer: &Viewer) -> AppResult<bool> {
     let user = viewer.user()?;
     let ended = state.sessions.revoke_all(user.id, None).await?;
+    sessions_ended(state, user.id);
     let txn = state.db.begin().await?;
     audit::record(&*txn, Some(user.id), "account.logout_everywhere", "User", Some(user.id), json!({ "sessionsEnded": ended })).await?;
     txn.commit_private().await?;
@@ -143,9 +170,15 @@ pub async fn change_password(state: &AppState, viewer: &Viewer, current: &str, n
     let new = Password::parse("newPassword", new).map_err(|e| AppError::BadInput(vec![e]))?;
     // The account afresh: the viewer's copy may come from the accounts cache.
     let user = user::Entity::find_by_id(signed_in.id).one(&state.db.conn).await?.ok_or(AppError::Unauthenticated)?;
-    if !state.hasher.verify(current, Some(&user.password_hash)).await? {
+    // A wrong current password counts as a failed sign-in of the account: a stolen session cannot
+    // be used to guess the password faster than the sign-in form allows.
+    let account_key = util::sha256_hex(user.email.as_bytes());
+    let attempt = Attempt::reserve(state, &viewer.client_key, &account_key).await?;
+    let current = current.chars().take(128).collect::<String>();
+    if !state.hasher.verify(&current, Some(&user.password_hash)).await? {
         return Err(AppError::bad_input("currentPassword", "is incorrect"));
     }
+    attempt.succeeded(state).await?;
     let hash = state.hasher.hash(new.expose()).await?;
     let txn = state.db.begin().await?;
     let mut active: user::ActiveModel = user.clone().into();
@@ -156,6 +189,7 @@ pub async fn change_password(state: &AppState, viewer: &Viewer, current: &str, n
     txn.commit_private().await?;
     state.accounts.forget(user.id);
     state.sessions.revoke_all(user.id, viewer.token_hash.as_deref()).await?;
+    sessions_ended(state, user.id);
     Ok(true)
 }
 
@@ -242,7 +276,14 @@ pub async fn suspend_account(state: &AppState, viewer: &Viewer, id: Uuid, reason
     txn.commit().await?;
     state.accounts.forget(user.id);
     state.sessions.revoke_all(user.id, None).await?;
+    sessions_ended(state, user.id);
     Ok(user)
+}
+
+/// Tells the account's open WebSocket connections, on every instance, that some of its sessions
+/// ended: each checks its own at once and closes if it was one of them (see `websocket`).
+fn sessions_ended(state: &AppState, user_id: Uuid) {
+    state.events.publish_later(vec![crate::events::Event::SessionsEnded { user_id }]);
 }
 
 pub async fn departments(state: &AppState) -> AppResult<Vec<department::Model>> {

@@ -218,6 +218,24 @@ async fn join_group(db: &impl ConnectionTrait, consultation_id: Uuid, fingerprin
     Ok(group.id)
 }
 
+/// Whether the viewer may see the comment: PUBLISHED on a visible consultation, their own, or any on
+/// a consultation they moderate. What they may not see is answered as if it did not exist.
+async fn may_see(db: &impl ConnectionTrait, viewer: &Viewer, comment: &comment::Model, consultation: &consultation::Model) -> AppResult<bool> {
+    let own = viewer.user_id() == Some(comment.author_id);
+    Ok((authz::can_see(viewer, consultation) && (comment.status == CommentStatus::Published.as_str() || own))
+        || authz::can_moderate(db, viewer, consultation).await?)
+}
+
+/// FORBIDDEN for someone who may see the comment but not do this to it; NOT_FOUND for someone who
+/// may not even see it, exactly as for an id that names nothing.
+async fn refuse(db: &impl ConnectionTrait, viewer: &Viewer, comment: &comment::Model, consultation: &consultation::Model, message: &str) -> AppError {
+    match may_see(db, viewer, comment, consultation).await {
+        Ok(true) => AppError::forbidden(message),
+        Ok(false) => AppError::NotFound("The comment"),
+        Err(error) => error,
+    }
+}
+
 /// A comment the viewer may see: PUBLISHED on a visible consultation, their own, or any on a
 /// consultation they moderate.
 pub async fn get_visible(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<(comment::Model, consultation::Model)> {
@@ -226,10 +244,7 @@ pub async fn get_visible(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResu
         .one(&state.db.conn)
         .await?
         .ok_or(AppError::NotFound("The comment"))?;
-    let own = viewer.user_id() == Some(comment.author_id);
-    let visible = (authz::can_see(viewer, &consultation) && (comment.status == CommentStatus::Published.as_str() || own))
-        || authz::can_moderate(&state.db.conn, viewer, &consultation).await?;
-    if visible {
+    if may_see(&state.db.conn, viewer, &comment, &consultation).await? {
         Ok((comment, consultation))
     } else {
         Err(AppError::NotFound("The comment"))
@@ -244,10 +259,10 @@ pub async fn edit(state: &AppState, viewer: &Viewer, id: Uuid, body: Option<Stri
     };
     let txn = state.db.begin().await?;
     let current = lock_comment(&*txn, id).await?;
-    if current.author_id != user.id {
-        return Err(AppError::forbidden("Only the author may edit a comment."));
-    }
     let consultation = consultation::Entity::find_by_id(current.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
+    if current.author_id != user.id {
+        return Err(refuse(&*txn, viewer, &current, &consultation, "Only the author may edit a comment.").await);
+    }
     if consultations::status(&consultation)? != ConsultationStatus::Open {
         return Err(AppError::ConsultationNotOpen);
     }
@@ -270,6 +285,13 @@ pub async fn edit(state: &AppState, viewer: &Viewer, id: Uuid, body: Option<Stri
     }
     if let Some(stance) = stance {
         active.stance = Set(stance.as_str().to_owned());
+    }
+    // On a pre-moderated consultation what the public reads has been reviewed: an edited comment goes
+    // back to PENDING (and out of the public counts) until staff publish it again.
+    let reviewed = matches!(CommentStatus::from_db(&current.status)?, CommentStatus::Published | CommentStatus::Hidden);
+    if reviewed && ModerationMode::from_db(&consultation.moderation)? == ModerationMode::Pre {
+        active.status = Set(CommentStatus::Pending.as_str().to_owned());
+        active.moderation_reason = Set(None);
     }
     active.updated_at = Set(util::now());
     let updated = active.update(&*txn).await?;
@@ -312,10 +334,10 @@ pub async fn withdraw(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<
     let user = viewer.user()?.clone();
     let txn = state.db.begin().await?;
     let current = lock_comment(&*txn, id).await?;
-    if current.author_id != user.id {
-        return Err(AppError::forbidden("Only the author may withdraw a comment."));
-    }
     let consultation = consultation::Entity::find_by_id(current.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
+    if current.author_id != user.id {
+        return Err(refuse(&*txn, viewer, &current, &consultation, "Only the author may withdraw a comment.").await);
+    }
     if consultations::status(&consultation)? != ConsultationStatus::Open {
         return Err(AppError::ConsultationNotOpen);
     }
@@ -400,11 +422,9 @@ pub async fn moderate(state: &AppState, viewer: &Viewer, id: Uuid, decision: Mod
     if decision != ModerationDecision::Publish && reason.is_none() {
         return Err(AppError::bad_input("reason", "is required to reject or hide a comment"));
     }
-    let user = viewer.user()?.clone();
+    let user = require_moderator_of(state, viewer, id, "moderate comments").await?.clone();
     let txn = state.db.begin().await?;
     let current = lock_comment(&*txn, id).await?;
-    let consultation = consultation::Entity::find_by_id(current.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
-    authz::require_moderate(&*txn, viewer, &consultation).await?;
     let from = CommentStatus::from_db(&current.status)?;
     let to = match (decision, from) {
         (ModerationDecision::Publish, CommentStatus::Pending | CommentStatus::Hidden) => CommentStatus::Published,
@@ -426,6 +446,18 @@ pub async fn moderate(state: &AppState, viewer: &Viewer, id: Uuid, decision: Mod
     audit::record(&*txn, Some(user.id), "comment.moderate", "Comment", Some(id), json!({ "decision": decision.as_str(), "reason": reason })).await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// The viewer, when they moderate the comment's consultation; checked before any row is locked, so
+/// that someone without the role can neither hold a row nor learn whether the id names a comment.
+async fn require_moderator_of<'a>(state: &AppState, viewer: &'a Viewer, id: Uuid, what: &str) -> AppResult<&'a entities::user::Model> {
+    let user = authz::require_role(viewer, &[Role::Staff, Role::Admin], what)?;
+    let comment = comment::Entity::find_by_id(id).one(&state.db.conn).await?.ok_or(AppError::NotFound("The comment"))?;
+    let consultation = consultation::Entity::find_by_id(comment.consultation_id).one(&state.db.conn).await?.ok_or(AppError::NotFound("The comment"))?;
+    if authz::can_moderate(&state.db.conn, viewer, &consultation).await? {
+        return Ok(user);
+    }
+    Err(refuse(&state.db.conn, viewer, &comment, &consultation, "Only staff of the lead or a cooperating department, or an admin, may do this.").await)
 }
 
 /// The department a reply speaks for: the staff member's, or the lead department for an admin.
@@ -497,11 +529,10 @@ fn clean_reply_body(body: &str) -> AppResult<String> {
 
 pub async fn reply(state: &AppState, viewer: &Viewer, comment_id: Uuid, body: &str, adoption: Adoption) -> AppResult<reply::Model> {
     let body = clean_reply_body(body)?;
-    let user = viewer.user()?.clone();
+    let user = require_moderator_of(state, viewer, comment_id, "reply to comments").await?.clone();
     let txn = state.db.begin().await?;
     let comment = lock_comment(&*txn, comment_id).await?;
     let consultation = consultation::Entity::find_by_id(comment.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
-    authz::require_moderate(&*txn, viewer, &consultation).await?;
     check_reply_allowed(&consultation, &comment)?;
     let mut changes = counters::Changes::default();
     let reply = insert_reply(&*txn, &mut changes, &comment, user.id, replying_department(viewer, &consultation), &body, adoption).await?;
@@ -515,11 +546,14 @@ pub async fn reply(state: &AppState, viewer: &Viewer, comment_id: Uuid, body: &s
 /// Replies once to every comment of a duplicate group that can take a reply; returns how many.
 pub async fn reply_to_group(state: &AppState, viewer: &Viewer, group_id: Uuid, body: &str, adoption: Adoption) -> AppResult<i64> {
     let body = clean_reply_body(body)?;
-    let user = viewer.user()?.clone();
+    let user = authz::require_role(viewer, &[Role::Staff, Role::Admin], "reply to comments")?.clone();
     let txn = state.db.begin().await?;
     let group = duplicate_group::Entity::find_by_id(group_id).one(&*txn).await?.ok_or(AppError::NotFound("The duplicate group"))?;
     let consultation = consultation::Entity::find_by_id(group.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound("The duplicate group"))?;
-    authz::require_moderate(&*txn, viewer, &consultation).await?;
+    if !authz::can_moderate(&*txn, viewer, &consultation).await? {
+        // Groups are listed to the consultation's staff only: to anyone else they do not exist.
+        return Err(AppError::NotFound("The duplicate group"));
+    }
     if matches!(consultations::status(&consultation)?, ConsultationStatus::Draft | ConsultationStatus::Withdrawn) {
         return Err(AppError::conflict("This consultation does not take replies."));
     }

@@ -154,7 +154,8 @@ pub struct ReplyRow {
     pub department_name: String,
 }
 
-/// One batch of comments in id (creation) order, with their replies and duplicate-group sizes.
+/// One batch of comments in id (creation) order, with their replies and duplicate-group sizes (every
+/// member but withdrawn ones for staff, published members for the public).
 pub struct Batch {
     pub comments: Vec<CommentRow>,
     pub replies: HashMap<Uuid, Vec<ReplyRow>>,
@@ -209,7 +210,13 @@ pub async fn batch(state: &AppState, consultation_id: Uuid, audience: Audience, 
     let mut groups: Vec<Uuid> = comments.iter().map(|c| c.duplicate_group_id).collect();
     groups.sort_unstable();
     groups.dedup();
-    let group_sizes = counters::load(db, &groups).await?.into_iter().map(|(id, counts)| (id, counts.total)).collect();
+    // The public's figures count what the public may read: published members only, so a guessed text
+    // cannot reveal whether someone's pending, hidden or rejected comment said it.
+    let size = |counts: counters::Counts| match audience {
+        Audience::Staff => counts.total,
+        Audience::Public => counts.published,
+    };
+    let group_sizes = counters::load(db, &groups).await?.into_iter().map(|(id, counts)| (id, size(counts))).collect();
     Ok(Batch { comments, replies, group_sizes })
 }
 

@@ -17,6 +17,7 @@ impl AccountsQuery {
         Ok(viewer.user.clone().map(|model| User { model, private: true }))
     }
 
+    #[graphql(complexity = "crate::graphql::list_cost(50, child_complexity)")]
     async fn departments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Department>> {
         Ok(accounts::departments(ctx.state()?).await?.into_iter().map(Department).collect())
     }

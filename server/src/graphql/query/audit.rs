@@ -24,6 +24,7 @@ pub struct AuditQuery;
 
 #[Object]
 impl AuditQuery {
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

@@ -24,6 +24,7 @@ pub struct ConsultationsQuery;
 impl ConsultationsQuery {
     /// Published consultations, newest first; DRAFT and WITHDRAWN ones only for their department's staff
     /// and admins, when the filter asks for them.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn consultations(
         &self,
         ctx: &Context<'_>,

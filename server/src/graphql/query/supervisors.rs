@@ -16,6 +16,7 @@ pub struct SupervisorsQuery;
 #[Object]
 impl SupervisorsQuery {
     /// Supervisor applications, newest first (admins).
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn supervisor_applications(
         &self,
         ctx: &Context<'_>,
@@ -30,6 +31,7 @@ impl SupervisorsQuery {
 
     /// Supervisor appointments, newest first (admins and evaluators). `active: true` keeps those in
     /// their term and not revoked; `false` the others.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn supervisors(
         &self,
         ctx: &Context<'_>,
@@ -51,6 +53,7 @@ impl SupervisorsQuery {
 
     /// Every department's figures over `[from, to)`, ordered by department code (admins and
     /// evaluators). Departments without activity are listed with zero counts and null rates.
+    #[graphql(complexity = "crate::graphql::list_cost(50, child_complexity)")]
     async fn department_scorecards(&self, ctx: &Context<'_>, from: DateTime<Utc>, to: DateTime<Utc>) -> GqlResult<Vec<DepartmentScorecard>> {
         let cards = scorecards::department_scorecards(ctx.state()?, ctx.viewer()?, from, to).await?;
         Ok(cards.into_iter().map(DepartmentScorecard::from).collect())

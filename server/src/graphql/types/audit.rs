@@ -7,6 +7,7 @@ use entities::audit_entry;
 
 use crate::graphql::context::{load_error, ContextExt, GqlResult};
 use crate::graphql::types::User;
+use crate::services::authz;
 
 pub struct AuditEntry(pub audit_entry::Model);
 
@@ -39,7 +40,18 @@ impl AuditEntry {
         self.0.subject_id.map(|id| ID(id.to_string()))
     }
 
-    async fn detail(&self) -> Json<serde_json::Value> {
-        Json(serde_json::from_str(&self.0.detail).unwrap_or(serde_json::Value::Null))
+    /// The action's particulars. Null for an evaluator when the subject is a consultation the roles
+    /// table hides from them (a DRAFT, or one withdrawn before publication): its title, say.
+    async fn detail(&self, ctx: &Context<'_>) -> GqlResult<Json<serde_json::Value>> {
+        let viewer = ctx.viewer()?;
+        if !viewer.is_admin() && self.0.subject_type == "Consultation" {
+            if let Some(id) = self.0.subject_id {
+                let consultation = ctx.loaders()?.consultations.load_one(id).await.map_err(load_error)?;
+                if !consultation.is_some_and(|c| authz::can_see(viewer, &c)) {
+                    return Ok(Json(serde_json::Value::Null));
+                }
+            }
+        }
+        Ok(Json(serde_json::from_str(&self.0.detail).unwrap_or(serde_json::Value::Null)))
     }
 }

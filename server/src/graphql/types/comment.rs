@@ -93,6 +93,7 @@ impl Comment {
         found.map(Consultation).ok_or_else(|| AppError::NotFound("The consultation").into())
     }
 
+    #[graphql(complexity = "crate::graphql::list_cost(10, child_complexity)")]
     async fn replies(&self, ctx: &Context<'_>) -> GqlResult<Vec<Reply>> {
         let found = ctx.loaders()?.replies.load_one(self.model.id).await.map_err(load_error)?;
         Ok(found.unwrap_or_default().into_iter().map(Reply).collect())
@@ -104,6 +105,7 @@ impl Comment {
     }
 
     /// The reports themselves (the consultation's staff and admins only).
+    #[graphql(complexity = "crate::graphql::list_cost(10, child_complexity)")]
     async fn reports(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<Report>>> {
         if !self.moderator {
             return Ok(None);
@@ -130,10 +132,17 @@ impl Comment {
         }
     }
 
-    /// How many other comments on the consultation have the same normalised text.
+    /// How many other comments on the consultation have the same normalised text: PUBLISHED ones for
+    /// the public (a guessed text must not reveal an unpublished comment), every status but WITHDRAWN
+    /// for the consultation's staff and admins.
     async fn duplicate_count(&self, ctx: &Context<'_>) -> GqlResult<i32> {
         let counts = ctx.loaders()?.counters.load_one(self.model.duplicate_group_id).await.map_err(load_error)?.unwrap_or_default();
-        Ok(i32::try_from((counts.total - 1).max(0)).unwrap_or(i32::MAX))
+        let others = if self.moderator {
+            counts.total - 1
+        } else {
+            counts.published - i64::from(self.model.status == CommentStatus::Published.as_str())
+        };
+        Ok(i32::try_from(others.max(0)).unwrap_or(i32::MAX))
     }
 
     /// The duplicate group's id (the consultation's staff and admins only).

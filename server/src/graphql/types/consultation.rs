@@ -41,6 +41,7 @@ impl Department {
     }
 
     /// Consultations this department leads, every status (its staff and admins only).
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn consultations(
         &self,
         ctx: &Context<'_>,
@@ -54,6 +55,7 @@ impl Department {
 
     /// Observations addressed to this department, newest first (its staff, admins and evaluators).
     /// `overdue: true` keeps those OPEN and past `dueAt`; `false` leaves them out.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn observations(
         &self,
         ctx: &Context<'_>,
@@ -194,11 +196,13 @@ impl Consultation {
         found.map(Department).ok_or_else(|| crate::error::AppError::NotFound("The lead department").into())
     }
 
+    #[graphql(complexity = "crate::graphql::list_cost(10, child_complexity)")]
     async fn cooperating_departments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Department>> {
         let list = consultations::cooperating_of(&ctx.state()?.db.conn, self.0.id).await?;
         Ok(list.into_iter().map(Department).collect())
     }
 
+    #[graphql(complexity = "crate::graphql::list_cost(30, child_complexity)")]
     async fn sections(&self, ctx: &Context<'_>) -> GqlResult<Vec<Section>> {
         let list = consultations::sections_of(&ctx.state()?.db.conn, self.0.id).await?;
         Ok(list.into_iter().map(Section).collect())
@@ -221,6 +225,7 @@ impl Consultation {
     /// Comments, newest first by default. The public sees PUBLISHED ones; the consultation's staff and
     /// admins may filter by status, reports and replies.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn comments(
         &self,
         ctx: &Context<'_>,
@@ -246,6 +251,7 @@ impl Consultation {
     }
 
     /// Groups of two or more comments with the same normalised text (the consultation's staff and admins).
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn duplicate_groups(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> GqlResult<DuplicateGroupConnection> {
         let (page, total) = comments::duplicate_groups(ctx.state()?, ctx.viewer()?, &self.0, first, after.as_deref()).await?;
         let items = page.items.into_iter().map(|g| (pagination::id_cursor(g.id), DuplicateGroup(g))).collect();

@@ -151,6 +151,7 @@ impl Supervisor {
     }
 
     /// Observations filed under this appointment, newest first (the supervisor, admins and evaluators).
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn observations(
         &self,
         ctx: &Context<'_>,
@@ -235,12 +236,14 @@ impl Observation {
     }
 
     /// The department's answers, oldest first.
+    #[graphql(complexity = "crate::graphql::list_cost(10, child_complexity)")]
     async fn replies(&self, ctx: &Context<'_>) -> GqlResult<Vec<ObservationReply>> {
         let found = ctx.loaders()?.observation_replies.load_one(self.0.id).await.map_err(load_error)?;
         Ok(found.unwrap_or_default().into_iter().map(ObservationReply).collect())
     }
 
     /// The supervisor's follow-ups, oldest first.
+    #[graphql(complexity = "crate::graphql::list_cost(10, child_complexity)")]
     async fn follow_ups(&self, ctx: &Context<'_>) -> GqlResult<Vec<ObservationFollowUp>> {
         let found = ctx.loaders()?.follow_ups.load_one(self.0.id).await.map_err(load_error)?;
         Ok(found.unwrap_or_default().into_iter().map(ObservationFollowUp).collect())

@@ -74,6 +74,7 @@ impl User {
     }
 
     /// The account's own comments, newest first (only on `me`).
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn comments(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> GqlResult<CommentConnection> {
         if !self.is_self(ctx) {
             return Err(crate::error::AppError::forbidden("Only the author may list their comments.").into());
@@ -95,6 +96,7 @@ impl User {
     }
 
     /// The account's own supervisor applications, newest first, at most 100 (only on `me`).
+    #[graphql(complexity = "crate::graphql::list_cost(10, child_complexity)")]
     async fn supervisor_applications(&self, ctx: &Context<'_>) -> GqlResult<Vec<SupervisorApplication>> {
         if !self.is_self(ctx) {
             return Err(crate::error::AppError::forbidden("Only the applicant may list their supervisor applications.").into());
