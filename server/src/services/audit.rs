@@ -62,6 +62,11 @@ pub async fn list(
     if let Some(actor) = filter.actor_id {
         push(&mut values, "actor_id = ?", actor.into());
     }
+    // A NUL is in no action or subject type, and PostgreSQL refuses it in a parameter: such a filter
+    // matches nothing, on either database.
+    if [&filter.action, &filter.subject_type].iter().any(|f| f.as_deref().is_some_and(|v| v.contains('\0'))) {
+        return Ok((crate::services::pagination::Page::from_rows(Vec::new(), first), 0));
+    }
     if let Some(action) = &filter.action {
         push(&mut values, "action = ?", action.clone().into());
     }

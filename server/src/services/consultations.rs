@@ -531,11 +531,17 @@ pub fn list_query(viewer: &Viewer, filter: &ListFilter, first: u64, after: Optio
             "(c.lead_department_id = ${n} OR EXISTS (SELECT 1 FROM consultation_departments d WHERE d.consultation_id = c.id AND d.department_id = ${n}))"
         ));
     }
-    if let Some(category) = filter.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+    // A NUL is in no stored text (text fields refuse control characters) and PostgreSQL refuses it
+    // in a parameter: such a filter matches nothing, on either database.
+    let unmatchable = [&filter.category, &filter.search].iter().any(|f| f.as_deref().is_some_and(|v| v.contains('\0')));
+    if unmatchable {
+        conditions.push("1 = 0".to_owned());
+    }
+    if let Some(category) = filter.category.as_deref().map(str::trim).filter(|c| !c.is_empty() && !unmatchable) {
         values.push(category.to_owned().into());
         conditions.push(format!("c.category = ${}", values.len()));
     }
-    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty() && !unmatchable) {
         if search.chars().count() > 100 {
             return Err(AppError::bad_input("filter.search", "must be at most 100 characters"));
         }

@@ -130,3 +130,4 @@ pub const COMMENT_ADDED: &str = "subscription CommentAdded($consultationId: ID!)
 pub const MY_REPLIES: &str = "subscription MyReplies {
   replyPosted { id body adoption createdAt comment { id consultation { id title } } }
 }";
+

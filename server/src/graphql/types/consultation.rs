@@ -48,9 +48,9 @@ impl Department {
         first: Option<i32>,
         after: Option<String>,
         status: Option<ConsultationStatus>,
-    ) -> GqlResult<ConsultationConnection> {
+    ) -> GqlResult<Option<ConsultationConnection>> {
         let result = consultations::department_list(ctx.state()?, ctx.viewer()?, self.0.id, status, first, after.as_deref()).await?;
-        Ok(ConsultationConnection::from_list(result))
+        Ok(Some(ConsultationConnection::from_list(result)))
     }
 
     /// Observations addressed to this department, newest first (its staff, admins and evaluators).
@@ -63,10 +63,10 @@ impl Department {
         after: Option<String>,
         status: Option<ObservationStatus>,
         overdue: Option<bool>,
-    ) -> GqlResult<ObservationConnection> {
+    ) -> GqlResult<Option<ObservationConnection>> {
         let filter = observations::ListFilter { status, overdue };
         let (page, total) = observations::department_list(ctx.state()?, ctx.viewer()?, self.0.id, filter, first, after.as_deref()).await?;
-        Ok(ObservationConnection::from_page(page, total))
+        Ok(Some(ObservationConnection::from_page(page, total)))
     }
 }
 
@@ -252,10 +252,10 @@ impl Consultation {
 
     /// Groups of two or more comments with the same normalised text (the consultation's staff and admins).
     #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
-    async fn duplicate_groups(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> GqlResult<DuplicateGroupConnection> {
+    async fn duplicate_groups(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> GqlResult<Option<DuplicateGroupConnection>> {
         let (page, total) = comments::duplicate_groups(ctx.state()?, ctx.viewer()?, &self.0, first, after.as_deref()).await?;
         let items = page.items.into_iter().map(|g| (pagination::id_cursor(g.id), DuplicateGroup(g))).collect();
-        Ok(DuplicateGroupConnection::new(items, page.has_next, TotalCount::Known(total)))
+        Ok(Some(DuplicateGroupConnection::new(items, page.has_next, TotalCount::Known(total))))
     }
 }
 

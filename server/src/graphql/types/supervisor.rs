@@ -158,10 +158,10 @@ impl Supervisor {
         first: Option<i32>,
         after: Option<String>,
         status: Option<ObservationStatus>,
-    ) -> GqlResult<ObservationConnection> {
+    ) -> GqlResult<Option<ObservationConnection>> {
         let filter = observations::ListFilter { status, overdue: None };
         let (page, total) = observations::supervisor_list(ctx.state()?, ctx.viewer()?, &self.0, filter, first, after.as_deref()).await?;
-        Ok(ObservationConnection::from_page(page, total))
+        Ok(Some(ObservationConnection::from_page(page, total)))
     }
 }
 

@@ -75,13 +75,13 @@ impl User {
 
     /// The account's own comments, newest first (only on `me`).
     #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
-    async fn comments(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> GqlResult<CommentConnection> {
+    async fn comments(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> GqlResult<Option<CommentConnection>> {
         if !self.is_self(ctx) {
             return Err(crate::error::AppError::forbidden("Only the author may list their comments.").into());
         }
         let (page, total) = comments::list_own(ctx.state()?, ctx.viewer()?, first, after.as_deref()).await?;
         let items = page.items.into_iter().map(|c| (pagination::id_cursor(c.id), Comment::new(c, false))).collect();
-        Ok(CommentConnection::new(items, page.has_next, TotalCount::Known(total)))
+        Ok(Some(CommentConnection::new(items, page.has_next, TotalCount::Known(total))))
     }
 
     /// The account's latest supervisor appointment, active or not (the account itself and admins;
