@@ -22,6 +22,7 @@ mod plans;
 mod replies;
 mod schema;
 mod scorecards;
+mod security;
 mod sessions;
 mod statements;
 mod smoke;

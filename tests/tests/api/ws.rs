@@ -123,6 +123,103 @@ impl Ws {
     }
 }
 
+/// What became of one operation sent with `Ws::run` or awaited with `Ws::answer`.
+#[derive(Debug)]
+pub enum Answer {
+    /// The operation's response: `{ "data": …, "errors": … }` (an `error` message's list as `errors`).
+    Response(Value),
+    /// The server closed the socket instead, with this close code (None: it just went away).
+    Closed(Option<u16>),
+}
+
+/// One thing read from the socket, without panicking on its end.
+enum Incoming {
+    Message(Value),
+    Closed(Option<u16>),
+    Nothing,
+}
+
+impl Ws {
+    /// The next GraphQL message within `wait`, answering pings; a close or a broken socket is
+    /// reported, not panicked on.
+    async fn incoming(&mut self, wait: Duration) -> Incoming {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let Ok(message) = tokio::time::timeout_at(deadline, self.socket.next()).await else { return Incoming::Nothing };
+            match message {
+                Some(Ok(Message::Text(text))) => {
+                    let value: Value = serde_json::from_str(&text).expect("JSON from the server");
+                    if value["type"] == "ping" {
+                        let _ = self.socket.send(Message::text(json!({ "type": "pong" }).to_string())).await;
+                        continue;
+                    }
+                    return Incoming::Message(value);
+                }
+                Some(Ok(Message::Close(frame))) => return Incoming::Closed(frame.map(|f| u16::from(f.code))),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return Incoming::Closed(None),
+            }
+        }
+    }
+
+    /// Runs one query or mutation as operation `id` and returns its response, or that the server
+    /// closed the socket instead (then the socket is of no further use).
+    pub async fn run(&mut self, id: &str, query: &str, variables: Value) -> Answer {
+        if let Err(closed) = self.start(id, query, variables).await {
+            return closed;
+        }
+        self.answer(id, WAIT).await.unwrap_or_else(|| panic!("nothing arrived for operation {id}"))
+    }
+
+    /// Sends operation `id` like `subscribe`, but tells (instead of panicking) that the server has
+    /// closed the socket.
+    pub async fn start(&mut self, id: &str, query: &str, variables: Value) -> Result<(), Answer> {
+        let message = json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } });
+        if self.socket.send(Message::text(message.to_string())).await.is_ok() {
+            return Ok(());
+        }
+        // A socket the server closed may still hold its close frame.
+        Err(match self.incoming(QUIET).await {
+            Incoming::Closed(code) => Answer::Closed(code),
+            _ => Answer::Closed(None),
+        })
+    }
+
+    /// The first answer for operation `id` within `wait` (None if nothing came): its first result,
+    /// its error, or the socket's end. A query's or mutation's trailing `complete` is read too.
+    pub async fn answer(&mut self, id: &str, wait: Duration) -> Option<Answer> {
+        loop {
+            let message = match self.incoming(wait).await {
+                Incoming::Nothing => return None,
+                Incoming::Closed(code) => return Some(Answer::Closed(code)),
+                Incoming::Message(message) => message,
+            };
+            if message["id"] != id {
+                continue;
+            }
+            return Some(match message["type"].as_str() {
+                Some("next") => {
+                    let payload = message["payload"].clone();
+                    if payload.get("errors").is_some() || !is_subscription_event(&payload) {
+                        // A one-shot operation ends with `complete`; read it so that it is not
+                        // mistaken for the answer to the next operation.
+                        let _ = self.incoming(QUIET).await;
+                    }
+                    Answer::Response(payload)
+                }
+                Some("error") => Answer::Response(json!({ "errors": message["payload"] })),
+                Some("complete") => Answer::Response(json!({ "data": null })),
+                _ => panic!("unexpected message {message}"),
+            });
+        }
+    }
+}
+
+/// Whether a `next` payload is an event of a live subscription (after which nothing else is due).
+fn is_subscription_event(payload: &Value) -> bool {
+    payload["data"].as_object().is_some_and(|o| o.contains_key("commentAdded") || o.contains_key("replyPosted"))
+}
+
 pub const COMMENT_ADDED: &str = "subscription CommentAdded($consultationId: ID!) {
   commentAdded(consultationId: $consultationId) { id body stance status createdAt section { id ordinal } }
 }";

@@ -1,0 +1,3 @@
+//! Security rules as tested properties: a threat list.
+
+mod roles;
