@@ -5,7 +5,7 @@
 //! 10 KB query of 5,000 nested `[` overflowed the stack and aborted the whole process. `check_shape`
 //! scans the raw text once, without recursion, and refuses brackets nested deeper than
 //! `MAX_NESTING` before the parser runs; the selection depth is then measured on the parsed document
-//! (`selection_depth`), leaving introspection out so that the standard introspection query of
+//! (`selection_shape`), leaving introspection out so that the standard introspection query of
 //! GraphiQL, Apollo and graphql-codegen is answered.
 //!
 //! The front ends send a small, fixed set of operations, and parsing one costs far more than copying
@@ -30,7 +30,7 @@ const MAX_BYTES: usize = 1024 * 1024;
 /// Deepest nesting of `{`, `[` and `(` a query text may have. The deepest client operation nests
 /// about 10; graphql-js's introspection query about 20.
 pub const MAX_NESTING: usize = 64;
-/// Deepest selection a query may make, introspection aside (see `selection_depth`).
+/// Deepest selection a query may make, introspection aside (see `selection_shape`).
 pub const MAX_DEPTH: usize = 12;
 
 #[derive(Clone, Default)]
@@ -61,8 +61,12 @@ impl Documents {
             };
             AppError::bad_input("query", message)
         })?;
-        if selection_depth(&document) > MAX_DEPTH {
+        let shape = selection_shape(&document);
+        if shape.depth > MAX_DEPTH {
             return Err(AppError::bad_input("query", "Query is nested too deep."));
+        }
+        if shape.schemas > 1 {
+            return Err(AppError::bad_input("query", "A request may read the schema (`__schema`) only once."));
         }
         let document = Arc::new(document);
         if query.len() <= MAX_TEXT {
@@ -165,30 +169,39 @@ pub fn check_password_fields(document: &ExecutableDocument, operation_name: Opti
     Ok(())
 }
 
-/// The deepest selection of any operation, counting fields (as async-graphql's depth limit does) but
-/// not the fields under `__schema` and `__type`: introspection's depth is the schema's, not the
-/// client's choice, and its cost is still counted by the complexity limit. A fragment spread already
-/// on the path (a cycle, which validation refuses later) counts for nothing here.
-pub fn selection_depth(document: &ExecutableDocument) -> usize {
-    fn walk<'a>(document: &'a ExecutableDocument, set: &'a SelectionSet, path: &mut Vec<&'a str>) -> usize {
+/// What `selection_shape` measures of a document.
+pub struct Shape {
+    /// The deepest selection of any operation, counting fields as async-graphql's depth limit does
+    /// but not the fields under `__schema` and `__type`: introspection's depth is the schema's, not
+    /// the client's choice.
+    pub depth: usize,
+    /// How many times `__schema` is selected: its cost is bounded by the schema, not by the
+    /// complexity limit's list sizes, so it is allowed once per request.
+    pub schemas: usize,
+}
+
+/// Measures the document's selections (see `Shape`). A fragment spread already on the path (a
+/// cycle, which validation refuses later) counts for nothing here.
+pub fn selection_shape(document: &ExecutableDocument) -> Shape {
+    fn walk<'a>(document: &'a ExecutableDocument, set: &'a SelectionSet, path: &mut Vec<&'a str>, schemas: &mut usize) -> usize {
         let mut deepest = 0;
         for selection in &set.items {
             let depth = match &selection.node {
-                Selection::Field(field) => {
-                    let name = field.node.name.node.as_str();
-                    if name == "__schema" || name == "__type" {
+                Selection::Field(field) => match field.node.name.node.as_str() {
+                    "__schema" => {
+                        *schemas += 1;
                         1
-                    } else {
-                        1 + walk(document, &field.node.selection_set.node, path)
                     }
-                }
-                Selection::InlineFragment(fragment) => walk(document, &fragment.node.selection_set.node, path),
+                    "__type" => 1,
+                    _ => 1 + walk(document, &field.node.selection_set.node, path, schemas),
+                },
+                Selection::InlineFragment(fragment) => walk(document, &fragment.node.selection_set.node, path, schemas),
                 Selection::FragmentSpread(spread) => {
                     let name = spread.node.fragment_name.node.as_str();
                     match document.fragments.get(name) {
                         Some(fragment) if !path.contains(&name) && path.len() <= MAX_NESTING => {
                             path.push(name);
-                            let depth = walk(document, &fragment.node.selection_set.node, path);
+                            let depth = walk(document, &fragment.node.selection_set.node, path, schemas);
                             path.pop();
                             depth
                         }
@@ -201,10 +214,12 @@ pub fn selection_depth(document: &ExecutableDocument) -> usize {
         deepest
     }
     let mut path = Vec::new();
-    match &document.operations {
-        DocumentOperations::Single(op) => walk(document, &op.node.selection_set.node, &mut path),
-        DocumentOperations::Multiple(ops) => ops.values().map(|op| walk(document, &op.node.selection_set.node, &mut path)).max().unwrap_or(0),
-    }
+    let mut schemas = 0;
+    let depth = match &document.operations {
+        DocumentOperations::Single(op) => walk(document, &op.node.selection_set.node, &mut path, &mut schemas),
+        DocumentOperations::Multiple(ops) => ops.values().map(|op| walk(document, &op.node.selection_set.node, &mut path, &mut schemas)).max().unwrap_or(0),
+    };
+    Shape { depth, schemas }
 }
 
 #[cfg(test)]

@@ -153,7 +153,9 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
     // Executed after all: async-graphql gets the parsed document instead of parsing the text again.
     request.set_parsed_query(document.as_ref().clone());
     let loaders = Loaders::new(&state.db.conn, viewer.user_id());
+    let operation_name = request.operation_name.clone();
     let mut response = schema.execute(request.data(viewer).data(loaders)).await;
+    crate::graphql::nulls::propagate(&mut response, &document, operation_name.as_deref());
     add_missing_codes(&mut response);
     if response.is_err() {
         METRICS.errors.fetch_add(1, Ordering::Relaxed);

@@ -52,6 +52,8 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// The close code of a connection whose session ended (graphql-transport-ws's "Unauthorized").
 pub const SESSION_ENDED: u16 = 4401;
 const SESSION_ENDED_MESSAGE: &str = "Your session has ended; sign in again.";
+/// How long a socket whose session ended waits for the answers of operations already running.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 /// The open sockets of an instance, by client address, for the caps.
 #[derive(Default)]
@@ -107,7 +109,27 @@ struct Connection {
     viewer: Mutex<Option<Viewer>>,
     /// Set once the session is found ended; the task then closes the socket.
     ended: AtomicBool,
+    /// Operations that have not given their first answer yet: the socket closes once they have (a
+    /// `logout` sent on the socket gets its answer), or after `CLOSE_GRACE`.
+    in_flight: AtomicUsize,
     wake: Notify,
+}
+
+/// One operation not yet answered (see `Connection::in_flight`).
+struct InFlight(Arc<Connection>);
+
+impl InFlight {
+    fn new(connection: &Arc<Connection>) -> Self {
+        connection.in_flight.fetch_add(1, Ordering::AcqRel);
+        Self(connection.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+        self.0.wake.notify_one();
+    }
 }
 
 impl Connection {
@@ -122,6 +144,10 @@ impl Connection {
 
     fn has_ended(&self) -> bool {
         self.ended.load(Ordering::Acquire)
+    }
+
+    fn idle(&self) -> bool {
+        self.in_flight.load(Ordering::Acquire) == 0
     }
 }
 
@@ -187,11 +213,24 @@ async fn serve(socket: WebSocketStream, executor: WsExecutor, protocol: GraphQLP
     let init_deadline = tokio::time::sleep(INIT_TIMEOUT);
     futures_util::pin_mut!(init_deadline);
     let mut awaiting_init = true;
+    let mut ended_at: Option<Instant> = None;
     loop {
+        if connection.has_ended() {
+            let since = *ended_at.get_or_insert_with(Instant::now);
+            if connection.idle() || since.elapsed() >= CLOSE_GRACE {
+                break;
+            }
+        }
+        let grace = async {
+            match ended_at {
+                Some(at) => tokio::time::sleep_until(at + CLOSE_GRACE).await,
+                None => future::pending().await,
+            }
+        };
         let outgoing = tokio::select! {
             biased;
-            () = connection.wake.notified(), if !connection.has_ended() => continue,
-            _ = future::ready(()), if connection.has_ended() => break,
+            () = connection.wake.notified() => continue,
+            () = grace => continue,
             ended = session_ends.recv() => {
                 let ours = connection.signed_in().and_then(|v| v.user_id());
                 let check = match ended {
@@ -289,13 +328,15 @@ struct WsExecutor {
 }
 
 impl WsExecutor {
-    async fn prepare(&self, mut request: async_graphql::Request) -> Result<async_graphql::Request, async_graphql::Response> {
+    async fn prepare(&self, mut request: async_graphql::Request) -> Result<(async_graphql::Request, Finish), async_graphql::Response> {
         let refused = |error: AppError| async_graphql::Response::from_errors(vec![error.into_graphql().into_server_error(Default::default())]);
         let document = self.state.documents.parse(&request.query).map_err(refused)?;
         crate::documents::check_password_fields(&document, request.operation_name.as_deref()).map_err(refused)?;
         let viewer = self.current_viewer().await.map_err(refused)?;
         request.set_parsed_query(document.as_ref().clone());
-        Ok(request.data(Loaders::new(&self.state.db.conn, viewer.user_id())).data(viewer))
+        let operation_name = request.operation_name.clone();
+        let request = request.data(Loaders::new(&self.state.db.conn, viewer.user_id())).data(viewer);
+        Ok((request, Finish { document, operation_name }))
     }
 
     /// The connection's viewer as it is now: UNAUTHENTICATED (and the connection closing) once its
@@ -319,14 +360,27 @@ impl WsExecutor {
     }
 }
 
+/// What an operation's answers are put right by: its document and operation name.
+struct Finish {
+    document: Arc<async_graphql::parser::types::ExecutableDocument>,
+    operation_name: Option<String>,
+}
+
+impl Finish {
+    fn finish(&self, response: &mut async_graphql::Response) {
+        crate::graphql::nulls::propagate(response, &self.document, self.operation_name.as_deref());
+        http::add_missing_codes(response);
+    }
+}
+
 impl Executor for WsExecutor {
     fn execute(&self, request: async_graphql::Request) -> impl Future<Output = async_graphql::Response> + Send {
         let this = self.clone();
         async move {
             match this.prepare(request).await {
-                Ok(request) => {
+                Ok((request, finish)) => {
                     let mut response = this.schema.execute(request).await;
-                    http::add_missing_codes(&mut response);
+                    finish.finish(&mut response);
                     response
                 }
                 Err(refused) => refused,
@@ -335,16 +389,23 @@ impl Executor for WsExecutor {
     }
 
     fn execute_stream(&self, request: async_graphql::Request, session_data: Option<Arc<async_graphql::Data>>) -> BoxStream<'static, async_graphql::Response> {
+        let mut unanswered = Some(InFlight::new(&self.connection));
         let this = self.clone();
-        stream::once(async move { this.prepare(request).await.map(|request| (this.schema, request)) })
+        stream::once(async move { this.prepare(request).await.map(|prepared| (this.schema, prepared)) })
             .flat_map(move |prepared| match prepared {
-                Ok((schema, request)) => Executor::execute_stream(&schema, request, session_data.clone())
-                    .map(|mut response| {
-                        http::add_missing_codes(&mut response);
-                        response
-                    })
-                    .boxed(),
+                Ok((schema, (request, finish))) => {
+                    Executor::execute_stream(&schema, request, session_data.clone())
+                        .map(move |mut response| {
+                            finish.finish(&mut response);
+                            response
+                        })
+                        .boxed()
+                }
                 Err(refused) => stream::once(future::ready(refused)).boxed(),
+            })
+            .map(move |response| {
+                unanswered.take();
+                response
             })
             .boxed()
     }

@@ -3,6 +3,7 @@
 pub mod context;
 pub mod loaders;
 pub mod mutation;
+pub mod nulls;
 pub mod query;
 pub mod subscription;
 pub mod types;

@@ -78,10 +78,15 @@ pub fn require_manage<'a>(viewer: &'a Viewer, consultation: &consultation::Model
     }
 }
 
-/// Staff of the lead or a cooperating department, or an admin: moderate, reply, export, see every status.
+/// Staff of the lead or a cooperating department, or an admin: moderate, reply, export, see every status
+/// (cooperating staff once the consultation is published).
 pub async fn can_moderate(db: &impl ConnectionTrait, viewer: &Viewer, consultation: &consultation::Model) -> AppResult<bool> {
     if can_manage(viewer, consultation) {
         return Ok(true);
+    }
+    // A cooperating department sees (and so moderates) a consultation only once it is published.
+    if !can_see(viewer, consultation) {
+        return Ok(false);
     }
     let Some(department) = viewer.staff_department() else { return Ok(false) };
     let n = sql::count(
@@ -112,11 +117,12 @@ pub async fn require_moderate<'a>(
 pub async fn moderated_consultation(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid, what: &str) -> AppResult<consultation::Model> {
     viewer.user()?;
     let found = consultation::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound("The consultation"))?;
-    if can_moderate(db, viewer, &found).await? {
-        return Ok(found);
-    }
+    // Visibility first: a cooperating department does not see a draft until it is published.
     if !can_see(viewer, &found) {
         return Err(AppError::NotFound("The consultation"));
+    }
+    if can_moderate(db, viewer, &found).await? {
+        return Ok(found);
     }
     Err(AppError::forbidden(format!("Only staff of the lead or a cooperating department, or an admin, may {what}.")))
 }

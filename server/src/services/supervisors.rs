@@ -131,7 +131,8 @@ pub async fn withdraw(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<
     let txn = state.db.begin().await?;
     let current = load_application(&*txn, id).await?;
     if current.applicant_id != user.id {
-        return Err(AppError::NotFound("The application"));
+        // Admins see every application (they review them); to anyone else another's does not exist.
+        return Err(if viewer.is_admin() { AppError::forbidden("Only the applicant may withdraw an application.") } else { AppError::NotFound("The application") });
     }
     if current.status != ApplicationStatus::Pending.as_str() {
         return Err(AppError::conflict("Only a pending application can be withdrawn."));

@@ -228,3 +228,24 @@ pub const MY_REPLIES: &str = "subscription MyReplies {
   replyPosted { id body adoption createdAt comment { id consultation { id title } } }
 }";
 
+
+impl Ws {
+    /// Opens a socket and signs in, or gives the HTTP status the server refused the upgrade with.
+    pub async fn try_connect(base: &str, token: Option<&str>) -> Result<Ws, u16> {
+        let url = format!("{}/graphql/ws", base.replacen("http://", "ws://", 1));
+        let mut request = url.into_client_request().expect("a WebSocket request");
+        request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("graphql-transport-ws"));
+        match tokio_tungstenite::connect_async(request).await {
+            Ok((socket, _)) => {
+                let mut ws = Ws { socket };
+                let payload = token.map_or_else(|| json!({}), |t| json!({ "token": t }));
+                ws.send(json!({ "type": "connection_init", "payload": payload })).await;
+                let ack = ws.receive(WAIT).await.expect("an answer to connection_init");
+                assert_eq!(ack["type"], "connection_ack", "{ack}");
+                Ok(ws)
+            }
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+            Err(error) => panic!("the WebSocket failed: {error}"),
+        }
+    }
+}

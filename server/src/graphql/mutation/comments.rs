@@ -77,7 +77,9 @@ impl CommentsMutation {
         Ok(SubmitCommentPayload { comment: Comment::new(comment, false) })
     }
 
-    /// The author edits within 15 minutes, while the consultation is open and before any reply.
+    /// The author edits within 15 minutes, while the consultation is open and before any reply. On a
+    /// PRE (pre-moderated) consultation the edited comment goes back to PENDING, out of the public
+    /// list and counts, until staff publish it again.
     async fn edit_comment(&self, ctx: &Context<'_>, id: ID, input: EditCommentInput) -> GqlResult<Comment> {
         let id = parse_id("id", &id)?;
         let comment = comments::edit(ctx.state()?, ctx.viewer()?, id, input.body, input.stance).await?;

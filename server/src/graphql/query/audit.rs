@@ -31,7 +31,7 @@ impl AuditQuery {
         first: Option<i32>,
         after: Option<String>,
         filter: Option<AuditFilter>,
-    ) -> GqlResult<AuditEntryConnection> {
+    ) -> GqlResult<Option<AuditEntryConnection>> {
         let filter = filter.unwrap_or_default();
         let filter = audit::AuditFilter {
             actor_id: filter.actor_id.as_ref().map(|id| parse_id("filter.actorId", id)).transpose()?,
@@ -42,6 +42,6 @@ impl AuditQuery {
         };
         let (page, total) = audit::list(ctx.state()?, ctx.viewer()?, &filter, first, after.as_deref()).await?;
         let items = page.items.into_iter().map(|e| (pagination::id_cursor(e.id), AuditEntry(e))).collect();
-        Ok(AuditEntryConnection::new(items, page.has_next, TotalCount::Known(total)))
+        Ok(Some(AuditEntryConnection::new(items, page.has_next, TotalCount::Known(total))))
     }
 }

@@ -43,8 +43,8 @@ impl ConsultationsQuery {
         Ok(ConsultationConnection::from_list(result))
     }
 
-    async fn consultation(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Consultation> {
+    async fn consultation(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Consultation>> {
         let id = parse_id("id", &id)?;
-        Ok(Consultation(consultations::get(ctx.state()?, ctx.viewer()?, id).await?))
+        Ok(Some(Consultation(consultations::get(ctx.state()?, ctx.viewer()?, id).await?)))
     }
 }

@@ -23,10 +23,10 @@ impl SupervisorsQuery {
         first: Option<i32>,
         after: Option<String>,
         status: Option<ApplicationStatus>,
-    ) -> GqlResult<SupervisorApplicationConnection> {
+    ) -> GqlResult<Option<SupervisorApplicationConnection>> {
         let (page, total) = supervisors::list_applications(ctx.state()?, ctx.viewer()?, status, first, after.as_deref()).await?;
         let items = page.items.into_iter().map(|a| (pagination::id_cursor(a.id), SupervisorApplication(a))).collect();
-        Ok(SupervisorApplicationConnection::new(items, page.has_next, TotalCount::Known(total)))
+        Ok(Some(SupervisorApplicationConnection::new(items, page.has_next, TotalCount::Known(total))))
     }
 
     /// Supervisor appointments, newest first (admins and evaluators). `active: true` keeps those in
@@ -38,24 +38,24 @@ impl SupervisorsQuery {
         first: Option<i32>,
         after: Option<String>,
         active: Option<bool>,
-    ) -> GqlResult<SupervisorConnection> {
+    ) -> GqlResult<Option<SupervisorConnection>> {
         let (page, total) = supervisors::list_supervisors(ctx.state()?, ctx.viewer()?, active, first, after.as_deref()).await?;
         let items = page.items.into_iter().map(|s| (pagination::id_cursor(s.id), Supervisor(s))).collect();
-        Ok(SupervisorConnection::new(items, page.has_next, TotalCount::Known(total)))
+        Ok(Some(SupervisorConnection::new(items, page.has_next, TotalCount::Known(total))))
     }
 
     /// An observation, for its supervisor, the department's staff, admins and evaluators; NOT_FOUND for
     /// anyone else.
-    async fn observation(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Observation> {
+    async fn observation(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Observation>> {
         let id = parse_id("id", &id)?;
-        Ok(Observation(observations::get(ctx.state()?, ctx.viewer()?, id).await?))
+        Ok(Some(Observation(observations::get(ctx.state()?, ctx.viewer()?, id).await?)))
     }
 
     /// Every department's figures over `[from, to)`, ordered by department code (admins and
     /// evaluators). Departments without activity are listed with zero counts and null rates.
     #[graphql(complexity = "crate::graphql::list_cost(50, child_complexity)")]
-    async fn department_scorecards(&self, ctx: &Context<'_>, from: DateTime<Utc>, to: DateTime<Utc>) -> GqlResult<Vec<DepartmentScorecard>> {
+    async fn department_scorecards(&self, ctx: &Context<'_>, from: DateTime<Utc>, to: DateTime<Utc>) -> GqlResult<Option<Vec<DepartmentScorecard>>> {
         let cards = scorecards::department_scorecards(ctx.state()?, ctx.viewer()?, from, to).await?;
-        Ok(cards.into_iter().map(DepartmentScorecard::from).collect())
+        Ok(Some(cards.into_iter().map(DepartmentScorecard::from).collect()))
     }
 }

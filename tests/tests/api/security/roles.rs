@@ -415,7 +415,8 @@ fn rows() -> Vec<Row> {
         row("replyToComment", "no such comment",                               [U, F, F, N, N, N, N, F, U], fixture!(|w, _| {
             Call::new(json!({ "input": { "commentId": no_such_id(), "body": "感谢您的意见。", "adoption": "EXPLAINED" } }))
         })),
-        row("replyToDuplicateGroup", "",                                       [U, F, F, F, A, A, A, F, U], fixture!(|w, _| {
+        // Groups are listed to the consultation's staff only: to other departments they do not exist.
+        row("replyToDuplicateGroup", "",                                       [U, F, F, N, A, A, A, F, U], fixture!(|w, _| {
             Call::new(json!({ "input": { "groupId": w.group, "body": "对相同意见统一答复如下。", "adoption": "EXPLAINED" } }))
         })),
         row("exportComments", "a published consultation",                      [U, F, F, F, A, A, A, F, U], fixture!(|w, _| {
@@ -1165,7 +1166,9 @@ fn probes() -> Vec<Probe> {
             query: OBSERVATION,
             variables: |w, _| json!({ "id": w.observation }),
             shows: |data, _| Some(data["observation"]["body"].is_string()),
-            expect: [DU, DN, SHOWN, DN, SHOWN, DN, SHOWN, SHOWN, DU],
+            // `observation(id)` answers NOT_FOUND to everyone it is hidden from, signed in or not (its
+            // schema description): an observation's existence is not public.
+            expect: [DN, DN, SHOWN, DN, SHOWN, DN, SHOWN, SHOWN, DN],
         },
     ]
 }
