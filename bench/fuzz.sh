@@ -15,6 +15,10 @@
 #   FUZZ_REDIS_URL   redis://127.0.0.1:6379
 #   FUZZ_ADDR        127.0.0.1:18090
 #   FUZZ_VENV        target/fuzz-venv (where schemathesis is installed)
+#   FUZZ_SCHEMA      unset: the schema by introspection from the server; a path: that SDL file
+#                    (schema.graphql of the binary's commit, for builds that refuse introspection)
+#   FUZZ_BIN         a server binary to fuzz instead of building target/debug/gongkai (an older
+#                    build, to see what the fuzzer finds there)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,9 +39,12 @@ if [ ! -x "$VENV/bin/st" ]; then
   "$VENV/bin/pip" install -q "schemathesis==4.32.5"
 fi
 
-log "building the server"
-cargo build -q -p gongkai
-BIN=target/debug/gongkai
+BIN="${FUZZ_BIN:-}"
+if [ -z "$BIN" ]; then
+  log "building the server"
+  cargo build -q -p gongkai
+  BIN=target/debug/gongkai
+fi
 
 SERVER_PID=""
 stop_server() {
@@ -94,9 +101,10 @@ for db in $DATABASES; do
     if [ -n "${tokens[$role]}" ]; then header=(-H "Authorization: Bearer ${tokens[$role]}"); fi
     log "$db: fuzzing as $role for ${SECONDS_EACH}s"
     set +e
-    PYTHONPATH=bench/fuzz SCHEMATHESIS_HOOKS=checks "$VENV/bin/st" run "http://$ADDR/graphql" \
+    if [ -n "${FUZZ_SCHEMA:-}" ]; then location=("$FUZZ_SCHEMA" --url "http://$ADDR/graphql"); else location=("http://$ADDR/graphql"); fi
+    PYTHONPATH=bench/fuzz SCHEMATHESIS_HOOKS=checks "$VENV/bin/st" run "${location[@]}" \
       --checks gongkai_no_internal_errors --max-time "$SECONDS_EACH" --workers 2 \
-      --phases examples,coverage,fuzzing --suppress-health-check all --warnings off \
+      --phases examples,coverage,fuzzing --suppress-health-check all --warnings off --generation-allow-x00 true \
       --request-timeout 20 "${header[@]}" > "$OUT/st-$db-$role.txt" 2>&1
     code=$?
     set -e

@@ -37,6 +37,16 @@ impl Drop for TestApp {
     }
 }
 
+/// Notes that a test does not apply to this run (a PostgreSQL- or Redis-only test on the embedded
+/// default). Where the run promises the services (`TEST_REQUIRE_SERVICES=1`, as `.ci/run`'s PostgreSQL
+/// pass sets it), a skip is a failure: a misconfigured run must not pass by testing less.
+pub fn skipped(why: &str) {
+    if std::env::var("TEST_REQUIRE_SERVICES").is_ok_and(|v| v == "1") {
+        panic!("skipped although TEST_REQUIRE_SERVICES=1: {why}");
+    }
+    eprintln!("skipped: {why}");
+}
+
 /// Whether the tests run against PostgreSQL and Redis.
 pub fn using_postgres() -> bool {
     std::env::var("TEST_DATABASE_URL").is_ok_and(|v| !v.is_empty())

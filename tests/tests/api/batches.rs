@@ -45,7 +45,7 @@ fn uuid(text: &str) -> Uuid {
 /// while it writes goes out as its next batch); None, with a note, on SQLite.
 async fn one_writer() -> Option<(TestApp, Submissions)> {
     if !using_postgres() {
-        println!("skipped: batches are PostgreSQL's (set TEST_DATABASE_URL)");
+        gongkai_tests::skipped("batches are PostgreSQL's (set TEST_DATABASE_URL)");
         return None;
     }
     let app = spawn_with(no_limits).await;
@@ -63,7 +63,7 @@ fn queue(writers: &Submissions, submission: Submission) -> tokio::task::JoinHand
 #[tokio::test]
 async fn one_statement_writes_each_submission_of_a_batch_whole_or_not_at_all() {
     if !using_postgres() {
-        println!("skipped: batches are PostgreSQL's (set TEST_DATABASE_URL)");
+        gongkai_tests::skipped("batches are PostgreSQL's (set TEST_DATABASE_URL)");
         return;
     }
     let app = spawn_with(no_limits).await;

@@ -229,7 +229,7 @@ impl Relay {
 #[tokio::test]
 async fn a_lost_redis_gives_service_unavailable_and_readyz_503() {
     let Some(redis_url) = std::env::var("TEST_REDIS_URL").ok().filter(|v| !v.is_empty()) else {
-        println!("skipped: without TEST_REDIS_URL sessions and limits live in the process");
+        gongkai_tests::skipped("without TEST_REDIS_URL sessions and limits live in the process");
         return;
     };
     let target = redis_url.trim_start_matches("redis://").split('/').next().unwrap_or("127.0.0.1:6379").to_owned();

@@ -15,7 +15,7 @@ const INSTANCE: &str = env!("CARGO_BIN_EXE_gongkai-instance");
 async fn two_instances(tweak: impl FnOnce(&mut gongkai::config::Config)) -> Option<(TestApp, Process)> {
     let redis = std::env::var("TEST_REDIS_URL").is_ok_and(|v| !v.is_empty());
     if !gongkai_tests::using_postgres() || !redis {
-        eprintln!("skipped: several instances need TEST_DATABASE_URL and TEST_REDIS_URL");
+        gongkai_tests::skipped("several instances need TEST_DATABASE_URL and TEST_REDIS_URL");
         return None;
     }
     let a = spawn_with(tweak).await;

@@ -85,7 +85,7 @@ async fn referenced_consultations_sections_and_groups_cannot_be_deleted_or_renum
 #[tokio::test]
 async fn a_submission_takes_no_lock_on_its_consultation_section_or_group() {
     if !using_postgres() {
-        println!("skipped: row locks are PostgreSQL's (set TEST_DATABASE_URL)");
+        gongkai_tests::skipped("row locks are PostgreSQL's (set TEST_DATABASE_URL)");
         return;
     }
     let app = spawn_with(no_limits).await;

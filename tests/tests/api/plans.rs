@@ -63,7 +63,7 @@ fn assert_indexed(plan: &str, table: &str) {
 #[tokio::test]
 async fn keyset_queries_use_their_indexes_on_postgresql() {
     if !using_postgres() {
-        println!("skipped: query plans are checked on PostgreSQL (set TEST_DATABASE_URL)");
+        gongkai_tests::skipped("query plans are checked on PostgreSQL (set TEST_DATABASE_URL)");
         return;
     }
     let app = spawn_with(no_limits).await;

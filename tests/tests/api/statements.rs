@@ -19,7 +19,7 @@ async fn backend_pid(statements: &Statements) -> i32 {
 #[tokio::test]
 async fn a_refused_statement_keeps_its_connection_and_an_abandoned_one_loses_it() {
     let Some(url) = url() else {
-        eprintln!("skipped: needs TEST_DATABASE_URL");
+        gongkai_tests::skipped("needs TEST_DATABASE_URL");
         return;
     };
     let statements = Statements::new(&url, 1).expect("options");

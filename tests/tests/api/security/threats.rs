@@ -153,15 +153,19 @@ async fn nested_lists_and_aliases_cost_what_they_would_return() {
     app.ok(None, &op("citizen", "ConsultationComments"), json!({ "id": world.consultation, "first": 100 })).await;
 }
 
+/// Every rate limit off but the sign-in failures per account and per address (0: off too).
+fn sign_in_limits(per_account: u32, per_address: u32) -> impl FnOnce(&mut gongkai::config::Config) {
+    move |c| {
+        c.rate_limits = gongkai::config::RateLimits::disabled();
+        c.rate_limits.login_failures = per_account;
+        c.rate_limits.login_failures_per_address = per_address;
+    }
+}
+
 // 3. Concurrent wrong passwords were all tried: the limits were checked before and counted after.
 #[tokio::test]
 async fn concurrent_wrong_passwords_are_tried_no_more_often_than_the_limit() {
-    let app = spawn_with(|c| {
-        c.rate_limits = gongkai::config::RateLimits::disabled();
-        c.rate_limits.login_failures = 5;
-        c.rate_limits.login_failures_per_address = 20;
-    })
-    .await;
+    let app = spawn_with(sign_in_limits(5, 20)).await;
     let person = citizen(&app).await;
     let login = "mutation($input: LoginInput!) { login(input: $input) { token } }";
     let attempts = (0..30).map(|_| app.gql(None, login, json!({ "input": { "email": person.email, "password": "wrong password 123" } })));
@@ -176,11 +180,7 @@ async fn concurrent_wrong_passwords_are_tried_no_more_often_than_the_limit() {
 
 #[tokio::test]
 async fn a_successful_sign_in_gives_the_address_its_attempt_back() {
-    let app = spawn_with(|c| {
-        c.rate_limits = gongkai::config::RateLimits::disabled();
-        c.rate_limits.login_failures_per_address = 3;
-    })
-    .await;
+    let app = spawn_with(sign_in_limits(0, 3)).await;
     let people = support::citizens(&app, 5).await;
     // Five good sign-ins from one address (an office behind one gateway) are not failures.
     for person in &people {
@@ -235,11 +235,7 @@ async fn public_duplicate_counts_count_published_comments_only() {
 // 6. changePassword had no limit, and aliases multiplied every password check.
 #[tokio::test]
 async fn wrong_current_passwords_count_as_failed_sign_ins() {
-    let app = spawn_with(|c| {
-        c.rate_limits = gongkai::config::RateLimits::disabled();
-        c.rate_limits.login_failures = 5;
-    })
-    .await;
+    let app = spawn_with(sign_in_limits(5, 0)).await;
     let person = citizen(&app).await;
     let change = "mutation($input: ChangePasswordInput!) { changePassword(input: $input) }";
     let wrong = json!({ "input": { "currentPassword": "not my password", "newPassword": "another long password" } });
