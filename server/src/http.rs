@@ -1,13 +1,12 @@
-//! HTTP endpoints: GraphQL (with its own body limit), GraphiQL, health, readiness and metrics.
+//! HTTP endpoints: GraphQL (with its own body limit), health, readiness and metrics.
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use async_graphql::http::GraphiQLSource;
 use poem::http::{header, StatusCode};
-use poem::web::{Data, Html};
-use poem::{handler, Body, IntoResponse, Request, Response};
+use poem::web::Data;
+use poem::{handler, Body, Request, Response};
 
 use crate::auth::client::client_ip;
 use crate::cache::{Body as CachedBody, Lookup, ResponseCache};
@@ -187,11 +186,6 @@ fn changes_state(document: &async_graphql::parser::types::ExecutableDocument, op
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).is_some_and(|op| not_query(op.node.ty)),
         (DocumentOperations::Multiple(ops), None) => ops.values().any(|op| not_query(op.node.ty)),
     }
-}
-
-#[handler]
-pub fn graphiql() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("Gongkai GraphQL").finish())
 }
 
 #[handler]

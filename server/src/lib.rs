@@ -13,6 +13,7 @@ pub mod domain;
 pub mod downloads;
 pub mod error;
 pub mod events;
+pub mod graphiql;
 pub mod graphql;
 pub mod http;
 pub mod services;

@@ -12,6 +12,7 @@ use poem::{get, EndpointExt, Route, Server};
 use crate::config::Config;
 use crate::downloads;
 use crate::graphql;
+use crate::graphiql;
 use crate::http;
 use crate::state::AppState;
 use crate::websocket;
@@ -24,7 +25,8 @@ pub fn app(state: AppState) -> impl poem::Endpoint + 'static {
         cors = cors.allow_origin(origin.as_str());
     }
     let api = Route::new()
-        .at("/", get(http::graphiql))
+        .at("/", get(graphiql::page))
+        .at("/assets/graphiql/:file", get(graphiql::asset))
         .at("/graphql", get(http::graphql).post(http::graphql))
         .at("/graphql/ws", get(websocket::graphql_ws))
         .at("/exports/:token", get(downloads::export))

@@ -11,6 +11,7 @@ mod comments;
 mod consultations;
 mod errors;
 mod exports;
+mod graphiql;
 mod instances;
 mod integrity;
 mod limits;
