@@ -8,7 +8,6 @@ pub mod consultation;
 pub mod consultation_department;
 pub mod department;
 pub mod duplicate_group;
-pub mod endorsement;
 pub mod observation;
 pub mod observation_follow_up;
 pub mod observation_reply;

@@ -1,4 +1,4 @@
-//! Configuration read from the environment, as DESIGN.md "Running" lists it.
+//! Configuration read from the environment, as the README lists it (docs/design.md, "How it runs").
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;

@@ -24,7 +24,8 @@ pub use statements::Statements;
 pub struct Db {
     pub conn: DatabaseConnection,
     /// On PostgreSQL: connections for the hot single-statement writes, outside the pool (see
-    /// `Statements`). DATABASE_MAX_CONNECTIONS is shared: half of it here, the rest in the pool.
+    /// `Statements`). DATABASE_MAX_CONNECTIONS is shared: SUBMISSION_WRITERS of them here, the rest
+    /// in the pool.
     pub statements: Option<Statements>,
     write_gate: Option<Arc<Mutex<()>>>,
     /// Bumped after every committed write that public readers could see; cached anonymous responses

@@ -165,34 +165,19 @@ fn is_unavailable(error: &DbErr) -> bool {
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => matches!(
             e.as_ref(),
             Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed | Sqlx::Tls(_)
-        ) || is_sqlite_busy(e.as_ref()),
+        ) || is_busy_or_shutting_down(e.as_ref()),
         _ => false,
     }
 }
 
-fn is_sqlite_busy(error: &sea_orm::sqlx::Error) -> bool {
+/// A database that refused for now rather than for good: SQLite busy or locked (codes 5, 6, 517,
+/// `SQLITE_BUSY_SNAPSHOT`), PostgreSQL shutting down or starting (57P01 `admin_shutdown`, 57P03
+/// `cannot_connect_now`). The client may try again: SERVICE_UNAVAILABLE.
+fn is_busy_or_shutting_down(error: &sea_orm::sqlx::Error) -> bool {
+    const SQLITE: [&str; 3] = ["5", "6", "517"];
+    const POSTGRES: [&str; 2] = ["57P01", "57P03"];
     match error {
-        sea_orm::sqlx::Error::Database(db) => {
-            matches!(db.code().as_deref(), Some("5") | Some("6") | Some("517") | Some("57P01") | Some("57P03"))
-        }
+        sea_orm::sqlx::Error::Database(db) => db.code().is_some_and(|code| SQLITE.contains(&code.as_ref()) || POSTGRES.contains(&code.as_ref())),
         _ => false,
-    }
-}
-
-/// Validation errors from the `validator` derive, as BAD_USER_INPUT with every offending field.
-impl From<validator::ValidationErrors> for AppError {
-    fn from(errors: validator::ValidationErrors) -> Self {
-        let mut fields: Vec<FieldError> = errors
-            .field_errors()
-            .into_iter()
-            .flat_map(|(field, errs)| {
-                errs.iter().map(move |e| {
-                    let message = e.message.as_ref().map_or_else(|| format!("is not valid ({})", e.code), |m| m.to_string());
-                    FieldError::new(crate::domain::camel_case(field.as_ref()), message)
-                })
-            })
-            .collect();
-        fields.sort_by(|a, b| a.field.cmp(&b.field));
-        Self::BadInput(fields)
     }
 }

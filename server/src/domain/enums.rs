@@ -27,7 +27,7 @@ macro_rules! db_enum {
 }
 
 db_enum!(
-    /// What an account may do (see the roles table in DESIGN.md).
+    /// What an account may do (see the roles table in docs/design.md).
     Role { Citizen => "CITIZEN", Staff => "STAFF", Admin => "ADMIN", Evaluator => "EVALUATOR" }
 );
 db_enum!(

@@ -72,6 +72,8 @@ macro_rules! children_loader {
 
 children_loader!(ObservationRepliesLoader, observation_reply, ObservationId, observation_id);
 children_loader!(FollowUpsLoader, observation_follow_up, ObservationId, observation_id);
+// Replies of each comment.
+children_loader!(RepliesLoader, reply, CommentId, comment_id);
 
 /// Each user's latest supervisor appointment.
 pub struct LatestAppointmentLoader(pub DatabaseConnection);
@@ -105,28 +107,6 @@ impl Loader<Uuid> for AppointmentByApplicationLoader {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let rows = supervisor::Entity::find().filter(supervisor::Column::ApplicationId.is_in(keys.to_vec())).all(&self.0).await.map_err(err)?;
         Ok(rows.into_iter().map(|s| (s.application_id, s)).collect())
-    }
-}
-
-/// Replies of each comment, oldest first.
-pub struct RepliesLoader(pub DatabaseConnection);
-
-impl Loader<Uuid> for RepliesLoader {
-    type Value = Vec<reply::Model>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = reply::Entity::find()
-            .filter(reply::Column::CommentId.is_in(keys.to_vec()))
-            .order_by_asc(reply::Column::Id)
-            .all(&self.0)
-            .await
-            .map_err(err)?;
-        let mut out: HashMap<Uuid, Vec<reply::Model>> = HashMap::new();
-        for r in rows {
-            out.entry(r.comment_id).or_default().push(r);
-        }
-        Ok(out)
     }
 }
 

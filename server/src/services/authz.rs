@@ -1,4 +1,4 @@
-//! Who may do what: plain functions that read like the roles table in DESIGN.md, called at the top
+//! Who may do what: plain functions that read like the roles table in docs/design.md, called at the top
 //! of every action.
 
 use sea_orm::{ConnectionTrait, EntityTrait, Value};

@@ -385,7 +385,7 @@ pub async fn endorse(state: &AppState, viewer: &Viewer, id: Uuid, endorse: bool)
 }
 
 pub async fn report(state: &AppState, viewer: &Viewer, id: Uuid, reason: ReportReason, detail: Option<String>) -> AppResult<bool> {
-    // Evaluators only read (DESIGN's roles table); everyone else signed in may report.
+    // Evaluators only read (the roles table, docs/design.md); everyone else signed in may report.
     let user = authz::require_role(viewer, &[Role::Citizen, Role::Staff, Role::Admin], "report comments")?.clone();
     let detail = domain::clean_optional("detail", detail.as_deref(), 1000, true).map_err(|e| AppError::BadInput(vec![e]))?;
     let (comment, _) = get_visible(state, viewer, id).await?;
