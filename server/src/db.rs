@@ -31,6 +31,9 @@ pub struct Db {
     /// Bumped after every committed write that public readers could see; cached anonymous responses
     /// from an older generation are not served.
     generation: Arc<AtomicU64>,
+    /// Statements run through the pool (`gongkai_db_statements_total` in /metrics): a request's
+    /// statement count is how the tests hold lists to a fixed number of queries whatever their size.
+    statements_run: Arc<AtomicU64>,
 }
 
 /// A write transaction holding the SQLite write gate until it ends.
@@ -93,9 +96,19 @@ impl Db {
                     .foreign_keys(true)
             });
         }
-        let conn = Database::connect(options).await.with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
+        let mut conn = Database::connect(options).await.with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
+        let statements_run = Arc::new(AtomicU64::new(0));
+        let counter = statements_run.clone();
+        conn.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
         let statements = if sqlite { None } else { Some(Statements::new(url, statement_connections)?) };
-        Ok(Self { conn, statements, write_gate: sqlite.then(|| Arc::new(Mutex::new(()))), generation: Arc::default() })
+        Ok(Self { conn, statements, write_gate: sqlite.then(|| Arc::new(Mutex::new(()))), generation: Arc::default(), statements_run })
+    }
+
+    /// Statements run through the pool since the start.
+    pub fn statements_run(&self) -> u64 {
+        self.statements_run.load(Ordering::Relaxed)
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {

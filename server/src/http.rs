@@ -220,6 +220,7 @@ pub async fn readyz(Data(state): Data<&AppState>) -> Response {
 #[handler]
 pub fn metrics(Data(state): Data<&AppState>) -> Response {
     let subscriptions = state.events.subscriber_count();
+    let statements = state.db.statements_run();
     let requests = METRICS.requests.load(Ordering::Relaxed);
     let errors = METRICS.errors.load(Ordering::Relaxed);
     let seconds = METRICS.micros.load(Ordering::Relaxed) as f64 / 1e6;
@@ -229,7 +230,8 @@ pub fn metrics(Data(state): Data<&AppState>) -> Response {
          # HELP gongkai_graphql_errors_total GraphQL responses carrying errors.\n# TYPE gongkai_graphql_errors_total counter\ngongkai_graphql_errors_total {errors}\n\
          # HELP gongkai_graphql_seconds_total Time spent serving GraphQL requests.\n# TYPE gongkai_graphql_seconds_total counter\ngongkai_graphql_seconds_total {seconds}\n\
          # HELP gongkai_response_cache_hits_total Anonymous queries answered from the response cache.\n# TYPE gongkai_response_cache_hits_total counter\ngongkai_response_cache_hits_total {hits}\n\
-         # HELP gongkai_subscriptions_active Live GraphQL subscriptions on this instance.\n# TYPE gongkai_subscriptions_active gauge\ngongkai_subscriptions_active {subscriptions}\n"
+         # HELP gongkai_subscriptions_active Live GraphQL subscriptions on this instance.\n# TYPE gongkai_subscriptions_active gauge\ngongkai_subscriptions_active {subscriptions}\n\
+         # HELP gongkai_db_statements_total SQL statements run through the connection pool.\n# TYPE gongkai_db_statements_total counter\ngongkai_db_statements_total {statements}\n"
     );
     Response::builder().content_type("text/plain; version=0.0.4").body(text)
 }

@@ -8,7 +8,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Value};
 use uuid::Uuid;
 
-use entities::{comment, consultation, department, observation, observation_follow_up, observation_reply, reply, section, supervisor, user};
+use entities::{comment, consultation, consultation_department, department, observation, observation_follow_up, observation_reply, reply, report, section, supervisor, user};
 
 use crate::error::AppError;
 use crate::services::counters::{self, Counts};
@@ -44,9 +44,12 @@ by_id_loader!(CommentLoader, comment);
 by_id_loader!(SupervisorLoader, supervisor);
 by_id_loader!(ObservationLoader, observation);
 
-/// Rows of `$entity` grouped by a parent id column, oldest first.
+/// Rows of `$entity` grouped by a parent id column, in `$order` (the id, oldest first, by default).
 macro_rules! children_loader {
     ($name:ident, $entity:ident, $column:ident, $field:ident) => {
+        children_loader!($name, $entity, $column, $field, Id);
+    };
+    ($name:ident, $entity:ident, $column:ident, $field:ident, $order:ident) => {
         pub struct $name(pub DatabaseConnection);
 
         impl Loader<Uuid> for $name {
@@ -56,7 +59,7 @@ macro_rules! children_loader {
             async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
                 let rows = $entity::Entity::find()
                     .filter($entity::Column::$column.is_in(keys.to_vec()))
-                    .order_by_asc($entity::Column::Id)
+                    .order_by_asc($entity::Column::$order)
                     .all(&self.0)
                     .await
                     .map_err(err)?;
@@ -74,6 +77,12 @@ children_loader!(ObservationRepliesLoader, observation_reply, ObservationId, obs
 children_loader!(FollowUpsLoader, observation_follow_up, ObservationId, observation_id);
 // Replies of each comment.
 children_loader!(RepliesLoader, reply, CommentId, comment_id);
+// Reports of each comment, oldest first.
+children_loader!(ReportsLoader, report, CommentId, comment_id, CreatedAt);
+// Sections of each consultation, in order.
+children_loader!(SectionsLoader, section, ConsultationId, consultation_id, Ordinal);
+// The cooperating departments of each consultation.
+children_loader!(CooperatingLoader, consultation_department, ConsultationId, consultation_id, DepartmentId);
 
 /// Each user's latest supervisor appointment.
 pub struct LatestAppointmentLoader(pub DatabaseConnection);
@@ -182,6 +191,9 @@ pub struct Loaders {
     pub consultations: DataLoader<ConsultationLoader>,
     pub comments: DataLoader<CommentLoader>,
     pub replies: DataLoader<RepliesLoader>,
+    pub reports: DataLoader<ReportsLoader>,
+    pub consultation_sections: DataLoader<SectionsLoader>,
+    pub cooperating: DataLoader<CooperatingLoader>,
     pub counters: DataLoader<CountersLoader>,
     pub endorsed: DataLoader<EndorsedLoader>,
     pub group_samples: DataLoader<GroupSampleLoader>,
@@ -203,6 +215,9 @@ impl Loaders {
             consultations: DataLoader::new(ConsultationLoader(db.clone()), spawn),
             comments: DataLoader::new(CommentLoader(db.clone()), spawn),
             replies: DataLoader::new(RepliesLoader(db.clone()), spawn),
+            reports: DataLoader::new(ReportsLoader(db.clone()), spawn),
+            consultation_sections: DataLoader::new(SectionsLoader(db.clone()), spawn),
+            cooperating: DataLoader::new(CooperatingLoader(db.clone()), spawn),
             counters: DataLoader::new(CountersLoader(db.clone()), spawn),
             endorsed: DataLoader::new(EndorsedLoader { db: db.clone(), user: viewer }, spawn),
             group_samples: DataLoader::new(GroupSampleLoader(db.clone()), spawn),

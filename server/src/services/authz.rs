@@ -81,21 +81,30 @@ pub fn require_manage<'a>(viewer: &'a Viewer, consultation: &consultation::Model
 /// Staff of the lead or a cooperating department, or an admin: moderate, reply, export, see every status
 /// (cooperating staff once the consultation is published).
 pub async fn can_moderate(db: &impl ConnectionTrait, viewer: &Viewer, consultation: &consultation::Model) -> AppResult<bool> {
+    // Only staff of another department than the lead need the cooperating departments looked up.
+    if can_manage(viewer, consultation) || !can_see(viewer, consultation) || viewer.staff_department().is_none() {
+        return Ok(moderates(viewer, consultation, &[]));
+    }
+    let cooperating = sql::rows(
+        db,
+        "SELECT department_id FROM consultation_departments WHERE consultation_id = $1",
+        vec![Value::from(consultation.id)],
+    )
+    .await?
+    .iter()
+    .filter_map(|row| row.try_get::<Uuid>("", "department_id").ok())
+    .collect::<Vec<_>>();
+    Ok(moderates(viewer, consultation, &cooperating))
+}
+
+/// `can_moderate` given the consultation's cooperating departments (which the GraphQL layer loads for
+/// a whole page at once).
+pub fn moderates(viewer: &Viewer, consultation: &consultation::Model, cooperating: &[Uuid]) -> bool {
     if can_manage(viewer, consultation) {
-        return Ok(true);
+        return true;
     }
     // A cooperating department sees (and so moderates) a consultation only once it is published.
-    if !can_see(viewer, consultation) {
-        return Ok(false);
-    }
-    let Some(department) = viewer.staff_department() else { return Ok(false) };
-    let n = sql::count(
-        db,
-        "SELECT COUNT(*) FROM consultation_departments WHERE consultation_id = $1 AND department_id = $2",
-        vec![Value::from(consultation.id), Value::from(department)],
-    )
-    .await?;
-    Ok(n > 0)
+    can_see(viewer, consultation) && viewer.staff_department().is_some_and(|d| cooperating.contains(&d))
 }
 
 pub async fn require_moderate<'a>(

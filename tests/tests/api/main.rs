@@ -20,6 +20,7 @@ mod moderation;
 mod observations;
 mod open_data;
 mod plans;
+mod queries;
 mod replies;
 mod schema;
 mod scorecards;

@@ -2,9 +2,8 @@
 
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use entities::{comment, duplicate_group, reply, report};
+use entities::{comment, duplicate_group, reply};
 
 use crate::domain::{Adoption, CommentStatus, ReportReason, Stance};
 use crate::error::AppError;
@@ -110,12 +109,7 @@ impl Comment {
         if !self.moderator {
             return Ok(None);
         }
-        let rows = report::Entity::find()
-            .filter(report::Column::CommentId.eq(self.model.id))
-            .order_by_asc(report::Column::CreatedAt)
-            .all(&ctx.state()?.db.conn)
-            .await
-            .map_err(AppError::from)?;
+        let rows = ctx.loaders()?.reports.load_one(self.model.id).await.map_err(load_error)?.unwrap_or_default();
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             out.push(Report { reason: ReportReason::from_db(&r.reason)?, detail: r.detail, created_at: r.created_at });

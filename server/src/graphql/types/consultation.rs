@@ -102,7 +102,14 @@ impl Consultation {
     }
 
     async fn is_moderator(&self, ctx: &Context<'_>) -> GqlResult<bool> {
-        Ok(authz::can_moderate(&ctx.state()?.db.conn, ctx.viewer()?, &self.0).await?)
+        let cooperating = self.cooperating_ids(ctx).await?;
+        Ok(authz::moderates(ctx.viewer()?, &self.0, &cooperating))
+    }
+
+    /// The cooperating departments' ids, loaded for every consultation of the page at once.
+    async fn cooperating_ids(&self, ctx: &Context<'_>) -> GqlResult<Vec<uuid::Uuid>> {
+        let links = ctx.loaders()?.cooperating.load_one(self.0.id).await.map_err(load_error)?.unwrap_or_default();
+        Ok(links.into_iter().map(|l| l.department_id).collect())
     }
 }
 
@@ -198,13 +205,16 @@ impl Consultation {
 
     #[graphql(complexity = "crate::graphql::list_cost(10, child_complexity)")]
     async fn cooperating_departments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Department>> {
-        let list = consultations::cooperating_of(&ctx.state()?.db.conn, self.0.id).await?;
+        let ids = self.cooperating_ids(ctx).await?;
+        let found = ctx.loaders()?.departments.load_many(ids).await.map_err(load_error)?;
+        let mut list: Vec<_> = found.into_values().collect();
+        list.sort_by(|a, b| a.code.cmp(&b.code));
         Ok(list.into_iter().map(Department).collect())
     }
 
     #[graphql(complexity = "crate::graphql::list_cost(30, child_complexity)")]
     async fn sections(&self, ctx: &Context<'_>) -> GqlResult<Vec<Section>> {
-        let list = consultations::sections_of(&ctx.state()?.db.conn, self.0.id).await?;
+        let list = ctx.loaders()?.consultation_sections.load_one(self.0.id).await.map_err(load_error)?.unwrap_or_default();
         Ok(list.into_iter().map(Section).collect())
     }
 
