@@ -18,7 +18,7 @@ use crate::sql;
 use crate::state::{AppState, LimitKind};
 use crate::util;
 
-/// How long an author may edit a comment.
+/// How long after posting an author may edit a comment (also in `editComment`'s description).
 const EDIT_WINDOW_MINUTES: i64 = 15;
 
 fn facts(c: &comment::Model) -> AppResult<CommentFacts> {
@@ -273,7 +273,7 @@ pub async fn edit(state: &AppState, viewer: &Viewer, id: Uuid, body: Option<Stri
         return Err(AppError::conflict("A comment that has a reply can no longer be edited."));
     }
     if util::now() - current.created_at > chrono::Duration::minutes(EDIT_WINDOW_MINUTES) {
-        return Err(AppError::conflict("Comments can only be edited within 15 minutes of posting."));
+        return Err(AppError::conflict(format!("Comments can only be edited within {EDIT_WINDOW_MINUTES} minutes of posting.")));
     }
     let before = facts(&current)?;
     let mut active: comment::ActiveModel = current.clone().into();

@@ -1,4 +1,4 @@
-//! The roles table of DESIGN.md as a matrix: every mutation of the schema, called by every role, over
+//! The roles table (docs/design.md) as a matrix: every mutation of the schema, called by every role, over
 //! HTTP and over WebSocket, must answer as the table says — ALLOWED, or denied with the exact code:
 //! UNAUTHENTICATED without a usable session, FORBIDDEN when the viewer sees the object but may not
 //! act on it, NOT_FOUND when the viewer may not even see it (answered exactly as what does not exist).
@@ -1227,7 +1227,7 @@ async fn private_fields_the_audit_log_and_observations_are_read_only_by_whom_the
     }
     assert!(
         failures.is_empty(),
-        "{} reads answer otherwise than DESIGN says:\n{}",
+        "{} reads answer otherwise than the roles table says:\n{}",
         failures.len(),
         failures.join("\n")
     );
