@@ -214,6 +214,7 @@ async fn serve(socket: WebSocketStream, executor: WsExecutor, protocol: GraphQLP
     futures_util::pin_mut!(init_deadline);
     let mut awaiting_init = true;
     let mut ended_at: Option<Instant> = None;
+    let mut announcements = true;
     loop {
         if connection.has_ended() {
             let since = *ended_at.get_or_insert_with(Instant::now);
@@ -231,13 +232,17 @@ async fn serve(socket: WebSocketStream, executor: WsExecutor, protocol: GraphQLP
             biased;
             () = connection.wake.notified() => continue,
             () = grace => continue,
-            ended = session_ends.recv() => {
+            ended = session_ends.recv(), if announcements => {
                 let ours = connection.signed_in().and_then(|v| v.user_id());
                 let check = match ended {
                     Ok(user) => ours == Some(user),
                     // Announcements were missed: any of them may have been ours.
                     Err(RecvError::Lagged(_)) => ours.is_some(),
-                    Err(RecvError::Closed) => false,
+                    // The instance is shutting down: the ping's check is left.
+                    Err(RecvError::Closed) => {
+                        announcements = false;
+                        false
+                    }
                 };
                 if check {
                     check_session(&state, &connection).await;
