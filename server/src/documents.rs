@@ -45,6 +45,14 @@ struct Inner {
 }
 
 impl Documents {
+    /// The document a request would run: parsed and checked (`parse`), at most one password check in
+    /// the operation chosen (`check_password_fields`). HTTP and WebSocket both take this one way in.
+    pub fn for_request(&self, query: &str, operation_name: Option<&str>) -> Result<Arc<ExecutableDocument>, AppError> {
+        let document = self.parse(query)?;
+        check_password_fields(&document, operation_name)?;
+        Ok(document)
+    }
+
     /// The parsed document of `query`, checked for nesting and depth; BAD_USER_INPUT with a plain
     /// message (never the parser's own output, which quotes the text back) when it is not a document
     /// the server will run.

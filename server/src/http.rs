@@ -75,10 +75,15 @@ pub fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
     Response::builder().status(status).content_type("application/json").body(body.to_string())
 }
 
+/// The GraphQL answer to a request refused before it runs: one error, no data.
+pub fn refused(error: crate::error::AppError) -> async_graphql::Response {
+    async_graphql::Response::from_errors(vec![error.into_graphql().into_server_error(Default::default())])
+}
+
 /// A GraphQL response holding one error, for requests refused before they run.
 pub fn graphql_error(error: crate::error::AppError) -> Response {
     METRICS.errors.fetch_add(1, Ordering::Relaxed);
-    let response = async_graphql::Response::from_errors(vec![error.into_graphql().into_server_error(Default::default())]);
+    let response = refused(error);
     match serde_json::to_vec(&response) {
         Ok(body) => Response::builder().content_type("application/json").body(body),
         Err(_) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", "The response could not be encoded."),
@@ -120,13 +125,10 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
         }
     };
     // Checked and parsed before anything else: a text that could exhaust the parser never reaches it.
-    let document = match state.documents.parse(&request.query) {
+    let document = match state.documents.for_request(&request.query, request.operation_name.as_deref()) {
         Ok(document) => document,
         Err(error) => return graphql_error(error),
     };
-    if let Err(error) = crate::documents::check_password_fields(&document, request.operation_name.as_deref()) {
-        return graphql_error(error);
-    }
     let viewer = match viewer_for(state, req).await {
         Ok(v) => v,
         Err(error) => return graphql_error(error),

@@ -334,10 +334,8 @@ struct WsExecutor {
 
 impl WsExecutor {
     async fn prepare(&self, mut request: async_graphql::Request) -> Result<(async_graphql::Request, Finish), async_graphql::Response> {
-        let refused = |error: AppError| async_graphql::Response::from_errors(vec![error.into_graphql().into_server_error(Default::default())]);
-        let document = self.state.documents.parse(&request.query).map_err(refused)?;
-        crate::documents::check_password_fields(&document, request.operation_name.as_deref()).map_err(refused)?;
-        let viewer = self.current_viewer().await.map_err(refused)?;
+        let document = self.state.documents.for_request(&request.query, request.operation_name.as_deref()).map_err(http::refused)?;
+        let viewer = self.current_viewer().await.map_err(http::refused)?;
         request.set_parsed_query(document.as_ref().clone());
         let operation_name = request.operation_name.clone();
         let request = request.data(Loaders::new(&self.state.db.conn, viewer.user_id())).data(viewer);
