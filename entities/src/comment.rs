@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::*;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "comments")]
 pub struct Model {
@@ -10,15 +12,15 @@ pub struct Model {
     pub consultation_id: Uuid,
     pub section_id: Option<Uuid>,
     pub author_id: Uuid,
-    pub stance: String,
+    pub stance: Stance,
     pub body: String,
-    pub status: String,
+    pub status: CommentStatus,
     pub moderation_reason: Option<String>,
     pub duplicate_group_id: Uuid,
     pub endorsement_count: i32,
     pub report_count: i32,
     pub reply_count: i32,
-    pub latest_adoption: Option<String>,
+    pub latest_adoption: Option<Adoption>,
     pub first_replied_at: Option<DateTimeUtc>,
     pub client_request_id: Option<String>,
     pub client_hash: Option<String>,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::*;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "consultations")]
 pub struct Model {
@@ -13,8 +15,8 @@ pub struct Model {
     pub interpretation: Option<String>,
     pub category: String,
     pub lead_department_id: Uuid,
-    pub state: String,
-    pub moderation: String,
+    pub state: ConsultationState,
+    pub moderation: ModerationMode,
     pub opens_at: DateTimeUtc,
     pub closes_at: DateTimeUtc,
     pub published_at: Option<DateTimeUtc>,

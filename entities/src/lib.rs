@@ -1,6 +1,7 @@
 //! sea-orm models of Gongkai's tables: plain data, no API concerns.
 //!
-//! Enumerations (roles, statuses, stances) are stored as text and parsed by the server's domain types.
+//! Enumerations (roles, statuses, stances) are stored as text and typed here (`enums`); the `graphql`
+//! feature makes them GraphQL enums too.
 
 pub mod audit_entry;
 pub mod comment;
@@ -8,6 +9,7 @@ pub mod consultation;
 pub mod consultation_department;
 pub mod department;
 pub mod duplicate_group;
+pub mod enums;
 pub mod observation;
 pub mod observation_follow_up;
 pub mod observation_reply;

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::*;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "observations")]
 pub struct Model {
@@ -10,10 +12,10 @@ pub struct Model {
     pub supervisor_id: Uuid,
     pub department_id: Uuid,
     pub consultation_id: Option<Uuid>,
-    pub kind: String,
+    pub kind: ObservationKind,
     pub title: String,
     pub body: String,
-    pub status: String,
+    pub status: ObservationStatus,
     pub due_at: DateTimeUtc,
     pub answered_at: Option<DateTimeUtc>,
     pub first_answered_at: Option<DateTimeUtc>,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::*;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "replies")]
 pub struct Model {
@@ -12,7 +14,7 @@ pub struct Model {
     pub author_id: Uuid,
     pub department_id: Uuid,
     pub body: String,
-    pub adoption: String,
+    pub adoption: Adoption,
     pub created_at: DateTimeUtc,
 }
 

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::*;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "reports")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub comment_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: Uuid,
-    pub reason: String,
+    pub reason: ReportReason,
     pub detail: Option<String>,
     pub created_at: DateTimeUtc,
 }

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::*;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "supervisors")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub id: Uuid,
     pub user_id: Uuid,
     pub application_id: Uuid,
-    pub category: String,
+    pub category: SupervisorCategory,
     pub term_start: DateTimeUtc,
     pub term_end: DateTimeUtc,
     pub appointed_by: Uuid,

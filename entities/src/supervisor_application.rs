@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::*;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "supervisor_applications")]
 pub struct Model {
@@ -9,11 +11,11 @@ pub struct Model {
     pub id: Uuid,
     pub applicant_id: Uuid,
     pub real_name: String,
-    pub category: String,
+    pub category: SupervisorCategory,
     pub organization: Option<String>,
     pub phone: String,
     pub statement: String,
-    pub status: String,
+    pub status: ApplicationStatus,
     pub review_note: Option<String>,
     pub reviewed_at: Option<DateTimeUtc>,
     pub reviewed_by: Option<Uuid>,

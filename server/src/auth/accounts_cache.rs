@@ -68,6 +68,7 @@ impl AccountsCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Role;
 
     fn account(name: &str) -> user::Model {
         let now = chrono::Utc::now();
@@ -77,7 +78,7 @@ mod tests {
             password_hash: String::new(),
             display_name: name.to_owned(),
             phone: None,
-            role: "CITIZEN".to_owned(),
+            role: Role::Citizen,
             department_id: None,
             suspended: false,
             suspended_reason: None,

@@ -67,7 +67,7 @@ async fn insert_user(db: &impl ConnectionTrait, new: NewUser<'_>) -> AppResult<u
         password_hash: Set(new.hash),
         display_name: Set(new.display_name),
         phone: Set(new.phone),
-        role: Set(new.role.as_str().to_owned()),
+        role: Set(new.role),
         department_id: Set(new.department_id),
         suspended: Set(false),
         suspended_reason: Set(None),
@@ -254,7 +254,7 @@ pub async fn create_account(state: &AppState, actor: Option<&Viewer>, input: Cre
     let txn = state.db.begin().await?;
     let new = NewUser { email: &email, hash, display_name, phone: None, role: input.role, department_id: input.department_id };
     let user = insert_user(&*txn, new).await?;
-    audit::record(&*txn, actor_id, "account.create", "User", Some(user.id), json!({ "role": user.role })).await?;
+    audit::record(&*txn, actor_id, "account.create", "User", Some(user.id), json!({ "role": user.role.as_str() })).await?;
     txn.commit().await?;
     Ok(user)
 }

@@ -32,7 +32,7 @@ impl Viewer {
     }
 
     pub fn role(&self) -> Option<Role> {
-        self.user.as_ref().and_then(|u| Role::from_db(&u.role).ok())
+        self.user.as_ref().map(|u| u.role)
     }
 
     pub fn is_admin(&self) -> bool {
@@ -138,8 +138,8 @@ pub async fn moderated_consultation(db: &impl ConnectionTrait, viewer: &Viewer, 
 
 /// DRAFT and WITHDRAWN consultations are seen only by the lead department's staff and admins.
 pub fn can_see(viewer: &Viewer, consultation: &consultation::Model) -> bool {
-    match ConsultationState::from_db(&consultation.state) {
-        Ok(ConsultationState::Published | ConsultationState::Concluded) => true,
+    match consultation.state {
+        ConsultationState::Published | ConsultationState::Concluded => true,
         _ => can_manage(viewer, consultation),
     }
 }

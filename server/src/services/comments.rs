@@ -22,7 +22,7 @@ use crate::util;
 const EDIT_WINDOW_MINUTES: i64 = 15;
 
 fn facts(c: &comment::Model) -> AppResult<CommentFacts> {
-    Ok(CommentFacts { status: CommentStatus::from_db(&c.status)?, stance: Stance::from_db(&c.stance)?, replied: c.reply_count > 0 })
+    Ok(CommentFacts { status: c.status, stance: c.stance, replied: c.reply_count > 0 })
 }
 
 pub struct SubmitInput {
@@ -99,9 +99,9 @@ impl NewComment {
             consultation_id: self.input.consultation_id,
             section_id: self.input.section_id,
             author_id: self.author,
-            stance: self.input.stance.as_str().to_owned(),
+            stance: self.input.stance,
             body: self.body.clone(),
-            status: status.as_str().to_owned(),
+            status: status,
             moderation_reason: None,
             duplicate_group_id: group_id,
             endorsement_count: 0,
@@ -155,7 +155,7 @@ async fn submit_checked(state: &AppState, viewer: &Viewer, new: NewComment, limi
     if !limits_counted {
         count_submission(state, new.author).await?;
     }
-    let status = match ModerationMode::from_db(&consultation.moderation)? {
+    let status = match consultation.moderation {
         ModerationMode::Post => CommentStatus::Published,
         ModerationMode::Pre => CommentStatus::Pending,
     };
@@ -222,7 +222,7 @@ async fn join_group(db: &impl ConnectionTrait, consultation_id: Uuid, fingerprin
 /// a consultation they moderate. What they may not see is answered as if it did not exist.
 async fn may_see(db: &impl ConnectionTrait, viewer: &Viewer, comment: &comment::Model, consultation: &consultation::Model) -> AppResult<bool> {
     let own = viewer.user_id() == Some(comment.author_id);
-    Ok((authz::can_see(viewer, consultation) && (comment.status == CommentStatus::Published.as_str() || own))
+    Ok((authz::can_see(viewer, consultation) && (comment.status == CommentStatus::Published || own))
         || authz::can_moderate(db, viewer, consultation).await?)
 }
 
@@ -266,7 +266,7 @@ pub async fn edit(state: &AppState, viewer: &Viewer, id: Uuid, body: Option<Stri
     if consultations::status(&consultation)? != ConsultationStatus::Open {
         return Err(AppError::ConsultationNotOpen);
     }
-    if matches!(CommentStatus::from_db(&current.status)?, CommentStatus::Withdrawn | CommentStatus::Rejected) {
+    if matches!(current.status, CommentStatus::Withdrawn | CommentStatus::Rejected) {
         return Err(AppError::conflict("A withdrawn or rejected comment cannot be edited."));
     }
     if current.reply_count > 0 {
@@ -284,13 +284,13 @@ pub async fn edit(state: &AppState, viewer: &Viewer, id: Uuid, body: Option<Stri
         active.duplicate_group_id = Set(group_id);
     }
     if let Some(stance) = stance {
-        active.stance = Set(stance.as_str().to_owned());
+        active.stance = Set(stance);
     }
     // On a pre-moderated consultation what the public reads has been reviewed: an edited comment goes
     // back to PENDING (and out of the public counts) until staff publish it again.
-    let reviewed = matches!(CommentStatus::from_db(&current.status)?, CommentStatus::Published | CommentStatus::Hidden);
-    if reviewed && ModerationMode::from_db(&consultation.moderation)? == ModerationMode::Pre {
-        active.status = Set(CommentStatus::Pending.as_str().to_owned());
+    let reviewed = matches!(current.status, CommentStatus::Published | CommentStatus::Hidden);
+    if reviewed && consultation.moderation == ModerationMode::Pre {
+        active.status = Set(CommentStatus::Pending);
         active.moderation_reason = Set(None);
     }
     active.updated_at = Set(util::now());
@@ -325,7 +325,7 @@ async fn set_status(
     let after = CommentFacts { status: to, ..before };
     counters::comment_changed(db, current.consultation_id, current.section_id, current.duplicate_group_id, Some(before), Some(after)).await?;
     let mut updated = current.clone();
-    updated.status = to.as_str().to_owned();
+    updated.status = to;
     updated.moderation_reason = reason;
     Ok(updated)
 }
@@ -341,7 +341,7 @@ pub async fn withdraw(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<
     if consultations::status(&consultation)? != ConsultationStatus::Open {
         return Err(AppError::ConsultationNotOpen);
     }
-    if current.status == CommentStatus::Withdrawn.as_str() {
+    if current.status == CommentStatus::Withdrawn {
         return Ok(current);
     }
     let updated = set_status(&*txn, &current, CommentStatus::Withdrawn, None).await?;
@@ -355,7 +355,7 @@ pub async fn endorse(state: &AppState, viewer: &Viewer, id: Uuid, endorse: bool)
     let user = authz::require_citizen(viewer, "endorse comments")?.clone();
     let (comment, consultation) = get_visible(state, viewer, id).await?;
     if endorse {
-        if comment.status != CommentStatus::Published.as_str() || !authz::can_see(viewer, &consultation) {
+        if comment.status != CommentStatus::Published || !authz::can_see(viewer, &consultation) {
             return Err(AppError::conflict("Only published comments can be endorsed."));
         }
         if comment.author_id == user.id {
@@ -408,7 +408,7 @@ pub async fn report(state: &AppState, viewer: &Viewer, id: Uuid, reason: ReportR
     let current = comment::Entity::find_by_id(id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
     // Hidden when the count reaches the threshold; once staff have published it again, more reports
     // do not hide it a second time.
-    let hide = current.status == CommentStatus::Published.as_str() && current.report_count == state.config.report_hide_threshold;
+    let hide = current.status == CommentStatus::Published && current.report_count == state.config.report_hide_threshold;
     if hide {
         set_status(&*txn, &current, CommentStatus::Hidden, Some("Hidden automatically after reports.".to_owned())).await?;
     }
@@ -425,7 +425,7 @@ pub async fn moderate(state: &AppState, viewer: &Viewer, id: Uuid, decision: Mod
     let user = require_moderator_of(state, viewer, id, "moderate comments").await?.clone();
     let txn = state.db.begin().await?;
     let current = lock_comment(&*txn, id).await?;
-    let from = CommentStatus::from_db(&current.status)?;
+    let from = current.status;
     let to = match (decision, from) {
         (ModerationDecision::Publish, CommentStatus::Pending | CommentStatus::Hidden) => CommentStatus::Published,
         (ModerationDecision::Reject, CommentStatus::Pending) => CommentStatus::Rejected,
@@ -469,7 +469,7 @@ fn check_reply_allowed(consultation: &consultation::Model, comment: &comment::Mo
     if matches!(consultations::status(consultation)?, ConsultationStatus::Draft | ConsultationStatus::Withdrawn) {
         return Err(AppError::conflict("This consultation does not take replies."));
     }
-    if matches!(CommentStatus::from_db(&comment.status)?, CommentStatus::Withdrawn | CommentStatus::Rejected) {
+    if matches!(comment.status, CommentStatus::Withdrawn | CommentStatus::Rejected) {
         return Err(AppError::conflict("A withdrawn or rejected comment cannot be replied to."));
     }
     Ok(())
@@ -494,15 +494,15 @@ async fn insert_reply(
         author_id: author,
         department_id: department,
         body: body.to_owned(),
-        adoption: adoption.as_str().to_owned(),
+        adoption: adoption,
         created_at: now,
     };
     reply::Entity::insert(reply::ActiveModel::from(reply.clone())).exec_without_returning(db).await?;
     #[derive(FromQueryResult)]
     struct After {
         reply_count: i32,
-        status: String,
-        stance: String,
+        status: CommentStatus,
+        stance: Stance,
     }
     let after: After = sql::one(
         db,
@@ -514,9 +514,7 @@ async fn insert_reply(
     .await?
     .ok_or(AppError::NotFound("The comment"))?;
     if after.reply_count == 1 {
-        let status = CommentStatus::from_db(&after.status)?;
-        let stance = Stance::from_db(&after.stance)?;
-        let before = CommentFacts { status, stance, replied: false };
+        let before = CommentFacts { status: after.status, stance: after.stance, replied: false };
         let now_facts = CommentFacts { replied: true, ..before };
         changes.comment(comment.consultation_id, comment.section_id, comment.duplicate_group_id, Some(before), Some(now_facts));
     }

@@ -18,7 +18,7 @@ use crate::util;
 
 /// The status the API reports: the stored state, and for a published consultation, the clock.
 pub fn status_at(c: &consultation::Model, now: DateTime<Utc>) -> AppResult<ConsultationStatus> {
-    Ok(match ConsultationState::from_db(&c.state)? {
+    Ok(match c.state {
         ConsultationState::Draft => ConsultationStatus::Draft,
         ConsultationState::Withdrawn => ConsultationStatus::Withdrawn,
         ConsultationState::Concluded => ConsultationStatus::Concluded,
@@ -143,8 +143,8 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: ConsultationInput)
         interpretation: Set(interpretation),
         category: Set(category),
         lead_department_id: Set(lead),
-        state: Set(ConsultationState::Draft.as_str().to_owned()),
-        moderation: Set(input.moderation.unwrap_or(ModerationMode::Post).as_str().to_owned()),
+        state: Set(ConsultationState::Draft),
+        moderation: Set(input.moderation.unwrap_or(ModerationMode::Post)),
         opens_at: Set(opens_at.trunc_micros()),
         closes_at: Set(closes_at.trunc_micros()),
         published_at: Set(None),
@@ -264,7 +264,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, input: Consulta
         checks.fail("moderation", "can only change while the consultation is a draft");
     }
     if let Some(m) = input.moderation {
-        active.moderation = Set(m.as_str().to_owned());
+        active.moderation = Set(m);
     }
     let mut opens_at = current.opens_at;
     let mut closes_at = current.closes_at;
@@ -360,7 +360,7 @@ pub async fn publish(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<c
         if c.closes_at <= util::now() {
             return Err(AppError::bad_input("closesAt", "must be in the future to publish"));
         }
-        active.state = Set(ConsultationState::Published.as_str().to_owned());
+        active.state = Set(ConsultationState::Published);
         active.published_at = Set(Some(util::now()));
         Ok(())
     })
@@ -384,7 +384,7 @@ pub async fn withdraw(state: &AppState, viewer: &Viewer, id: Uuid, reason: &str)
         if !matches!(status, ConsultationStatus::Draft | ConsultationStatus::Upcoming) {
             return Err(AppError::conflict("Only a draft or an upcoming consultation can be withdrawn."));
         }
-        active.state = Set(ConsultationState::Withdrawn.as_str().to_owned());
+        active.state = Set(ConsultationState::Withdrawn);
         active.withdrawn_reason = Set(Some(reason.clone()));
         Ok(())
     })
@@ -425,7 +425,7 @@ pub async fn conclude(state: &AppState, viewer: &Viewer, id: Uuid, summary: &str
     let n = |v: Option<i64>| Set(Some(i32::try_from(v.unwrap_or(0)).unwrap_or(i32::MAX)));
     let now = util::now();
     let mut active: consultation::ActiveModel = current.into();
-    active.state = Set(ConsultationState::Concluded.as_str().to_owned());
+    active.state = Set(ConsultationState::Concluded);
     active.outcome_summary = Set(Some(summary));
     active.outcome_published_at = Set(Some(now));
     active.outcome_total = n(counts.total);

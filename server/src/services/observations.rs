@@ -20,7 +20,7 @@ use crate::util;
 const NOT_FOUND: AppError = AppError::NotFound("The observation");
 
 pub fn is_overdue_at(o: &observation::Model, now: DateTime<Utc>) -> bool {
-    o.status == ObservationStatus::Open.as_str() && o.due_at < now
+    o.status == ObservationStatus::Open && o.due_at < now
 }
 
 pub fn is_overdue(o: &observation::Model) -> bool {
@@ -119,10 +119,10 @@ pub async fn file(state: &AppState, viewer: &Viewer, input: FileInput) -> AppRes
         supervisor_id: appointment.id,
         department_id: input.department_id,
         consultation_id: input.consultation_id,
-        kind: input.kind.as_str().to_owned(),
+        kind: input.kind,
         title,
         body,
-        status: ObservationStatus::Open.as_str().to_owned(),
+        status: ObservationStatus::Open,
         due_at: due_from_now(state, now),
         answered_at: None,
         first_answered_at: None,
@@ -137,7 +137,7 @@ pub async fn file(state: &AppState, viewer: &Viewer, input: FileInput) -> AppRes
         "observation.file",
         "Observation",
         Some(observation.id),
-        json!({ "departmentId": observation.department_id, "kind": observation.kind, "dueAt": observation.due_at }),
+        json!({ "departmentId": observation.department_id, "kind": observation.kind.as_str(), "dueAt": observation.due_at }),
     )
     .await?;
     txn.commit().await?;
@@ -194,7 +194,7 @@ pub async fn follow_up(state: &AppState, viewer: &Viewer, id: Uuid, body: &str) 
         return Err(AppError::forbidden("Only the supervisor who filed an observation may follow it up."));
     }
     require_active_supervisor(&*txn, viewer, "follow up observations").await?;
-    if current.status != ObservationStatus::Answered.as_str() {
+    if current.status != ObservationStatus::Answered {
         return Err(AppError::conflict("This observation still awaits the department's answer; follow it up once it is answered."));
     }
     let now = util::now();
@@ -212,7 +212,7 @@ pub async fn follow_up(state: &AppState, viewer: &Viewer, id: Uuid, body: &str) 
     }
     audit::record(&*txn, Some(user.id), "observation.follow_up", "Observation", Some(id), json!({ "followUpId": follow_up.id, "dueAt": due_at })).await?;
     txn.commit().await?;
-    Ok(observation::Model { status: ObservationStatus::Open.as_str().to_owned(), due_at, updated_at: now, ..current })
+    Ok(observation::Model { status: ObservationStatus::Open, due_at, updated_at: now, ..current })
 }
 
 #[derive(Clone, Copy, Debug, Default)]

@@ -35,7 +35,7 @@ pub fn time(t: DateTime<Utc>) -> String {
 }
 
 fn is_public(c: &consultation::Model) -> bool {
-    matches!(ConsultationState::from_db(&c.state), Ok(ConsultationState::Published | ConsultationState::Concluded))
+    matches!(c.state, ConsultationState::Published | ConsultationState::Concluded)
 }
 
 /// A published or concluded consultation; NOT_FOUND for drafts, withdrawn and unknown ones alike.
@@ -82,7 +82,7 @@ pub async fn document(state: &AppState, c: &consultation::Model) -> AppResult<Js
         "interpretation": c.interpretation,
         "category": c.category,
         "status": consultations::status(c)?.as_str(),
-        "moderation": c.moderation,
+        "moderation": c.moderation.as_str(),
         "opensAt": time(c.opens_at),
         "closesAt": time(c.closes_at),
         "publishedAt": c.published_at.map(time),

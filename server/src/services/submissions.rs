@@ -248,7 +248,8 @@ pub async fn write(statements: &Statements, submissions: &[&Submission]) -> AppR
     let mut written = HashMap::with_capacity(rows.len());
     for row in rows {
         let id: Uuid = row.try_get("id").map_err(AppError::internal)?;
-        let status = CommentStatus::from_db(&row.try_get::<String, _>("status").map_err(AppError::internal)?)?;
+        let status: String = row.try_get("status").map_err(AppError::internal)?;
+        let status = CommentStatus::parse(&status).ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown comment status `{status}` written")))?;
         let group_id: Uuid = row.try_get("duplicate_group_id").map_err(AppError::internal)?;
         let Some(at) = submissions.iter().find(|s| s.id == id).map(|s| s.at) else {
             return Err(AppError::internal(anyhow::anyhow!("the statement wrote a comment it was not given")));

@@ -88,11 +88,11 @@ pub async fn apply(state: &AppState, viewer: &Viewer, input: ApplicationInput) -
         id: util::new_id(),
         applicant_id: user.id,
         real_name,
-        category: input.category.as_str().to_owned(),
+        category: input.category,
         organization,
         phone,
         statement,
-        status: ApplicationStatus::Pending.as_str().to_owned(),
+        status: ApplicationStatus::Pending,
         review_note: None,
         reviewed_at: None,
         reviewed_by: None,
@@ -114,7 +114,7 @@ pub async fn apply(state: &AppState, viewer: &Viewer, input: ApplicationInput) -
         "supervisor_application.apply",
         "SupervisorApplication",
         Some(application.id),
-        json!({ "category": application.category }),
+        json!({ "category": application.category.as_str() }),
     )
     .await?;
     txn.commit().await?;
@@ -134,7 +134,7 @@ pub async fn withdraw(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<
         // Admins see every application (they review them); to anyone else another's does not exist.
         return Err(if viewer.is_admin() { AppError::forbidden("Only the applicant may withdraw an application.") } else { AppError::NotFound("The application") });
     }
-    if current.status != ApplicationStatus::Pending.as_str() {
+    if current.status != ApplicationStatus::Pending {
         return Err(AppError::conflict("Only a pending application can be withdrawn."));
     }
     let now = util::now();
@@ -149,7 +149,7 @@ pub async fn withdraw(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<
     }
     audit::record(&*txn, Some(user.id), "supervisor_application.withdraw", "SupervisorApplication", Some(id), json!({})).await?;
     txn.commit().await?;
-    Ok(supervisor_application::Model { status: ApplicationStatus::Withdrawn.as_str().to_owned(), updated_at: now, ..current })
+    Ok(supervisor_application::Model { status: ApplicationStatus::Withdrawn, updated_at: now, ..current })
 }
 
 pub struct ReviewInput {
@@ -176,10 +176,10 @@ pub async fn review(state: &AppState, viewer: &Viewer, id: Uuid, input: ReviewIn
 
     let txn = state.db.begin().await?;
     let current = load_application(&*txn, id).await?;
-    if current.status != ApplicationStatus::Pending.as_str() {
+    if current.status != ApplicationStatus::Pending {
         return Err(AppError::conflict(format!(
             "This application is {} and can no longer be reviewed.",
-            current.status.to_lowercase()
+            current.status.as_str().to_lowercase()
         )));
     }
     let now = util::now();
@@ -234,7 +234,7 @@ pub async fn review(state: &AppState, viewer: &Viewer, id: Uuid, input: ReviewIn
     .await?;
     txn.commit().await?;
     Ok(supervisor_application::Model {
-        status: status.as_str().to_owned(),
+        status: status,
         review_note: note,
         reviewed_at: Some(now),
         reviewed_by: Some(admin.id),

@@ -46,11 +46,11 @@ impl Comment {
     }
 
     async fn stance(&self) -> GqlResult<Stance> {
-        Ok(Stance::from_db(&self.model.stance)?)
+        Ok(self.model.stance)
     }
 
     async fn status(&self) -> GqlResult<CommentStatus> {
-        Ok(CommentStatus::from_db(&self.model.status)?)
+        Ok(self.model.status)
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
@@ -71,7 +71,7 @@ impl Comment {
 
     /// The verdict of the latest reply, if any.
     async fn adoption(&self) -> GqlResult<Option<Adoption>> {
-        Ok(self.model.latest_adoption.as_deref().map(Adoption::from_db).transpose()?)
+        Ok(self.model.latest_adoption)
     }
 
     async fn author(&self, ctx: &Context<'_>) -> GqlResult<User> {
@@ -112,7 +112,7 @@ impl Comment {
         let rows = ctx.loaders()?.reports.load_one(self.model.id).await.map_err(load_error)?.unwrap_or_default();
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            out.push(Report { reason: ReportReason::from_db(&r.reason)?, detail: r.detail, created_at: r.created_at });
+            out.push(Report { reason: r.reason, detail: r.detail, created_at: r.created_at });
         }
         Ok(Some(out))
     }
@@ -134,7 +134,7 @@ impl Comment {
         let others = if self.moderator {
             counts.total - 1
         } else {
-            counts.published - i64::from(self.model.status == CommentStatus::Published.as_str())
+            counts.published - i64::from(self.model.status == CommentStatus::Published)
         };
         Ok(i32::try_from(others.max(0)).unwrap_or(i32::MAX))
     }
@@ -158,7 +158,7 @@ impl Reply {
     }
 
     async fn adoption(&self) -> GqlResult<Adoption> {
-        Ok(Adoption::from_db(&self.0.adoption)?)
+        Ok(self.0.adoption)
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

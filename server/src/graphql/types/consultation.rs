@@ -145,7 +145,7 @@ impl Consultation {
     }
 
     async fn moderation(&self) -> GqlResult<ModerationMode> {
-        Ok(ModerationMode::from_db(&self.0.moderation)?)
+        Ok(self.0.moderation)
     }
 
     async fn opens_at(&self) -> DateTime<Utc> {

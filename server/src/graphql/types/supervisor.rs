@@ -46,7 +46,7 @@ impl SupervisorApplication {
     }
 
     async fn category(&self) -> GqlResult<SupervisorCategory> {
-        Ok(SupervisorCategory::from_db(&self.0.category)?)
+        Ok(self.0.category)
     }
 
     async fn organization(&self) -> Option<&str> {
@@ -64,7 +64,7 @@ impl SupervisorApplication {
     }
 
     async fn status(&self) -> GqlResult<ApplicationStatus> {
-        Ok(ApplicationStatus::from_db(&self.0.status)?)
+        Ok(self.0.status)
     }
 
     /// The admin's note: required on rejection, optional on approval.
@@ -103,7 +103,7 @@ impl Supervisor {
     }
 
     async fn category(&self) -> GqlResult<SupervisorCategory> {
-        Ok(SupervisorCategory::from_db(&self.0.category)?)
+        Ok(self.0.category)
     }
 
     /// The supervisor's display name (not the real name, which only admins see, on the application).
@@ -184,11 +184,11 @@ impl Observation {
     }
 
     async fn kind(&self) -> GqlResult<ObservationKind> {
-        Ok(ObservationKind::from_db(&self.0.kind)?)
+        Ok(self.0.kind)
     }
 
     async fn status(&self) -> GqlResult<ObservationStatus> {
-        Ok(ObservationStatus::from_db(&self.0.status)?)
+        Ok(self.0.status)
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

@@ -55,7 +55,7 @@ impl User {
     }
 
     async fn role(&self) -> GqlResult<Role> {
-        Ok(Role::from_db(&self.model.role)?)
+        Ok(self.model.role)
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

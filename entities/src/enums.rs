@@ -1,0 +1,121 @@
+//! The enumerations stored in the tables: each is kept as its SCREAMING_CASE name in a text column
+//! and read back as the Rust enum (an unknown value is a data error). With the `graphql` feature each
+//! is also a GraphQL enum of the same names, so the API, the rows and the code share one vocabulary.
+
+use sea_orm::entity::prelude::*;
+
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+        #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+        #[sea_orm(rs_type = "String", db_type = "Text")]
+        pub enum $name { $($(#[$vmeta])* #[sea_orm(string_value = $text)] $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored (and GraphQL) name.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// Reads a stored name, as a raw row holds it.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+stored_enum!(
+    /// What an account may do (see the roles table in docs/design.md).
+    Role { Citizen => "CITIZEN", Staff => "STAFF", Admin => "ADMIN", Evaluator => "EVALUATOR" }
+);
+stored_enum!(
+    /// POST publishes comments at once; PRE holds them PENDING until staff publish them.
+    ModerationMode { Post => "POST", Pre => "PRE" }
+);
+stored_enum!(Stance { Support => "SUPPORT", Oppose => "OPPOSE", Neutral => "NEUTRAL" });
+stored_enum!(
+    CommentStatus {
+        Pending => "PENDING", Published => "PUBLISHED", Hidden => "HIDDEN", Rejected => "REJECTED",
+        Withdrawn => "WITHDRAWN",
+    }
+);
+stored_enum!(
+    ReportReason {
+        Spam => "SPAM", Abuse => "ABUSE", OffTopic => "OFF_TOPIC", PersonalData => "PERSONAL_DATA", Other => "OTHER",
+    }
+);
+stored_enum!(
+    /// The verdict of an official reply on a suggestion.
+    Adoption {
+        Adopted => "ADOPTED", PartiallyAdopted => "PARTIALLY_ADOPTED", NotAdopted => "NOT_ADOPTED",
+        Explained => "EXPLAINED",
+    }
+);
+
+stored_enum!(
+    /// The group an openness supervisor is appointed from.
+    SupervisorCategory {
+        /// A deputy to a people's congress.
+        NpcDeputy => "NPC_DEPUTY",
+        /// A member of a CPPCC committee.
+        CppccMember => "CPPCC_MEMBER",
+        /// A member of a democratic party.
+        DemocraticParty => "DEMOCRATIC_PARTY",
+        /// A specialist or scholar in the field.
+        Expert => "EXPERT",
+        /// A member of the public.
+        Citizen => "CITIZEN",
+        /// A journalist.
+        Media => "MEDIA",
+    }
+);
+stored_enum!(
+    /// Where a supervisor application stands.
+    ApplicationStatus {
+        /// Waiting for an admin's review; a user has at most one.
+        Pending => "PENDING",
+        /// Approved: the applicant was appointed.
+        Approved => "APPROVED",
+        /// Rejected by an admin, with a note.
+        Rejected => "REJECTED",
+        /// Withdrawn by the applicant while pending.
+        Withdrawn => "WITHDRAWN",
+    }
+);
+stored_enum!(
+    /// What an observation is about.
+    ObservationKind {
+        /// Information the department should publish and has not, or published late or incompletely.
+        Disclosure => "DISCLOSURE",
+        /// How the department runs a public consultation (notice, duration, materials, access).
+        Consultation => "CONSULTATION",
+        /// How the department answers the public: comments, requests, enquiries, feedback.
+        Response => "RESPONSE",
+        /// The service at the department's counters, hotlines or online channels.
+        Service => "SERVICE",
+        /// Anything else about the department's openness.
+        Other => "OTHER",
+    }
+);
+stored_enum!(
+    /// Whether an observation awaits the department's answer.
+    ObservationStatus {
+        /// Awaiting the department's answer (again, after a follow-up).
+        Open => "OPEN",
+        /// The department has answered.
+        Answered => "ANSWERED",
+    }
+);
+
+stored_enum!(
+    /// What is stored in `consultations.state`. The status the API reports also depends on the clock
+    /// (a published consultation is upcoming, open or closed).
+    ConsultationState { Draft => "DRAFT", Published => "PUBLISHED", Concluded => "CONCLUDED", Withdrawn => "WITHDRAWN" }
+);
