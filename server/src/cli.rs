@@ -187,7 +187,7 @@ pub async fn seed_demo(config: Config) -> anyhow::Result<()> {
     let code_to_id = |code: &str| departments.iter().find(|d| d.code == code).map(|d| d.id);
     let lead = code_to_id(&c.lead_department_code).context("the fixture's lead department is not among its departments")?;
     let cooperating = c.cooperating_department_codes.iter().filter_map(|code| code_to_id(code)).collect();
-    let now = util::now();
+    let now = state.clock.now();
     let input = consultations::ConsultationInput {
         title: Some(c.title.clone()),
         summary: Some(c.summary.clone()),

@@ -20,7 +20,6 @@ use crate::http::json_error;
 use crate::services::exports::{self, Audience, Batch, CommentRow, LinkError};
 use crate::services::open_data::{self, time};
 use crate::state::AppState;
-use crate::util;
 
 /// UTF-8 byte-order mark: without it Excel reads a CSV file in the local code page and garbles Chinese.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -343,7 +342,7 @@ fn file(format: ExportFormat, body: Body, filename: Option<String>, public: bool
 /// link was issued to. Tampered links get 403, expired ones 410.
 #[handler]
 pub async fn export(Path(token): Path<String>, Data(state): Data<&AppState>) -> Response {
-    let grant = match exports::verify(&state.config.secret_key, &token, util::now()) {
+    let grant = match exports::verify(&state.config.secret_key, &token, state.clock.now()) {
         Ok(grant) => grant,
         Err(LinkError::Expired) => {
             return json_error(StatusCode::GONE, "FORBIDDEN", "This export link has expired. Request a new export.");

@@ -16,7 +16,8 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::documents::Documents;
 use crate::events::Events;
-use crate::services::submissions::Submissions;
+use crate::clock::Clock;
+use crate::services::comments::submission::Submissions;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -39,6 +40,8 @@ pub struct AppState {
     pub submissions: Option<Submissions>,
     /// Open WebSocket connections, for their caps.
     pub sockets: Arc<crate::websocket::Sockets>,
+    /// The time every rule reads and every new id carries.
+    pub clock: Clock,
 }
 
 impl AppState {
@@ -71,11 +74,27 @@ impl AppState {
         };
         let responses = ResponseCache::new(config.response_cache);
         // One writer per statement connection (SUBMISSION_WRITERS of them).
+        let clock = Clock::default();
         let submissions = db.statements.clone().map(|statements| {
             let writers = statements.size();
-            Submissions::start(statements, db.clone(), events.clone(), writers)
+            Submissions::start(statements, db.clone(), events.clone(), clock.clone(), writers)
         });
-        Ok(Self { db, config: Arc::new(config), sessions, accounts: Arc::default(), limiter, hasher, redis, events, calendar: Arc::new(calendar), responses, documents: Documents::default(), submissions, sockets: Arc::default() })
+        Ok(Self {
+            db,
+            config: Arc::new(config),
+            sessions,
+            accounts: Arc::default(),
+            limiter,
+            hasher,
+            redis,
+            events,
+            calendar: Arc::new(calendar),
+            responses,
+            documents: Documents::default(),
+            submissions,
+            sockets: Arc::default(),
+            clock,
+        })
     }
 
     pub fn limit(&self, kind: LimitKind) -> Limit {
@@ -110,7 +129,7 @@ pub enum LimitKind {
 /// add the year.
 fn warn_about_missing_years(calendar: &Calendar) {
     use chrono::Datelike;
-    let this_year = crate::util::now().year();
+    let this_year = chrono::Utc::now().year();
     for year in [this_year, this_year + 1] {
         if !calendar.covers(year) {
             tracing::warn!(year, "the holiday calendar has no entry for {year}: deadlines in {year} count weekdays only until HOLIDAY_CALENDAR is updated");

@@ -1,33 +1,7 @@
-//! Small helpers: ids, time, hex, keyed hashes and random tokens.
+//! Small helpers: hex, keyed hashes, random tokens and cursors (ids and time come from `clock`).
 
-use chrono::{DateTime, SubsecRound, Utc};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
-
-/// A new time-ordered id (UUID v7): sorting by id sorts by creation time.
-pub fn new_id() -> Uuid {
-    Uuid::now_v7()
-}
-
-/// A new id and the creation time it encodes (millisecond precision), for rows listed by id but shown
-/// with their time: ordering by id and by `created_at` then always agree.
-pub fn new_id_and_time() -> (Uuid, DateTime<Utc>) {
-    let id = Uuid::now_v7();
-    let at = id
-        .get_timestamp()
-        .and_then(|ts| {
-            let (secs, nanos) = ts.to_unix();
-            DateTime::<Utc>::from_timestamp(i64::try_from(secs).ok()?, nanos)
-        })
-        .unwrap_or_else(now);
-    (id, at)
-}
-
-/// The current time at the microsecond precision both databases keep.
-pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
 
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -94,14 +68,6 @@ pub fn decode_cursor(cursor: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ids_and_times_agree() {
-        let (a, at) = new_id_and_time();
-        let (b, bt) = new_id_and_time();
-        assert!(a < b && at <= bt);
-        assert!((now() - at).num_milliseconds().abs() < 1000);
-    }
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {

@@ -351,6 +351,18 @@ pub async fn wait_for_subscriptions(http: &reqwest::Client, url: &str, count: us
 }
 
 impl TestApp {
+    /// Moves this server's clock forward by `by` (every rule and every new id follow it), and drops the
+    /// cached anonymous answers, which were true of the earlier time.
+    pub fn advance_clock(&self, by: Duration) {
+        self.state.clock.advance(by);
+        self.state.db.committed_public_write();
+    }
+
+    /// Moves this server's clock to just after `t`.
+    pub fn advance_clock_to(&self, t: DateTime<Utc>) {
+        self.advance_clock(t - self.state.clock.now() + Duration::milliseconds(1));
+    }
+
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Gql {
         gql_at(&self.http, &self.url, token, query, variables).await
     }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Value};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use entities::{comment, consultation, consultation_department, department, observation, observation_follow_up, observation_reply, reply, report, section, supervisor, user};
@@ -92,13 +92,14 @@ impl Loader<Uuid> for LatestAppointmentLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let mut params = sql::Params::new();
+        let users = params.bind_all(keys.iter().copied());
         let sql_text = format!(
-            "SELECT s.* FROM supervisors s WHERE s.user_id IN ({}) AND NOT EXISTS
-               (SELECT 1 FROM supervisors o WHERE o.user_id = s.user_id AND o.id > s.id)",
-            sql::placeholders(1, keys.len())
+            "SELECT s.* FROM supervisors s WHERE s.user_id IN ({users}) AND NOT EXISTS
+               (SELECT 1 FROM supervisors o WHERE o.user_id = s.user_id AND o.id > s.id)"
         );
         let rows = supervisor::Entity::find()
-            .from_raw_sql(sql::statement(&self.0, &sql_text, keys.iter().map(|k| Value::from(*k)).collect()))
+            .from_raw_sql(sql::statement(&self.0, &sql_text, params.into_values()))
             .all(&self.0)
             .await
             .map_err(err)?;
@@ -143,12 +144,13 @@ impl Loader<Uuid> for EndorsedLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let Some(user) = self.user else { return Ok(keys.iter().map(|k| (*k, false)).collect()) };
-        let mut values: Vec<Value> = vec![user.into()];
-        values.extend(keys.iter().map(|k| Value::from(*k)));
+        let mut params = sql::Params::new();
+        let user = params.bind(user);
+        let comments = params.bind_all(keys.iter().copied());
         let rows = sql::rows(
             &self.db,
-            &format!("SELECT comment_id FROM endorsements WHERE user_id = $1 AND comment_id IN ({})", sql::placeholders(2, keys.len())),
-            values,
+            &format!("SELECT comment_id FROM endorsements WHERE user_id = {user} AND comment_id IN ({comments})"),
+            params.into_values(),
         )
         .await
         .map_err(err)?;
@@ -169,13 +171,14 @@ impl Loader<Uuid> for GroupSampleLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let mut params = sql::Params::new();
+        let groups = params.bind_all(keys.iter().copied());
         let sql_text = format!(
-            "SELECT c.* FROM comments c WHERE c.duplicate_group_id IN ({}) AND NOT EXISTS
-               (SELECT 1 FROM comments o WHERE o.duplicate_group_id = c.duplicate_group_id AND o.id < c.id)",
-            sql::placeholders(1, keys.len())
+            "SELECT c.* FROM comments c WHERE c.duplicate_group_id IN ({groups}) AND NOT EXISTS
+               (SELECT 1 FROM comments o WHERE o.duplicate_group_id = c.duplicate_group_id AND o.id < c.id)"
         );
         let rows = comment::Entity::find()
-            .from_raw_sql(sql::statement(&self.0, &sql_text, keys.iter().map(|k| Value::from(*k)).collect()))
+            .from_raw_sql(sql::statement(&self.0, &sql_text, params.into_values()))
             .all(&self.0)
             .await
             .map_err(err)?;

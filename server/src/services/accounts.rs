@@ -8,6 +8,7 @@ use uuid::Uuid;
 use entities::{department, user};
 
 use crate::domain::{self, Checks, Email, Password, Role};
+use crate::clock::Clock;
 use crate::error::{AppError, AppResult};
 use crate::services::audit;
 use crate::services::authz::{self, Viewer};
@@ -38,8 +39,8 @@ pub async fn register(state: &AppState, viewer: &Viewer, input: RegisterInput) -
 
     let hash = state.hasher.hash(password.expose()).await?;
     let txn = state.db.begin().await?;
-    let user = insert_user(&*txn, NewUser { email: &email, hash, display_name, phone, role: Role::Citizen, department_id: None }).await?;
-    audit::record(&*txn, Some(user.id), "account.register", "User", Some(user.id), json!({})).await?;
+    let user = insert_user(&*txn, &state.clock, NewUser { email: &email, hash, display_name, phone, role: Role::Citizen, department_id: None }).await?;
+    audit::record(&*txn, &state.clock, Some(user.id), "account.register", "User", Some(user.id), json!({})).await?;
     txn.commit_private().await?;
     let issued = state.sessions.issue(user.id).await?;
     Ok(SignedIn { token: issued.token, expires_at: issued.expires_at, user })
@@ -56,13 +57,13 @@ struct NewUser<'a> {
 
 /// Inserts an account whose email is not taken yet (CONFLICT otherwise, also when a concurrent
 /// registration wins the race to the unique index).
-async fn insert_user(db: &impl ConnectionTrait, new: NewUser<'_>) -> AppResult<user::Model> {
+async fn insert_user(db: &impl ConnectionTrait, clock: &Clock, new: NewUser<'_>) -> AppResult<user::Model> {
     if user::Entity::find().filter(user::Column::Email.eq(new.email.as_str())).one(db).await?.is_some() {
         return Err(AppError::conflict("An account with this email already exists."));
     }
-    let now = util::now();
+    let now = clock.now();
     user::ActiveModel {
-        id: Set(util::new_id()),
+        id: Set(clock.new_id()),
         email: Set(new.email.as_str().to_owned()),
         password_hash: Set(new.hash),
         display_name: Set(new.display_name),
@@ -114,7 +115,7 @@ pub async fn login(state: &AppState, viewer: &Viewer, email: &str, password: &st
     }
     let issued = state.sessions.issue(user.id).await?;
     let txn = state.db.begin().await?;
-    audit::record(&*txn, Some(user.id), "account.login", "User", Some(user.id), json!({})).await?;
+    audit::record(&*txn, &state.clock, Some(user.id), "account.login", "User", Some(user.id), json!({})).await?;
     txn.commit_private().await?;
     Ok(SignedIn { token: issued.token, expires_at: issued.expires_at, user })
 }
@@ -150,7 +151,7 @@ pub async fn logout(state: &AppState, viewer: &Viewer) -> AppResult<bool> {
         sessions_ended(state, user.id);
     }
     let txn = state.db.begin().await?;
-    audit::record(&*txn, Some(user.id), "account.logout", "User", Some(user.id), json!({})).await?;
+    audit::record(&*txn, &state.clock, Some(user.id), "account.logout", "User", Some(user.id), json!({})).await?;
     txn.commit_private().await?;
     Ok(true)
 }
@@ -160,7 +161,7 @@ pub async fn logout_everywhere(state: &AppState, viewer: &Viewer) -> AppResult<b
     let ended = state.sessions.revoke_all(user.id, None).await?;
     sessions_ended(state, user.id);
     let txn = state.db.begin().await?;
-    audit::record(&*txn, Some(user.id), "account.logout_everywhere", "User", Some(user.id), json!({ "sessionsEnded": ended })).await?;
+    audit::record(&*txn, &state.clock, Some(user.id), "account.logout_everywhere", "User", Some(user.id), json!({ "sessionsEnded": ended })).await?;
     txn.commit_private().await?;
     Ok(true)
 }
@@ -183,9 +184,9 @@ pub async fn change_password(state: &AppState, viewer: &Viewer, current: &str, n
     let txn = state.db.begin().await?;
     let mut active: user::ActiveModel = user.clone().into();
     active.password_hash = Set(hash);
-    active.updated_at = Set(util::now());
+    active.updated_at = Set(state.clock.now());
     active.update(&*txn).await?;
-    audit::record(&*txn, Some(user.id), "account.change_password", "User", Some(user.id), json!({})).await?;
+    audit::record(&*txn, &state.clock, Some(user.id), "account.change_password", "User", Some(user.id), json!({})).await?;
     txn.commit_private().await?;
     state.accounts.forget(user.id);
     state.sessions.revoke_all(user.id, viewer.token_hash.as_deref()).await?;
@@ -207,14 +208,14 @@ pub async fn create_department(state: &AppState, viewer: &Viewer, code: &str, na
         return Err(AppError::conflict("A department with this code already exists."));
     }
     let department = department::ActiveModel {
-        id: Set(util::new_id()),
+        id: Set(state.clock.new_id()),
         code: Set(code),
         name: Set(name),
-        created_at: Set(util::now()),
+        created_at: Set(state.clock.now()),
     }
     .insert(&*txn)
     .await?;
-    audit::record(&*txn, Some(admin.id), "department.create", "Department", Some(department.id), json!({ "code": department.code })).await?;
+    audit::record(&*txn, &state.clock, Some(admin.id), "department.create", "Department", Some(department.id), json!({ "code": department.code })).await?;
     txn.commit().await?;
     Ok(department)
 }
@@ -253,8 +254,8 @@ pub async fn create_account(state: &AppState, actor: Option<&Viewer>, input: Cre
     let hash = state.hasher.hash(password.expose()).await?;
     let txn = state.db.begin().await?;
     let new = NewUser { email: &email, hash, display_name, phone: None, role: input.role, department_id: input.department_id };
-    let user = insert_user(&*txn, new).await?;
-    audit::record(&*txn, actor_id, "account.create", "User", Some(user.id), json!({ "role": user.role.as_str() })).await?;
+    let user = insert_user(&*txn, &state.clock, new).await?;
+    audit::record(&*txn, &state.clock, actor_id, "account.create", "User", Some(user.id), json!({ "role": user.role.as_str() })).await?;
     txn.commit().await?;
     Ok(user)
 }
@@ -270,9 +271,9 @@ pub async fn suspend_account(state: &AppState, viewer: &Viewer, id: Uuid, reason
     let mut active: user::ActiveModel = user.into();
     active.suspended = Set(true);
     active.suspended_reason = Set(Some(reason.clone()));
-    active.updated_at = Set(util::now());
+    active.updated_at = Set(state.clock.now());
     let user = active.update(&*txn).await?;
-    audit::record(&*txn, Some(admin.id), "account.suspend", "User", Some(user.id), json!({ "reason": reason })).await?;
+    audit::record(&*txn, &state.clock, Some(admin.id), "account.suspend", "User", Some(user.id), json!({ "reason": reason })).await?;
     txn.commit().await?;
     state.accounts.forget(user.id);
     state.sessions.revoke_all(user.id, None).await?;

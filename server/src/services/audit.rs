@@ -7,19 +7,21 @@ use uuid::Uuid;
 use entities::audit_entry;
 
 use crate::error::AppResult;
-use crate::util;
+use crate::clock::Clock;
 
 pub async fn record(
     db: &impl ConnectionTrait,
+    clock: &Clock,
     actor: Option<Uuid>,
     action: &str,
     subject_type: &str,
     subject_id: Option<Uuid>,
     detail: Json,
 ) -> AppResult<()> {
+    let (id, at) = clock.new_id_and_time();
     let entry = audit_entry::ActiveModel {
-        id: Set(util::new_id()),
-        at: Set(util::now()),
+        id: Set(id),
+        at: Set(at),
         actor_id: Set(actor),
         action: Set(action.to_owned()),
         subject_type: Set(subject_type.to_owned()),
@@ -49,18 +51,13 @@ pub async fn list(
 ) -> AppResult<(crate::services::pagination::Page<audit_entry::Model>, i64)> {
     use crate::domain::Role;
     use crate::services::{authz, pagination};
-    use sea_orm::Value;
     authz::require_role(viewer, &[Role::Admin, Role::Evaluator], "read the audit log")?;
     let first = pagination::page_size(first)?;
     let after = pagination::parse_id_cursor(after)?;
-    let mut values: Vec<Value> = Vec::new();
-    let mut conditions: Vec<String> = vec!["1 = 1".to_owned()];
-    let mut push = |values: &mut Vec<Value>, cond: &str, v: Value| {
-        values.push(v);
-        conditions.push(cond.replace('?', &format!("${}", values.len())));
-    };
+    let mut list = crate::sql::List::new("audit_log");
     if let Some(actor) = filter.actor_id {
-        push(&mut values, "actor_id = ?", actor.into());
+        let actor = list.bind(actor);
+        list.filter(format!("actor_id = {actor}"));
     }
     // A NUL is in no action or subject type, and PostgreSQL refuses it in a parameter: such a filter
     // matches nothing, on either database.
@@ -68,25 +65,20 @@ pub async fn list(
         return Ok((crate::services::pagination::Page::from_rows(Vec::new(), first), 0));
     }
     if let Some(action) = &filter.action {
-        push(&mut values, "action = ?", action.clone().into());
+        let action = list.bind(action.clone());
+        list.filter(format!("action = {action}"));
     }
     if let Some(subject_type) = &filter.subject_type {
-        push(&mut values, "subject_type = ?", subject_type.clone().into());
+        let subject_type = list.bind(subject_type.clone());
+        list.filter(format!("subject_type = {subject_type}"));
     }
     if let Some(from) = filter.from {
-        push(&mut values, "at >= ?", from.into());
+        let from = list.bind(from);
+        list.filter(format!("at >= {from}"));
     }
     if let Some(to) = filter.to {
-        push(&mut values, "at < ?", to.into());
+        let to = list.bind(to);
+        list.filter(format!("at < {to}"));
     }
-    let where_clause = conditions.join(" AND ");
-    let total = crate::sql::count(&state.db.conn, &format!("SELECT COUNT(*) FROM audit_log WHERE {where_clause}"), values.clone()).await?;
-    let mut page_where = where_clause;
-    if let Some(after) = after {
-        values.push(after.into());
-        page_where = format!("{page_where} AND id < ${}", values.len());
-    }
-    let sql_text = format!("SELECT * FROM audit_log WHERE {page_where} ORDER BY id DESC LIMIT {}", first + 1);
-    let rows = audit_entry::Entity::find().from_raw_sql(crate::sql::statement(&state.db.conn, &sql_text, values)).all(&state.db.conn).await?;
-    Ok((crate::services::pagination::Page::from_rows(rows, first), total))
+    pagination::fetch::<audit_entry::Entity>(&state.db.conn, list.newest_first("id", after, first), first).await
 }

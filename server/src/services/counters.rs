@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, HashMap};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 use uuid::Uuid;
 
+use entities::comment;
+
 use crate::domain::{CommentStatus, Stance};
 use crate::error::AppResult;
 use crate::sql;
@@ -75,18 +77,26 @@ impl CommentFacts {
     }
 }
 
+/// The subjects whose counters a comment counts in: its consultation, its section (if any) and its
+/// duplicate group. Named, so that three ids are never passed in a row in the wrong order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub consultation: Uuid,
+    pub section: Option<Uuid>,
+    pub group: Uuid,
+}
+
+impl Place {
+    pub fn of(comment: &comment::Model) -> Self {
+        Self { consultation: comment.consultation_id, section: comment.section_id, group: comment.duplicate_group_id }
+    }
+}
+
 /// Applies the change of one comment from `before` to `after` (None: not existing) to the counters of
-/// its consultation, its section and its duplicate group.
-pub async fn comment_changed(
-    db: &impl ConnectionTrait,
-    consultation_id: Uuid,
-    section_id: Option<Uuid>,
-    group_id: Uuid,
-    before: Option<CommentFacts>,
-    after: Option<CommentFacts>,
-) -> AppResult<()> {
+/// its place.
+pub async fn comment_changed(db: &impl ConnectionTrait, place: Place, before: Option<CommentFacts>, after: Option<CommentFacts>) -> AppResult<()> {
     let mut changes = Changes::default();
-    changes.comment(consultation_id, section_id, group_id, before, after);
+    changes.comment(place, before, after);
     changes.apply(db).await
 }
 
@@ -103,15 +113,15 @@ impl Changes {
     }
 
     /// Records the change of one comment from `before` to `after` (None: not existing).
-    pub fn comment(&mut self, consultation_id: Uuid, section_id: Option<Uuid>, group_id: Uuid, before: Option<CommentFacts>, after: Option<CommentFacts>) {
+    pub fn comment(&mut self, place: Place, before: Option<CommentFacts>, after: Option<CommentFacts>) {
         let of = |f: Option<CommentFacts>| f.map(CommentFacts::consultation_counts).unwrap_or_default();
         let delta = of(after).minus(of(before));
-        self.push(consultation_id, delta);
-        if let Some(section) = section_id {
+        self.push(place.consultation, delta);
+        if let Some(section) = place.section {
             self.push(section, Counts { published: delta.published, ..Counts::default() });
         }
         let member = |f: Option<CommentFacts>| i64::from(f.is_some_and(|f| f.status != CommentStatus::Withdrawn));
-        self.push(group_id, Counts { total: member(after) - member(before), ..Counts::default() });
+        self.push(place.group, Counts { total: member(after) - member(before), ..Counts::default() });
     }
 
     /// Writes every subject's delta in one statement (one round trip), rows in subject order.
@@ -121,10 +131,10 @@ impl Changes {
             return Ok(());
         }
         let backend = db.get_database_backend();
-        let mut values: Vec<Value> = Vec::with_capacity(rows.len() * 9);
-        let tuples: Vec<String> = rows.into_iter().map(|(subject, delta)| row(backend, &mut values, vec![subject.into()], delta)).collect();
+        let mut params = sql::Params::new();
+        let tuples: Vec<String> = rows.into_iter().map(|(subject, delta)| row(backend, &mut params, vec![subject.into()], delta)).collect();
         let statement = format!("INSERT INTO counters ({COLUMNS}) VALUES {} {UPSERT}", tuples.join(", "));
-        sql::execute(db, &statement, values).await?;
+        sql::execute(db, &statement, params.into_values()).await?;
         Ok(())
     }
 }
@@ -144,21 +154,17 @@ pub const UPSERT: &str = "ON CONFLICT (subject_id, shard) DO UPDATE SET
 
 /// One row of a VALUES list: the `leading` values, the shard, and the seven deltas; the values go to
 /// `values` and the row's text (placeholders and the shard expression) is returned.
-pub fn row(backend: DbBackend, values: &mut Vec<Value>, leading: Vec<Value>, delta: Counts) -> String {
-    fn push(values: &mut Vec<Value>, v: Value) -> String {
-        values.push(v);
-        format!("${}", values.len())
-    }
+pub fn row(backend: DbBackend, params: &mut sql::Params, leading: Vec<Value>, delta: Counts) -> String {
     let mut parts = Vec::with_capacity(leading.len() + 8);
     for v in leading {
-        parts.push(push(values, v));
+        parts.push(params.bind(v));
     }
     parts.push(match backend {
         DbBackend::Postgres => format!("CAST(pg_backend_pid() % {SHARDS} AS integer)"),
-        _ => push(values, i32::try_from(random_shard()).unwrap_or(0).into()),
+        _ => params.bind(i32::try_from(random_shard()).unwrap_or(0)),
     });
     for v in [delta.published, delta.support, delta.oppose, delta.neutral, delta.unreplied, delta.pending, delta.total] {
-        parts.push(push(values, Value::from(i32::try_from(v).unwrap_or(0))));
+        parts.push(params.bind(i32::try_from(v).unwrap_or(0)));
     }
     format!("({})", parts.join(", "))
 }
@@ -167,7 +173,8 @@ pub fn row(backend: DbBackend, values: &mut Vec<Value>, leading: Vec<Value>, del
 /// delta has no subject (the caller's statement knows the group).
 pub fn new_comment_deltas(consultation_id: Uuid, section_id: Option<Uuid>, stance: Stance, status: CommentStatus) -> Vec<(Option<Uuid>, Counts)> {
     let mut changes = Changes::default();
-    changes.comment(consultation_id, section_id, Uuid::nil(), None, Some(CommentFacts { status, stance, replied: false }));
+    let place = Place { consultation: consultation_id, section: section_id, group: Uuid::nil() };
+    changes.comment(place, None, Some(CommentFacts { status, stance, replied: false }));
     changes.0.into_iter().filter(|(_, d)| !d.is_zero()).map(|(subject, d)| ((!subject.is_nil()).then_some(subject), d)).collect()
 }
 
@@ -181,15 +188,16 @@ pub async fn add(db: &impl ConnectionTrait, subject: Uuid, delta: Counts) -> App
 pub async fn load(db: &impl ConnectionTrait, subjects: &[Uuid]) -> AppResult<HashMap<Uuid, Counts>> {
     let mut out = HashMap::with_capacity(subjects.len());
     for chunk in subjects.chunks(500) {
+        let mut params = sql::Params::new();
+        let ids = params.bind_all(chunk.iter().copied());
         let sql = format!(
             "SELECT subject_id, CAST(SUM(published) AS BIGINT) AS published, CAST(SUM(support) AS BIGINT) AS support,
                     CAST(SUM(oppose) AS BIGINT) AS oppose, CAST(SUM(neutral) AS BIGINT) AS neutral,
                     CAST(SUM(unreplied) AS BIGINT) AS unreplied, CAST(SUM(pending) AS BIGINT) AS pending,
                     CAST(SUM(total) AS BIGINT) AS total
-             FROM counters WHERE subject_id IN ({}) GROUP BY subject_id",
-            sql::placeholders(1, chunk.len())
+             FROM counters WHERE subject_id IN ({ids}) GROUP BY subject_id"
         );
-        let rows = sql::rows(db, &sql, chunk.iter().map(|id| Value::from(*id)).collect()).await?;
+        let rows = sql::rows(db, &sql, params.into_values()).await?;
         for row in rows {
             let id: Uuid = row.try_get("", "subject_id")?;
             out.insert(id, Counts::from_query_result(&row, "")?);

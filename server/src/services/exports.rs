@@ -8,13 +8,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{EntityTrait, FromQueryResult, Value};
+use sea_orm::{EntityTrait, FromQueryResult};
 use serde_json::json;
 use uuid::Uuid;
 
 use entities::{consultation, user};
 
-use crate::domain::ExportFormat;
+use crate::domain::{CommentStatus, ExportFormat};
 use crate::error::{AppError, AppResult};
 use crate::services::authz::{self, Viewer};
 use crate::services::{audit, counters};
@@ -44,11 +44,11 @@ pub async fn request(state: &AppState, viewer: &Viewer, consultation_id: Uuid, f
     let consultation = authz::moderated_consultation(&state.db.conn, viewer, consultation_id, WHAT).await?;
     let user = viewer.user()?;
     let ttl = i64::try_from(state.config.export_link_ttl.as_secs()).unwrap_or(i64::MAX / 2);
-    let expires_at = util::now().timestamp().saturating_add(ttl);
+    let expires_at = state.clock.now().timestamp().saturating_add(ttl);
     let grant = ExportGrant { consultation_id: consultation.id, format, account_id: user.id, expires_at };
     let expires = DateTime::<Utc>::from_timestamp(expires_at, 0).ok_or_else(|| AppError::internal(anyhow::anyhow!("export expiry out of range")))?;
     let txn = state.db.begin().await?;
-    audit::record(&*txn, Some(user.id), "comment.export", "Consultation", Some(consultation.id), json!({ "format": format.as_str(), "expiresAt": expires })).await?;
+    audit::record(&*txn, &state.clock, Some(user.id), "comment.export", "Consultation", Some(consultation.id), json!({ "format": format.as_str(), "expiresAt": expires })).await?;
     txn.commit().await?;
     Ok(ExportLink { url: format!("/exports/{}", sign(&state.config.secret_key, &grant)), expires_at: expires })
 }
@@ -184,23 +184,28 @@ pub async fn batch(state: &AppState, consultation_id: Uuid, audience: Audience, 
                     c.reply_count, c.latest_adoption
              FROM comments c
              LEFT JOIN sections s ON s.id = c.section_id
-             WHERE c.consultation_id = $1 AND c.status = 'PUBLISHED' AND c.id > $2
+             WHERE c.consultation_id = $1 AND c.id > $2 AND c.status = $3
              ORDER BY c.id LIMIT {limit}"
         ),
     };
-    let comments: Vec<CommentRow> = sql::all(db, &sql_text, vec![consultation_id.into(), after.into()]).await?;
+    let mut values = vec![consultation_id.into(), after.into()];
+    if audience == Audience::Public {
+        values.push(CommentStatus::Published.into());
+    }
+    let comments: Vec<CommentRow> = sql::all(db, &sql_text, values).await?;
     let replied: Vec<Uuid> = comments.iter().filter(|c| c.reply_count > 0).map(|c| c.id).collect();
     let mut replies: HashMap<Uuid, Vec<ReplyRow>> = HashMap::new();
     for chunk in replied.chunks(500) {
+        let mut params = sql::Params::new();
+        let ids = params.bind_all(chunk.iter().copied());
         let rows: Vec<ReplyRow> = sql::all(
             db,
             &format!(
                 "SELECT r.id, r.comment_id, r.created_at, r.adoption, r.body, d.code AS department_code, d.name AS department_name
                  FROM replies r JOIN departments d ON d.id = r.department_id
-                 WHERE r.comment_id IN ({}) ORDER BY r.id",
-                sql::placeholders(1, chunk.len())
+                 WHERE r.comment_id IN ({ids}) ORDER BY r.id"
             ),
-            chunk.iter().map(|id| Value::from(*id)).collect(),
+            params.into_values(),
         )
         .await?;
         for row in rows {

@@ -12,5 +12,5 @@ pub mod observations;
 pub mod open_data;
 pub mod pagination;
 pub mod scorecards;
-pub mod submissions;
+
 pub mod supervisors;

@@ -2,7 +2,7 @@
 //! followed up by the supervisor, each with a deadline in working days. Never public.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait, Value};
+use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -15,16 +15,13 @@ use crate::services::pagination::{self, Page};
 use crate::services::{audit, supervisors};
 use crate::sql;
 use crate::state::{AppState, LimitKind};
-use crate::util;
 
 const NOT_FOUND: AppError = AppError::NotFound("The observation");
 
+/// Whether an observation is overdue at `now`: still awaiting its answer after its due time. The one
+/// definition: the overdue filter and the scorecards use `overdue_condition`, its SQL.
 pub fn is_overdue_at(o: &observation::Model, now: DateTime<Utc>) -> bool {
     o.status == ObservationStatus::Open && o.due_at < now
-}
-
-pub fn is_overdue(o: &observation::Model) -> bool {
-    is_overdue_at(o, util::now())
 }
 
 /// The deadline of something filed now.
@@ -61,12 +58,12 @@ pub async fn get(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<obser
 }
 
 /// The viewer's appointment if it is active now; FORBIDDEN otherwise, saying why.
-async fn require_active_supervisor(db: &impl ConnectionTrait, viewer: &Viewer, what: &str) -> AppResult<supervisor::Model> {
+async fn require_active_supervisor(db: &impl ConnectionTrait, viewer: &Viewer, now: DateTime<Utc>, what: &str) -> AppResult<supervisor::Model> {
     let user = viewer.user()?;
     match supervisors::latest_appointment(db, user.id).await? {
         None => Err(AppError::forbidden(format!("Only appointed openness supervisors may {what}."))),
         Some(s) if s.revoked_at.is_some() => Err(AppError::forbidden(format!("Your supervisor appointment was revoked; you may no longer {what}."))),
-        Some(s) if !supervisors::is_active(&s) => Err(AppError::forbidden(format!("Your supervisor appointment is not in its term; you may not {what}."))),
+        Some(s) if !supervisors::is_active_at(&s, now) => Err(AppError::forbidden(format!("Your supervisor appointment is not in its term; you may not {what}."))),
         Some(s) => Ok(s),
     }
 }
@@ -83,7 +80,7 @@ pub struct FileInput {
 /// consultations it leads or cooperates on. It is due in the configured number of working days.
 pub async fn file(state: &AppState, viewer: &Viewer, input: FileInput) -> AppResult<observation::Model> {
     let user = viewer.user()?.clone();
-    require_active_supervisor(&state.db.conn, viewer, "file observations").await?;
+    require_active_supervisor(&state.db.conn, viewer, state.clock.now(), "file observations").await?;
     let mut checks = Checks::new();
     let title = checks.take(domain::clean_text("title", &input.title, 1, 200, false));
     let body = checks.take(domain::clean_text("body", &input.body, 1, 10_000, true));
@@ -112,10 +109,10 @@ pub async fn file(state: &AppState, viewer: &Viewer, input: FileInput) -> AppRes
 
     let txn = state.db.begin().await?;
     // Checked again inside the transaction: a revocation may have landed since.
-    let appointment = require_active_supervisor(&*txn, viewer, "file observations").await?;
-    let now = util::now();
+    let appointment = require_active_supervisor(&*txn, viewer, state.clock.now(), "file observations").await?;
+    let now = state.clock.now();
     let observation = observation::Model {
-        id: util::new_id(),
+        id: state.clock.new_id(),
         supervisor_id: appointment.id,
         department_id: input.department_id,
         consultation_id: input.consultation_id,
@@ -133,6 +130,7 @@ pub async fn file(state: &AppState, viewer: &Viewer, input: FileInput) -> AppRes
     sql::execute(&*txn, "UPDATE supervisors SET observation_count = observation_count + 1 WHERE id = $1", vec![appointment.id.into()]).await?;
     audit::record(
         &*txn,
+        &state.clock,
         Some(user.id),
         "observation.file",
         "Observation",
@@ -156,9 +154,9 @@ pub async fn reply(state: &AppState, viewer: &Viewer, observation_id: Uuid, body
     if !can_answer(viewer, &current) {
         return Err(AppError::forbidden("Only staff of the department or an admin may answer an observation."));
     }
-    let now = util::now();
+    let now = state.clock.now();
     let reply = observation_reply::Model {
-        id: util::new_id(),
+        id: state.clock.new_id(),
         observation_id,
         author_id: user.id,
         // An admin's answer speaks for the department the observation is addressed to.
@@ -169,12 +167,12 @@ pub async fn reply(state: &AppState, viewer: &Viewer, observation_id: Uuid, body
     observation_reply::Entity::insert(observation_reply::ActiveModel::from(reply.clone())).exec_without_returning(&*txn).await?;
     sql::execute(
         &*txn,
-        "UPDATE observations SET status = 'ANSWERED', answered_at = $1, first_answered_at = COALESCE(first_answered_at, $1), updated_at = $1
+        "UPDATE observations SET status = $3, answered_at = $1, first_answered_at = COALESCE(first_answered_at, $1), updated_at = $1
          WHERE id = $2",
-        vec![now.into(), observation_id.into()],
+        vec![now.into(), observation_id.into(), ObservationStatus::Answered.into()],
     )
     .await?;
-    audit::record(&*txn, Some(user.id), "observation.reply", "Observation", Some(observation_id), json!({ "replyId": reply.id })).await?;
+    audit::record(&*txn, &state.clock, Some(user.id), "observation.reply", "Observation", Some(observation_id), json!({ "replyId": reply.id })).await?;
     txn.commit().await?;
     Ok(reply)
 }
@@ -193,24 +191,24 @@ pub async fn follow_up(state: &AppState, viewer: &Viewer, id: Uuid, body: &str) 
     if filed_by.user_id != user.id {
         return Err(AppError::forbidden("Only the supervisor who filed an observation may follow it up."));
     }
-    require_active_supervisor(&*txn, viewer, "follow up observations").await?;
+    require_active_supervisor(&*txn, viewer, state.clock.now(), "follow up observations").await?;
     if current.status != ObservationStatus::Answered {
         return Err(AppError::conflict("This observation still awaits the department's answer; follow it up once it is answered."));
     }
-    let now = util::now();
+    let now = state.clock.now();
     let due_at = due_from_now(state, now);
-    let follow_up = observation_follow_up::Model { id: util::new_id(), observation_id: id, author_id: user.id, body, due_at, created_at: now };
+    let follow_up = observation_follow_up::Model { id: state.clock.new_id(), observation_id: id, author_id: user.id, body, due_at, created_at: now };
     observation_follow_up::Entity::insert(observation_follow_up::ActiveModel::from(follow_up.clone())).exec_without_returning(&*txn).await?;
     let changed = sql::execute(
         &*txn,
-        "UPDATE observations SET status = 'OPEN', due_at = $1, updated_at = $2 WHERE id = $3 AND status = 'ANSWERED'",
-        vec![due_at.into(), now.into(), id.into()],
+        "UPDATE observations SET status = $4, due_at = $1, updated_at = $2 WHERE id = $3 AND status = $5",
+        vec![due_at.into(), now.into(), id.into(), ObservationStatus::Open.into(), ObservationStatus::Answered.into()],
     )
     .await?;
     if changed == 0 {
         return Err(AppError::conflict("The observation changed in the meantime; reload it."));
     }
-    audit::record(&*txn, Some(user.id), "observation.follow_up", "Observation", Some(id), json!({ "followUpId": follow_up.id, "dueAt": due_at })).await?;
+    audit::record(&*txn, &state.clock, Some(user.id), "observation.follow_up", "Observation", Some(id), json!({ "followUpId": follow_up.id, "dueAt": due_at })).await?;
     txn.commit().await?;
     Ok(observation::Model { status: ObservationStatus::Open, due_at, updated_at: now, ..current })
 }
@@ -233,31 +231,18 @@ async fn list(
 ) -> AppResult<(Page<observation::Model>, i64)> {
     let first = pagination::page_size(first)?;
     let after = pagination::parse_id_cursor(after)?;
-    let mut values: Vec<Value> = vec![owner.into()];
-    let mut conditions = vec![format!("{owner_column} = $1")];
+    let mut list = sql::List::new("observations");
+    let owner = list.bind(owner);
+    list.filter(format!("{owner_column} = {owner}"));
     if let Some(status) = filter.status {
-        values.push(status.as_str().into());
-        conditions.push(format!("status = ${}", values.len()));
+        let status = list.bind(status);
+        list.filter(format!("status = {status}"));
     }
     if let Some(overdue) = filter.overdue {
-        values.push(util::now().into());
-        let n = values.len();
-        conditions.push(if overdue {
-            format!("status = 'OPEN' AND due_at < ${n}")
-        } else {
-            format!("(status <> 'OPEN' OR due_at >= ${n})")
-        });
+        let condition = overdue_condition(list.params(), state.clock.now());
+        list.filter(if overdue { condition } else { format!("NOT {condition}") });
     }
-    let where_clause = conditions.join(" AND ");
-    let total = sql::count(&state.db.conn, &format!("SELECT COUNT(*) FROM observations WHERE {where_clause}"), values.clone()).await?;
-    let mut page_where = where_clause;
-    if let Some(after) = after {
-        values.push(after.into());
-        page_where = format!("{page_where} AND id < ${}", values.len());
-    }
-    let sql_text = format!("SELECT * FROM observations WHERE {page_where} ORDER BY id DESC LIMIT {}", first + 1);
-    let rows = observation::Entity::find().from_raw_sql(sql::statement(&state.db.conn, &sql_text, values)).all(&state.db.conn).await?;
-    Ok((Page::from_rows(rows, first), total))
+    pagination::fetch::<observation::Entity>(&state.db.conn, list.newest_first("id", after, first), first).await
 }
 
 /// Observations addressed to a department, for its staff, admins and evaluators.
@@ -291,4 +276,9 @@ pub async fn supervisor_list(
         return Err(AppError::forbidden("Only the supervisor, admins and evaluators may list a supervisor's observations."));
     }
     list(state, "supervisor_id", appointment.id, filter, first, after).await
+}
+
+/// `is_overdue_at` in SQL, on the columns of `observations`.
+pub fn overdue_condition(params: &mut sql::Params, now: chrono::DateTime<chrono::Utc>) -> String {
+    format!("(status = {} AND due_at < {})", params.bind(ObservationStatus::Open), params.bind(now))
 }

@@ -15,7 +15,6 @@ use uuid::Uuid;
 
 use entities::{consultation, department};
 
-use crate::domain::ConsultationState;
 use crate::error::{AppError, AppResult};
 use crate::services::{consultations, counters};
 use crate::sql;
@@ -34,16 +33,12 @@ pub fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-fn is_public(c: &consultation::Model) -> bool {
-    matches!(c.state, ConsultationState::Published | ConsultationState::Concluded)
-}
-
 /// A published or concluded consultation; NOT_FOUND for drafts, withdrawn and unknown ones alike.
 pub async fn published(state: &AppState, id: Uuid) -> AppResult<consultation::Model> {
     consultation::Entity::find_by_id(id)
         .one(&state.db.conn)
         .await?
-        .filter(is_public)
+        .filter(consultations::is_public)
         .ok_or(AppError::NotFound("The consultation"))
 }
 
@@ -81,7 +76,7 @@ pub async fn document(state: &AppState, c: &consultation::Model) -> AppResult<Js
         "body": c.body,
         "interpretation": c.interpretation,
         "category": c.category,
-        "status": consultations::status(c)?.as_str(),
+        "status": consultations::status(c, state.clock.now()).as_str(),
         "moderation": c.moderation.as_str(),
         "opensAt": time(c.opens_at),
         "closesAt": time(c.closes_at),
@@ -109,8 +104,11 @@ pub async fn document(state: &AppState, c: &consultation::Model) -> AppResult<Js
 /// The next `limit` entries of the index after `after`, oldest first, and the last id read.
 pub async fn index_batch(state: &AppState, after: Uuid, limit: u32) -> AppResult<(Vec<Json>, Option<Uuid>)> {
     let db = &state.db.conn;
-    let sql_text = format!("SELECT * FROM consultations WHERE state IN ('PUBLISHED', 'CONCLUDED') AND id > $1 ORDER BY id LIMIT {limit}");
-    let rows = consultation::Entity::find().from_raw_sql(sql::statement(db, &sql_text, vec![after.into()])).all(db).await?;
+    let mut params = sql::Params::new();
+    let public = consultations::public_condition("c", &mut params);
+    let after = params.bind(after);
+    let sql_text = format!("SELECT c.* FROM consultations c WHERE {public} AND c.id > {after} ORDER BY c.id LIMIT {limit}");
+    let rows = consultation::Entity::find().from_raw_sql(sql::statement(db, &sql_text, params.into_values())).all(db).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let counts = counters::load(db, &ids).await?;
     let mut lead_ids: Vec<Uuid> = rows.iter().map(|r| r.lead_department_id).collect();
@@ -125,7 +123,7 @@ pub async fn index_batch(state: &AppState, after: Uuid, limit: u32) -> AppResult
             "title": c.title,
             "summary": c.summary,
             "category": c.category,
-            "status": consultations::status(c)?.as_str(),
+            "status": consultations::status(c, state.clock.now()).as_str(),
             "leadDepartment": departments.get(&c.lead_department_id).map(department_json),
             "opensAt": time(c.opens_at),
             "closesAt": time(c.closes_at),

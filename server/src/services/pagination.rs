@@ -1,8 +1,10 @@
 //! Keyset pagination: `first` (default 20, at most 100) and an opaque `after` cursor.
 
+use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
+use crate::sql::{self, ListQuery};
 use crate::util;
 
 pub const DEFAULT_PAGE: u64 = 20;
@@ -66,4 +68,11 @@ impl<T> Page<T> {
         rows.truncate(first as usize);
         Self { items: rows, has_next }
     }
+}
+
+/// Runs a list's count and page: the page of `first` rows of entity `E` and the list's total.
+pub async fn fetch<E: EntityTrait>(db: &impl ConnectionTrait, query: ListQuery, first: u64) -> AppResult<(Page<E::Model>, i64)> {
+    let total = sql::count(db, &query.count_sql, query.count_values).await?;
+    let rows = E::find().from_raw_sql(sql::statement(db, &query.page_sql, query.page_values)).all(db).await?;
+    Ok((Page::from_rows(rows, first), total))
 }

@@ -6,17 +6,20 @@
 //! (`COUNT(*) OVER`), and average the middle one (odd count) or two (even count).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DbBackend, FromQueryResult};
+use sea_orm::{DbBackend, FromQueryResult, Value};
 use uuid::Uuid;
 
 use entities::department;
 
-use crate::domain::Role;
+use crate::domain::{Adoption, CommentStatus, Role};
 use crate::error::{AppError, AppResult};
 use crate::services::authz::{self, Viewer};
-use crate::sql;
+use crate::services::{consultations, observations};
+use crate::sql::{self, Params};
 use crate::state::AppState;
-use crate::util;
+
+/// The verdicts a scorecard counts as adopting a suggestion (in whole or in part).
+pub const ADOPTED: [Adoption; 2] = [Adoption::Adopted, Adoption::PartiallyAdopted];
 
 /// The figures of one department over `[from, to)`; see `graphql::types::DepartmentScorecard` for
 /// their exact definitions.
@@ -80,29 +83,35 @@ fn round_hours(hours: Option<f64>) -> Option<f64> {
     hours.map(|h| (h * 10_000.0).round() / 10_000.0)
 }
 
-/// The statement: `$1` = from, `$2` = to, `$3` = now (for overdue).
-fn scorecard_sql(backend: DbBackend) -> String {
+/// The statement and its parameters, for the period `[from, to)` and overdue at `now`.
+fn scorecard_sql(backend: DbBackend, from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>) -> (String, Vec<Value>) {
+    let mut params = Params::new();
+    let (from, to) = (params.bind(from), params.bind(to));
+    let public = consultations::public_condition("c", &mut params);
+    let published = params.bind(CommentStatus::Published);
+    let adopted = params.bind_all(ADOPTED);
+    let overdue = observations::overdue_condition(&mut params, now);
     let reply_hours = hours_between(backend, "m.first_replied_at", "m.created_at");
     let answer_hours = hours_between(backend, "o.first_answered_at", "o.created_at");
-    format!(
+    let sql = format!(
         "WITH
         opened AS (
             SELECT lead_department_id AS department_id, COUNT(*) AS n
-            FROM consultations
-            WHERE state IN ('PUBLISHED', 'CONCLUDED') AND opens_at >= $1 AND opens_at < $2
+            FROM consultations c
+            WHERE {public} AND c.opens_at >= {from} AND c.opens_at < {to}
             GROUP BY lead_department_id
         ),
         period_comments AS (
             SELECT c.lead_department_id AS department_id, m.reply_count, m.latest_adoption,
                    CASE WHEN m.first_replied_at IS NOT NULL THEN {reply_hours} END AS hours
             FROM comments m JOIN consultations c ON c.id = m.consultation_id
-            WHERE m.status = 'PUBLISHED' AND m.created_at >= $1 AND m.created_at < $2
+            WHERE m.status = {published} AND m.created_at >= {from} AND m.created_at < {to}
         ),
         comment_counts AS (
             SELECT department_id,
                    COUNT(*) AS received,
                    COUNT(CASE WHEN reply_count > 0 THEN 1 END) AS replied,
-                   COUNT(CASE WHEN reply_count > 0 AND latest_adoption IN ('ADOPTED', 'PARTIALLY_ADOPTED') THEN 1 END) AS adopted
+                   COUNT(CASE WHEN reply_count > 0 AND latest_adoption IN ({adopted}) THEN 1 END) AS adopted
             FROM period_comments
             GROUP BY department_id
         ),
@@ -123,13 +132,13 @@ fn scorecard_sql(backend: DbBackend) -> String {
             SELECT o.department_id, o.status, o.due_at,
                    CASE WHEN o.first_answered_at IS NOT NULL THEN {answer_hours} END AS hours
             FROM observations o
-            WHERE o.created_at >= $1 AND o.created_at < $2
+            WHERE o.created_at >= {from} AND o.created_at < {to}
         ),
         observation_counts AS (
             SELECT department_id,
                    COUNT(*) AS received,
                    COUNT(hours) AS answered,
-                   COUNT(CASE WHEN status = 'OPEN' AND due_at < $3 THEN 1 END) AS overdue
+                   COUNT(CASE WHEN {overdue} THEN 1 END) AS overdue
             FROM period_observations
             GROUP BY department_id
         ),
@@ -163,7 +172,8 @@ fn scorecard_sql(backend: DbBackend) -> String {
         LEFT JOIN observation_counts oc ON oc.department_id = d.id
         LEFT JOIN answer_median am ON am.department_id = d.id
         ORDER BY d.code"
-    )
+    );
+    (sql, params.into_values())
 }
 
 /// Every department's scorecard over `[from, to)`, for admins and evaluators; departments without
@@ -173,8 +183,8 @@ pub async fn department_scorecards(state: &AppState, viewer: &Viewer, from: Date
     if to <= from {
         return Err(AppError::bad_input("to", "must be after from"));
     }
-    let sql_text = scorecard_sql(state.db.backend());
-    let rows: Vec<Row> = sql::all(&state.db.conn, &sql_text, vec![from.into(), to.into(), util::now().into()]).await?;
+    let (sql_text, values) = scorecard_sql(state.db.backend(), from, to, state.clock.now());
+    let rows: Vec<Row> = sql::all(&state.db.conn, &sql_text, values).await?;
     Ok(rows
         .into_iter()
         .map(|r| Scorecard {

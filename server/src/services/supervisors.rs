@@ -1,7 +1,7 @@
 //! Openness supervisors: applications, their review by admins, and appointments (terms, revocation).
 
 use chrono::{DateTime, Months, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait, Value};
+use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -14,7 +14,6 @@ use crate::services::authz::{self, Viewer};
 use crate::services::pagination::{self, Page};
 use crate::sql;
 use crate::state::{AppState, LimitKind};
-use crate::util;
 
 /// An appointment's default length.
 pub const DEFAULT_TERM_MONTHS: i32 = 24;
@@ -30,13 +29,9 @@ pub fn is_active_at(s: &supervisor::Model, now: DateTime<Utc>) -> bool {
     s.revoked_at.is_none() && s.term_start <= now && now < s.term_end
 }
 
-pub fn is_active(s: &supervisor::Model) -> bool {
-    is_active_at(s, util::now())
-}
-
 /// The SQL condition (over table alias `s`) for active appointments; `now` is parameter `$n`.
-fn active_condition(n: usize) -> String {
-    format!("(s.revoked_at IS NULL AND s.term_start <= ${n} AND s.term_end > ${n})")
+fn active_condition(now: &str) -> String {
+    format!("(s.revoked_at IS NULL AND s.term_start <= {now} AND s.term_end > {now})")
 }
 
 pub struct ApplicationInput {
@@ -59,8 +54,8 @@ pub async fn latest_appointment(db: &impl ConnectionTrait, user_id: Uuid) -> App
 async fn has_pending(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<bool> {
     let n = sql::count(
         db,
-        "SELECT COUNT(*) FROM supervisor_applications WHERE applicant_id = $1 AND status = 'PENDING'",
-        vec![user_id.into()],
+        "SELECT COUNT(*) FROM supervisor_applications WHERE applicant_id = $1 AND status = $2",
+        vec![user_id.into(), ApplicationStatus::Pending.into()],
     )
     .await?;
     Ok(n > 0)
@@ -78,14 +73,14 @@ pub async fn apply(state: &AppState, viewer: &Viewer, input: ApplicationInput) -
     if has_pending(&state.db.conn, user.id).await? {
         return Err(AppError::conflict(PENDING_EXISTS));
     }
-    if latest_appointment(&state.db.conn, user.id).await?.is_some_and(|s| is_active(&s)) {
+    if latest_appointment(&state.db.conn, user.id).await?.is_some_and(|s| is_active_at(&s, state.clock.now())) {
         return Err(AppError::conflict("You are already an active openness supervisor."));
     }
     state.limiter.hit(state.limit(LimitKind::ApplicationsPerDay), &user.id.to_string()).await?;
 
-    let now = util::now();
+    let now = state.clock.now();
     let application = supervisor_application::Model {
-        id: util::new_id(),
+        id: state.clock.new_id(),
         applicant_id: user.id,
         real_name,
         category: input.category,
@@ -110,6 +105,7 @@ pub async fn apply(state: &AppState, viewer: &Viewer, input: ApplicationInput) -
         })?;
     audit::record(
         &*txn,
+        &state.clock,
         Some(user.id),
         "supervisor_application.apply",
         "SupervisorApplication",
@@ -137,17 +133,17 @@ pub async fn withdraw(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<
     if current.status != ApplicationStatus::Pending {
         return Err(AppError::conflict("Only a pending application can be withdrawn."));
     }
-    let now = util::now();
+    let now = state.clock.now();
     let changed = sql::execute(
         &*txn,
-        "UPDATE supervisor_applications SET status = 'WITHDRAWN', updated_at = $1 WHERE id = $2 AND status = 'PENDING'",
-        vec![now.into(), id.into()],
+        "UPDATE supervisor_applications SET status = $3, updated_at = $1 WHERE id = $2 AND status = $4",
+        vec![now.into(), id.into(), ApplicationStatus::Withdrawn.into(), ApplicationStatus::Pending.into()],
     )
     .await?;
     if changed == 0 {
         return Err(AppError::conflict("The application was reviewed in the meantime; reload it."));
     }
-    audit::record(&*txn, Some(user.id), "supervisor_application.withdraw", "SupervisorApplication", Some(id), json!({})).await?;
+    audit::record(&*txn, &state.clock, Some(user.id), "supervisor_application.withdraw", "SupervisorApplication", Some(id), json!({})).await?;
     txn.commit().await?;
     Ok(supervisor_application::Model { status: ApplicationStatus::Withdrawn, updated_at: now, ..current })
 }
@@ -182,7 +178,7 @@ pub async fn review(state: &AppState, viewer: &Viewer, id: Uuid, input: ReviewIn
             current.status.as_str().to_lowercase()
         )));
     }
-    let now = util::now();
+    let now = state.clock.now();
     let status = match input.decision {
         ReviewDecision::Approve => ApplicationStatus::Approved,
         ReviewDecision::Reject => ApplicationStatus::Rejected,
@@ -190,8 +186,8 @@ pub async fn review(state: &AppState, viewer: &Viewer, id: Uuid, input: ReviewIn
     let changed = sql::execute(
         &*txn,
         "UPDATE supervisor_applications SET status = $1, review_note = $2, reviewed_at = $3, reviewed_by = $4, updated_at = $3
-         WHERE id = $5 AND status = 'PENDING'",
-        vec![status.as_str().into(), note.clone().into(), now.into(), admin.id.into(), id.into()],
+         WHERE id = $5 AND status = $6",
+        vec![status.into(), note.clone().into(), now.into(), admin.id.into(), id.into(), ApplicationStatus::Pending.into()],
     )
     .await?;
     if changed == 0 {
@@ -207,7 +203,7 @@ pub async fn review(state: &AppState, viewer: &Viewer, id: Uuid, input: ReviewIn
             .checked_add_months(Months::new(months))
             .ok_or_else(|| AppError::bad_input("termMonths", "gives a term end out of range"))?;
         let appointment = supervisor::Model {
-            id: util::new_id(),
+            id: state.clock.new_id(),
             user_id: current.applicant_id,
             application_id: current.id,
             category: current.category.clone(),
@@ -225,6 +221,7 @@ pub async fn review(state: &AppState, viewer: &Viewer, id: Uuid, input: ReviewIn
     }
     audit::record(
         &*txn,
+        &state.clock,
         Some(admin.id),
         "supervisor_application.review",
         "SupervisorApplication",
@@ -254,25 +251,12 @@ pub async fn list_applications(
     authz::require_admin(viewer, "list supervisor applications")?;
     let first = pagination::page_size(first)?;
     let after = pagination::parse_id_cursor(after)?;
-    let mut values: Vec<Value> = Vec::new();
-    let mut conditions = vec!["1 = 1".to_owned()];
+    let mut list = sql::List::new("supervisor_applications");
     if let Some(status) = status {
-        values.push(status.as_str().into());
-        conditions.push(format!("status = ${}", values.len()));
+        let status = list.bind(status);
+        list.filter(format!("status = {status}"));
     }
-    let where_clause = conditions.join(" AND ");
-    let total = sql::count(&state.db.conn, &format!("SELECT COUNT(*) FROM supervisor_applications WHERE {where_clause}"), values.clone()).await?;
-    let mut page_where = where_clause;
-    if let Some(after) = after {
-        values.push(after.into());
-        page_where = format!("{page_where} AND id < ${}", values.len());
-    }
-    let sql_text = format!("SELECT * FROM supervisor_applications WHERE {page_where} ORDER BY id DESC LIMIT {}", first + 1);
-    let rows = supervisor_application::Entity::find()
-        .from_raw_sql(sql::statement(&state.db.conn, &sql_text, values))
-        .all(&state.db.conn)
-        .await?;
-    Ok((Page::from_rows(rows, first), total))
+    pagination::fetch::<supervisor_application::Entity>(&state.db.conn, list.newest_first("id", after, first), first).await
 }
 
 /// The signed-in user's own applications, newest first.
@@ -294,7 +278,7 @@ pub async fn revoke(state: &AppState, viewer: &Viewer, id: Uuid, reason: &str) -
     if current.revoked_at.is_some() {
         return Err(AppError::conflict("This appointment has already been revoked."));
     }
-    let now = util::now();
+    let now = state.clock.now();
     if current.term_end <= now {
         return Err(AppError::conflict("This appointment has already ended."));
     }
@@ -307,7 +291,7 @@ pub async fn revoke(state: &AppState, viewer: &Viewer, id: Uuid, reason: &str) -
     if changed == 0 {
         return Err(AppError::conflict("This appointment has already been revoked."));
     }
-    audit::record(&*txn, Some(admin.id), "supervisor.revoke", "Supervisor", Some(id), json!({ "reason": reason })).await?;
+    audit::record(&*txn, &state.clock, Some(admin.id), "supervisor.revoke", "Supervisor", Some(id), json!({ "reason": reason })).await?;
     txn.commit().await?;
     Ok(supervisor::Model { revoked_at: Some(now), revoked_reason: Some(reason), revoked_by: Some(admin.id), ..current })
 }
@@ -324,23 +308,13 @@ pub async fn list_supervisors(
     authz::require_role(viewer, &[Role::Admin, Role::Evaluator], "list supervisors")?;
     let first = pagination::page_size(first)?;
     let after = pagination::parse_id_cursor(after)?;
-    let mut values: Vec<Value> = Vec::new();
-    let mut conditions = vec!["1 = 1".to_owned()];
+    let mut list = sql::List::new("supervisors s");
     if let Some(active) = active {
-        values.push(util::now().into());
-        let condition = active_condition(values.len());
-        conditions.push(if active { condition } else { format!("NOT {condition}") });
+        let now = list.bind(state.clock.now());
+        let condition = active_condition(&now);
+        list.filter(if active { condition } else { format!("NOT {condition}") });
     }
-    let where_clause = conditions.join(" AND ");
-    let total = sql::count(&state.db.conn, &format!("SELECT COUNT(*) FROM supervisors s WHERE {where_clause}"), values.clone()).await?;
-    let mut page_where = where_clause;
-    if let Some(after) = after {
-        values.push(after.into());
-        page_where = format!("{page_where} AND s.id < ${}", values.len());
-    }
-    let sql_text = format!("SELECT s.* FROM supervisors s WHERE {page_where} ORDER BY s.id DESC LIMIT {}", first + 1);
-    let rows = supervisor::Entity::find().from_raw_sql(sql::statement(&state.db.conn, &sql_text, values)).all(&state.db.conn).await?;
-    Ok((Page::from_rows(rows, first), total))
+    pagination::fetch::<supervisor::Entity>(&state.db.conn, list.newest_first("s.id", after, first), first).await
 }
 
 /// Whether the viewer may see an appointment's private side (its account, why it was revoked): the

@@ -1,4 +1,4 @@
-//! Submissions written together on PostgreSQL (server/src/services/submissions.rs): one statement for
+//! Submissions written together on PostgreSQL (server/src/services/comments/submission/batch.rs): one statement for
 //! several submissions writes each one whole or passes it over, exactly as it would alone, and a batch
 //! whose statement fails is written again one by one, so one submission's error is never another's.
 //! PostgreSQL only: SQLite writes each submission in its own transaction.
@@ -7,15 +7,16 @@ use std::time::Duration;
 
 use gongkai::domain::{CommentStatus, Stance};
 use gongkai::services::counters::{self, Counts};
-use gongkai::services::submissions::{self, Submission, Submissions};
-use gongkai::util;
+use gongkai::clock::Clock;
+use gongkai::services::comments::submission::{self, Submission, Submissions};
 use gongkai_tests::{no_limits, spawn_with, using_postgres, TestApp};
 use sea_orm::{ConnectionTrait, TransactionTrait, Value};
 use serde_json::json;
 use uuid::Uuid;
 
 fn submission(consultation: Uuid, section: Option<Uuid>, author: Uuid, stance: Stance, body: &str) -> Submission {
-    let (id, at) = util::new_id_and_time();
+    let clock = Clock::default();
+    let (id, at) = clock.new_id_and_time();
     Submission {
         id,
         at,
@@ -27,8 +28,8 @@ fn submission(consultation: Uuid, section: Option<Uuid>, author: Uuid, stance: S
         fingerprint: gongkai::domain::fingerprint(body),
         request_id: None,
         client_hash: "batch-test".to_owned(),
-        new_group_id: util::new_id(),
-        audit_id: util::new_id(),
+        new_group_id: clock.new_id(),
+        audit_id: clock.new_id(),
         audit_detail: json!({ "consultationId": consultation }).to_string(),
     }
 }
@@ -50,12 +51,12 @@ async fn one_writer() -> Option<(TestApp, Submissions)> {
     }
     let app = spawn_with(no_limits).await;
     let statements = app.state.db.statements.clone().expect("statement connections on PostgreSQL");
-    let writers = Submissions::start(statements, app.state.db.clone(), app.state.events.clone(), 1);
+    let writers = Submissions::start(statements, app.state.db.clone(), app.state.events.clone(), app.state.clock.clone(), 1);
     Some((app, writers))
 }
 
 /// Queues `submission` on `writers` in a task of its own.
-fn queue(writers: &Submissions, submission: Submission) -> tokio::task::JoinHandle<gongkai::error::AppResult<Option<submissions::Written>>> {
+fn queue(writers: &Submissions, submission: Submission) -> tokio::task::JoinHandle<gongkai::error::AppResult<Option<submission::Written>>> {
     let writers = writers.clone();
     tokio::spawn(async move { writers.write(submission).await })
 }
@@ -93,7 +94,7 @@ async fn one_statement_writes_each_submission_of_a_batch_whole_or_not_at_all() {
         submission(uuid(&premoderated.consultation), None, authors[6], Stance::Oppose, "先审后发的意见"),
     ];
     let refs: Vec<&Submission> = batch.iter().collect();
-    let written = submissions::write(&statements, &refs).await.expect("the batch statement");
+    let written = submission::write(&statements, &refs).await.expect("the batch statement");
 
     // The draft's and the foreign section's submissions were passed over; the others were written.
     assert_eq!(written.len(), 5, "{written:?}");

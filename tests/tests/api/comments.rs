@@ -218,27 +218,25 @@ async fn authors_edit_within_the_window_and_before_any_reply() {
     assert_eq!(app.code(Some(&other.token), &edit, json!({ "id": id, "input": { "body": "别人的" } })).await, "FORBIDDEN");
     assert_eq!(fields(&app.gql(Some(&me.token), &edit, json!({ "id": id, "input": { "body": " " } })).await), ["body"]);
     assert_eq!(app.code(Some(&me.token), &edit, json!({ "id": Uuid::now_v7().to_string(), "input": { "body": "x" } })).await, "NOT_FOUND");
-    // Past the 15-minute window.
-    let old = support::submit_ok(&app, &me.token, &w.consultation, "SUPPORT", "很早以前", None).await;
-    let long_ago = gongkai::util::now() - chrono::Duration::minutes(16);
-    gongkai::sql::execute(
-        &app.state.db.conn,
-        "UPDATE comments SET created_at = $1 WHERE id = $2",
-        vec![long_ago.into(), old.parse::<Uuid>().expect("uuid").into()],
-    )
-    .await
-    .expect("age the comment");
-    assert_eq!(app.code(Some(&me.token), &edit, json!({ "id": old, "input": { "body": "太晚了" } })).await, "CONFLICT");
     // After a reply.
     support::reply(&app, &w.staff, &id, "EXPLAINED").await.data();
     assert_eq!(app.code(Some(&me.token), &edit, json!({ "id": id, "input": { "body": "回复之后" } })).await, "CONFLICT");
+    // Within the edit window to the second, and past it, on the server's clock.
+    let old = support::submit_ok(&app, &me.token, &w.consultation, "SUPPORT", "很早以前", None).await;
+    let window = chrono::Duration::minutes(gongkai::services::comments::EDIT_WINDOW_MINUTES);
+    app.advance_clock(window - chrono::Duration::seconds(2));
+    app.ok(Some(&me.token), &edit, json!({ "id": old, "input": { "body": "还来得及" } })).await;
+    app.advance_clock(chrono::Duration::seconds(3));
+    let late = app.gql(Some(&me.token), &edit, json!({ "id": old, "input": { "body": "太晚了" } })).await;
+    assert_eq!(late.code(), "CONFLICT");
+    assert!(late.error()["message"].as_str().is_some_and(|m| m.contains(&gongkai::services::comments::EDIT_WINDOW_MINUTES.to_string())), "{late:?}");
     // After the consultation closes.
     let fresh = support::submit_ok(&app, &me.token, &w.consultation, "SUPPORT", "刚写的", None).await;
     app.ok(Some(&w.staff), &op("staff", "CloseConsultation"), json!({ "id": w.consultation })).await;
     assert_eq!(app.code(Some(&me.token), &edit, json!({ "id": fresh, "input": { "body": "关闭之后" } })).await, "CONSULTATION_NOT_OPEN");
     let list = public_comments(&app, None, &w.consultation).await;
     let bodies: Vec<&str> = list["edges"].as_array().expect("edges").iter().map(|e| e["node"]["body"].as_str().expect("body")).collect();
-    assert_eq!(bodies, ["刚写的", "很早以前", "修改稿"]);
+    assert_eq!(bodies, ["刚写的", "还来得及", "修改稿"]);
 }
 
 #[tokio::test]

@@ -4,20 +4,11 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
 use gongkai_tests::{no_limits, spawn_with, test_config, TestApp};
-use sea_orm::Value as SqlValue;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::support::{self, fields, op};
 use crate::supervisors::{appoint, audit_actions, file, id, time};
-
-async fn sql(app: &TestApp, statement: &str, values: Vec<SqlValue>) {
-    gongkai::sql::execute(&app.state.db.conn, statement, values).await.expect("a direct SQL update");
-}
-
-fn uuid(text: &str) -> Uuid {
-    text.parse().expect("a UUID")
-}
 
 async fn reply(app: &TestApp, token: &str, observation: &str, body: &str) -> gongkai_tests::Gql {
     app.gql(Some(token), &op("staff", "ReplyToObservation"), json!({ "input": { "observationId": observation, "body": body } })).await
@@ -137,13 +128,11 @@ async fn an_expired_supervisor_can_no_longer_file() {
     let app = spawn_with(no_limits).await;
     let w = support::open_world(&app).await;
     let supervisor = appoint(&app, &w.admin, "已到期").await;
-    let now = Utc::now();
-    sql(
-        &app,
-        "UPDATE supervisors SET term_start = $1, term_end = $2 WHERE id = $3",
-        vec![(now - Duration::days(800)).into(), (now - Duration::days(70)).into(), uuid(&supervisor.supervisor_id).into()],
-    )
-    .await;
+    // The appointment's term (24 months) ends while the server's clock runs on.
+    let me = app.ok(Some(&supervisor.token), &op("citizen", "Me"), json!({})).await;
+    assert_eq!(me["me"]["supervisor"]["active"], true);
+    let term_end: chrono::DateTime<Utc> = me["me"]["supervisor"]["termEnd"].as_str().expect("termEnd").parse().expect("a time");
+    app.advance_clock_to(term_end);
     let me = app.ok(Some(&supervisor.token), &op("citizen", "Me"), json!({})).await;
     assert_eq!(me["me"]["supervisor"]["active"], false);
     let refused = app.gql(Some(&supervisor.token), &op("supervisor", "FileObservation"), json!({ "input": { "departmentId": w.department, "kind": "SERVICE", "title": "t", "body": "b" } })).await;
@@ -257,6 +246,12 @@ async fn observation_input_is_validated() {
     assert_eq!(fields(&missing), ["id"]);
 }
 
+/// An observation's `dueAt`, as its supervisor reads it.
+async fn file_due(app: &TestApp, token: &str, observation: &str) -> chrono::DateTime<Utc> {
+    let read = app.ok(Some(token), &op("supervisor", "Observation"), json!({ "id": observation })).await;
+    read["observation"]["dueAt"].as_str().expect("dueAt").parse().expect("a time")
+}
+
 #[tokio::test]
 async fn overdue_means_open_and_past_due() {
     let app = spawn_with(no_limits).await;
@@ -264,11 +259,11 @@ async fn overdue_means_open_and_past_due() {
     let supervisor = appoint(&app, &w.admin, "逾期").await;
     let late = id(&file(&app, &supervisor.token, &w.department, json!({ "title": "逾期未复" })).await["id"]);
     let answered_late = id(&file(&app, &supervisor.token, &w.department, json!({ "title": "逾期已复" })).await["id"]);
+    // The server's clock passes their due time (15 working days, however many holidays fall in them);
+    // the third is filed then, and is due later.
+    let due: chrono::DateTime<Utc> = file_due(&app, &supervisor.token, &late).await;
+    app.advance_clock_to(due);
     let on_time = id(&file(&app, &supervisor.token, &w.department, json!({ "title": "未到期" })).await["id"]);
-    let past = Utc::now() - Duration::hours(1);
-    for observation in [&late, &answered_late] {
-        sql(&app, "UPDATE observations SET due_at = $1 WHERE id = $2", vec![past.into(), uuid(observation).into()]).await;
-    }
     reply(&app, &w.staff, &answered_late, "迟到的答复").await.data();
 
     let query = op("staff", "DepartmentObservations");

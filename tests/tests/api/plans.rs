@@ -104,7 +104,7 @@ async fn keyset_queries_use_their_indexes_on_postgresql() {
 
     // Page 1 and a page deep inside, newest first, as the public reads them.
     let filter = CommentFilter { order: Some(CommentOrder::Newest), ..CommentFilter::default() };
-    let page1 = comments::list_query(consultation, Some(CommentStatus::Published), &filter, None, 20).expect("query");
+    let page1 = comments::list_query(consultation, Some(CommentStatus::Published), &filter, None, 20).expect("query").0;
     let p = plan(&app, &page1.page_sql, page1.page_values.clone()).await;
     assert_indexed(&p, "comments");
     assert!(p.contains("comments_list_idx"), "page 1 must walk comments_list_idx, not filter another index:\n{p}");
@@ -125,7 +125,7 @@ async fn keyset_queries_use_their_indexes_on_postgresql() {
         .try_get("", "id")
         .expect("id");
     let cursor = gongkai::services::pagination::id_cursor(middle);
-    let deep = comments::list_query(consultation, Some(CommentStatus::Published), &filter, Some(&cursor), 20).expect("query");
+    let deep = comments::list_query(consultation, Some(CommentStatus::Published), &filter, Some(&cursor), 20).expect("query").0;
     assert!(deep.page_sql.contains("id) <"), "the deep page is a keyset query: {}", deep.page_sql);
     let p = plan(&app, &deep.page_sql, deep.page_values.clone()).await;
     assert_indexed(&p, "comments");
@@ -134,10 +134,10 @@ async fn keyset_queries_use_their_indexes_on_postgresql() {
     assert!(touched <= 40, "the deep page should start at its cursor, not scan down to it ({touched} buffers):\n{p}");
     // Oldest first, and the staff's unreplied filter, walk the same kind of index.
     let oldest = CommentFilter { order: Some(CommentOrder::Oldest), ..CommentFilter::default() };
-    let q = comments::list_query(consultation, Some(CommentStatus::Published), &oldest, Some(&cursor), 20).expect("query");
+    let q = comments::list_query(consultation, Some(CommentStatus::Published), &oldest, Some(&cursor), 20).expect("query").0;
     assert_indexed(&plan(&app, &q.page_sql, q.page_values).await, "comments");
     let unreplied = CommentFilter { order: Some(CommentOrder::Oldest), replied: Some(false), ..CommentFilter::default() };
-    let q = comments::list_query(consultation, None, &unreplied, None, 20).expect("query");
+    let q = comments::list_query(consultation, None, &unreplied, None, 20).expect("query").0;
     let p = plan(&app, &q.page_sql, q.page_values).await;
     assert!(!p.contains("Seq Scan on comments"), "sequential scan for unreplied comments:\n{p}");
 
@@ -161,10 +161,10 @@ async fn keyset_queries_use_their_indexes_on_postgresql() {
     // The public list of open consultations, page 1 and after a cursor, and its count.
     let viewer = Viewer::anonymous("plans".to_owned());
     let open = ListFilter { status: Some(ConsultationStatus::Open), ..ListFilter::default() };
-    let q = consultations::list_query(&viewer, &open, 20, None).expect("query");
+    let q = consultations::list_query(&viewer, &open, 20, None, app.state.clock.now()).expect("query");
     assert_indexed(&plan(&app, &q.page_sql, q.page_values.clone()).await, "consultations");
     // (Its count reads most of a small table, where a sequential scan is the right plan.)
-    let q = consultations::list_query(&viewer, &open, 20, Some(Uuid::max())).expect("query");
+    let q = consultations::list_query(&viewer, &open, 20, Some(Uuid::max()), app.state.clock.now()).expect("query");
     assert_indexed(&plan(&app, &q.page_sql, q.page_values).await, "consultations");
 
     // And the server answers the deep page over HTTP like any other.

@@ -36,15 +36,13 @@ pub async fn accounts(app: &TestApp, n: usize, role: &str, department: Option<&s
     let hash = password_hash(app).await;
     let department: Option<Uuid> = department.map(|d| d.parse().expect("department id"));
     let mut out = Vec::with_capacity(n);
-    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let mut params = gongkai::sql::Params::new();
     let mut rows = Vec::new();
-    let now = gongkai::util::now();
+    let now = app.state.clock.now();
     for i in 0..n {
-        let id = gongkai::util::new_id();
+        let id = app.state.clock.new_id();
         let email = format!("{}-{}@example.cn", role.to_lowercase(), Uuid::new_v4().simple());
-        let base = values.len();
-        rows.push(format!("({})", gongkai::sql::placeholders(base + 1, 9)));
-        values.extend([
+        let row: [sea_orm::Value; 9] = [
             id.into(),
             email.clone().into(),
             hash.clone().into(),
@@ -54,14 +52,15 @@ pub async fn accounts(app: &TestApp, n: usize, role: &str, department: Option<&s
             department.into(),
             now.into(),
             now.into(),
-        ]);
+        ];
+        rows.push(format!("({})", params.bind_all(row)));
         out.push((id, email));
     }
     let sql = format!(
         "INSERT INTO users (id, email, password_hash, display_name, phone, role, department_id, created_at, updated_at) VALUES {}",
         rows.join(", ")
     );
-    gongkai::sql::execute(&app.state.db.conn, &sql, values).await.expect("insert accounts");
+    gongkai::sql::execute(&app.state.db.conn, &sql, params.into_values()).await.expect("insert accounts");
     let mut accounts = Vec::with_capacity(n);
     for (id, email) in out {
         let issued = app.state.sessions.issue(id).await.expect("issue a session");

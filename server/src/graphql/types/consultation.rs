@@ -136,8 +136,8 @@ impl Consultation {
     }
 
     /// Follows the clock: UPCOMING before `opensAt`, OPEN until `closesAt`, CLOSED after.
-    async fn status(&self) -> GqlResult<ConsultationStatus> {
-        Ok(consultations::status(&self.0)?)
+    async fn status(&self, ctx: &Context<'_>) -> GqlResult<ConsultationStatus> {
+        Ok(consultations::status(&self.0, ctx.state()?.clock.now()))
     }
 
     async fn category(&self) -> &str {

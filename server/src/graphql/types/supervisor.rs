@@ -122,8 +122,8 @@ impl Supervisor {
 
     /// True while `termStart <= now < termEnd` and the appointment is not revoked: only then may the
     /// supervisor file observations.
-    async fn active(&self) -> bool {
-        supervisors::is_active(&self.0)
+    async fn active(&self, ctx: &Context<'_>) -> GqlResult<bool> {
+        Ok(supervisors::is_active_at(&self.0, ctx.state()?.clock.now()))
     }
 
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
@@ -212,8 +212,8 @@ impl Observation {
     }
 
     /// OPEN and past `dueAt`.
-    async fn overdue(&self) -> bool {
-        observations::is_overdue(&self.0)
+    async fn overdue(&self, ctx: &Context<'_>) -> GqlResult<bool> {
+        Ok(observations::is_overdue_at(&self.0, ctx.state()?.clock.now()))
     }
 
     async fn supervisor(&self, ctx: &Context<'_>) -> GqlResult<Supervisor> {

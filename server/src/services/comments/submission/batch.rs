@@ -1,22 +1,20 @@
-//! Comment submissions on PostgreSQL, written together when they arrive together.
+//! Submissions on PostgreSQL, written together when they arrive together (the rules every submission
+//! keeps are in the parent module).
 //!
-//! A submission is one statement that commits by itself (the duplicate group, the comment, the counter
-//! deltas and the audit entry, guarded by the consultation being open). During a campaign, dozens of
-//! them arrive within the same millisecond, and each paid on its own for what is the same for all: a
-//! round trip, the executor's start-up over four tables and fifteen indexes, and a commit waiting for
-//! its WAL flush. Here the submissions that are waiting when a writer becomes free go into one
-//! statement of up to `MAX_BATCH` rows: one round trip, one start-up and one flush for all of them.
-//! Nothing waits to fill a batch. A writer takes whatever is queued and goes, so a lone submission is
-//! written at once, and batches form only while every writer is busy, as group commit does in the
-//! database itself.
+//! Written alone, each submission paid for what is the same for all: a round trip, the executor's
+//! start-up over four tables and fifteen indexes, and a commit waiting for its WAL flush. During a
+//! campaign dozens arrive within the same millisecond. Here the submissions that are waiting when a
+//! writer becomes free go into one statement of up to `MAX_BATCH` rows: one round trip, one start-up
+//! and one flush for all of them. Nothing waits to fill a batch. A writer takes whatever is queued and
+//! goes, so a lone submission is written at once, and batches form only while every writer is busy, as
+//! group commit does in the database itself.
 //!
-//! Each submission stays all-or-nothing: its comment, group, counters and audit entry are written
-//! together or not at all. A submission that the statement passes over (the consultation is closed or
-//! not there, the section is not its own, a concurrent statement was creating its duplicate group)
-//! gets `None`, and the caller finds out which step by step, as before. If the database refuses the
-//! batch's statement (say one submission's clientRequestId is taken), each submission of the batch is
-//! written again on its own, so one submission's error is never another's; if the database cannot be
-//! reached, they all get UNAVAILABLE at once.
+//! A submission that the statement passes over (the consultation is not open or not there, the section
+//! is not its own, a concurrent statement was creating its duplicate group) gets `None`, and the caller
+//! writes it step by step, which answers with the specific error. If the database refuses the batch's
+//! statement (say one submission's clientRequestId is taken), each submission of the batch is written
+//! again on its own, so one submission's error is never another's; if the database cannot be reached,
+//! they all get UNAVAILABLE at once.
 //!
 //! A batch's parameters stay within `MAX_BATCH_BYTES`, so that the statement goes out in one write:
 //! see there.
@@ -29,12 +27,15 @@ use sea_orm::{DbBackend, Value};
 use tokio::sync::{mpsc, oneshot, Mutex};
 use uuid::Uuid;
 
+use crate::clock::Clock;
 use crate::db::{Db, Statements};
-use crate::domain::{CommentStatus, ModerationMode, Stance};
+use crate::domain::{CommentStatus, ConsultationStatus, ModerationMode, Stance};
 use crate::error::{AppError, AppResult};
 use crate::events::{Event, Events};
-use crate::services::counters;
-use crate::util;
+use crate::services::{consultations, counters};
+use crate::sql::Params;
+
+use super::{status_on_submission, AUDIT_ACTION};
 
 /// The most submissions one statement writes (about 80 parameters each).
 pub const MAX_BATCH: usize = 32;
@@ -70,12 +71,12 @@ impl Submission {
     /// Chooses the comment's id and time (and the ids of its group, if new, and of its audit entry) as
     /// it is about to be written: the consultation must be open at that moment, not when the request
     /// was queued, and ids are in the order the comments are written.
-    pub fn stamp(&mut self) {
-        let (id, at) = util::new_id_and_time();
+    pub fn stamp(&mut self, clock: &Clock) {
+        let (id, at) = clock.new_id_and_time();
         self.id = id;
         self.at = at;
-        self.new_group_id = util::new_id();
-        self.audit_id = util::new_id();
+        self.new_group_id = clock.new_id();
+        self.audit_id = clock.new_id();
     }
 
     /// About what the submission's parameters weigh in the statement's Bind message: its texts, and
@@ -116,6 +117,7 @@ struct Writer {
     statements: Statements,
     db: Db,
     events: Events,
+    clock: Clock,
     receiver: Arc<Mutex<mpsc::Receiver<Pending>>>,
 }
 
@@ -123,9 +125,9 @@ impl Submissions {
     /// Starts `writers` writer tasks on `statements` (one connection each at a time). Once comments
     /// are written, a writer tells `db` that public data changed and sends their events, whether or
     /// not the requests are still there to hear the answer.
-    pub fn start(statements: Statements, db: Db, events: Events, writers: usize) -> Self {
+    pub fn start(statements: Statements, db: Db, events: Events, clock: Clock, writers: usize) -> Self {
         let (queue, receiver) = mpsc::channel(QUEUE);
-        let writer = Writer { statements, db, events, receiver: Arc::new(Mutex::new(receiver)) };
+        let writer = Writer { statements, db, events, clock, receiver: Arc::new(Mutex::new(receiver)) };
         for _ in 0..writers.max(1) {
             tokio::spawn(writer.clone().run());
         }
@@ -174,7 +176,7 @@ impl Writer {
 
     async fn write_batch(&self, mut batch: Vec<Pending>) {
         for pending in &mut batch {
-            pending.submission.stamp();
+            pending.submission.stamp(&self.clock);
         }
         let submissions: Vec<&Submission> = batch.iter().map(|p| &p.submission).collect();
         match write(&self.statements, &submissions).await {
@@ -200,7 +202,7 @@ impl Writer {
             }
             Err(_) => {
                 for mut pending in batch {
-                    pending.submission.stamp();
+                    pending.submission.stamp(&self.clock);
                     let answer = write(&self.statements, &[&pending.submission]).await;
                     if let Ok(written) = &answer {
                         self.announce(std::slice::from_ref(&pending), written);
@@ -277,15 +279,19 @@ pub async fn write(statements: &Statements, submissions: &[&Submission]) -> AppR
 /// - The counter deltas are summed per row of `counters` before the upsert, which may touch each row
 ///   only once, in key order so that concurrent batches lock rows in the same order.
 pub fn statement(submissions: &[&Submission]) -> (String, Vec<Value>) {
-    let mut values: Vec<Value> = vec![
-        ModerationMode::Post.as_str().into(),        // $1
-        CommentStatus::Published.as_str().into(),    // $2
-        CommentStatus::Pending.as_str().into(),      // $3
-    ];
-    fn push(values: &mut Vec<Value>, v: Value) -> String {
-        values.push(v);
-        format!("${}", values.len())
-    }
+    let mut params = Params::new();
+    // The status a new comment gets, from its consultation's moderation (`status_on_submission`).
+    let new_status = format!(
+        "CASE o.moderation {} END",
+        ModerationMode::ALL
+            .iter()
+            .map(|m| format!("WHEN {} THEN {}", params.bind(*m), params.bind(status_on_submission(*m))))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    // Open at the submission's time (`consultations::status`).
+    let open = consultations::status_condition(ConsultationStatus::Open, "c", "i.at", &mut params);
+    let action = params.bind(AUDIT_ACTION);
     let mut inputs = Vec::with_capacity(submissions.len());
     let mut deltas = Vec::with_capacity(submissions.len() * 6);
     for (n, s) in submissions.iter().enumerate() {
@@ -307,7 +313,7 @@ pub fn statement(submissions: &[&Submission]) -> (String, Vec<Value>) {
             s.audit_detail.clone().into(),
         ]
         .into_iter()
-        .map(|v| push(&mut values, v))
+        .map(|v| params.bind(v))
         .collect();
         inputs.push(format!("({})", row.join(", ")));
         for status in STATUSES {
@@ -320,7 +326,7 @@ pub fn statement(submissions: &[&Submission]) -> (String, Vec<Value>) {
             ];
             for (kind, subject, delta) in rows {
                 let leading = vec![Value::from(n), status.as_str().into(), kind.into(), subject.into()];
-                deltas.push(counters::row(DbBackend::Postgres, &mut values, leading, delta));
+                deltas.push(counters::row(DbBackend::Postgres, &mut params, leading, delta));
             }
         }
     }
@@ -329,7 +335,7 @@ pub fn statement(submissions: &[&Submission]) -> (String, Vec<Value>) {
                      request_id, client_hash, audit_id, audit_detail) AS (VALUES {inputs}),
          open AS (
            SELECT i.*, c.moderation FROM input i JOIN consultations c ON c.id = i.consultation_id
-           WHERE c.state = 'PUBLISHED' AND c.opens_at <= i.at AND c.closes_at > i.at
+           WHERE {open}
              AND (i.section_id IS NULL
                   OR EXISTS (SELECT 1 FROM sections s WHERE s.id = i.section_id AND s.consultation_id = i.consultation_id))
          ),
@@ -358,7 +364,7 @@ pub fn statement(submissions: &[&Submission]) -> (String, Vec<Value>) {
            INSERT INTO comments (id, consultation_id, section_id, author_id, stance, body, status, duplicate_group_id,
                                  client_request_id, client_hash, created_at, updated_at)
            SELECT o.id, o.consultation_id, o.section_id, o.author_id, o.stance, o.body,
-                  CASE WHEN o.moderation = $1 THEN $2 ELSE $3 END, g.id, o.request_id, o.client_hash, o.at, o.at
+                  {new_status}, g.id, o.request_id, o.client_hash, o.at, o.at
            FROM open o JOIN grp g ON g.consultation_id = o.consultation_id AND g.fingerprint = o.fingerprint
            RETURNING id, status, duplicate_group_id
          ),
@@ -379,7 +385,7 @@ pub fn statement(submissions: &[&Submission]) -> (String, Vec<Value>) {
          ),
          audited AS (
            INSERT INTO audit_log (id, at, actor_id, action, subject_type, subject_id, detail)
-           SELECT o.audit_id, o.at, o.author_id, 'comment.submit', 'Comment', o.id, o.audit_detail
+           SELECT o.audit_id, o.at, o.author_id, {action}, 'Comment', o.id, o.audit_detail
            FROM open o JOIN comment c ON c.id = o.id
          )
          SELECT id, status, duplicate_group_id FROM comment",
@@ -388,5 +394,5 @@ pub fn statement(submissions: &[&Submission]) -> (String, Vec<Value>) {
         columns = counters::COLUMNS,
         upsert = counters::UPSERT,
     );
-    (sql, values)
+    (sql, params.into_values())
 }

@@ -1,0 +1,45 @@
+//! Staff decisions on a comment's visibility: publish, reject, hide.
+
+
+use serde_json::json;
+use uuid::Uuid;
+
+use entities::comment;
+
+use crate::domain::{self, CommentStatus, ModerationDecision};
+use crate::error::{AppError, AppResult};
+use crate::services::authz::Viewer;
+use crate::services::audit;
+use crate::state::AppState;
+use super::{lock_comment, require_moderator_of, set_status};
+
+pub async fn moderate(state: &AppState, viewer: &Viewer, id: Uuid, decision: ModerationDecision, reason: Option<String>) -> AppResult<comment::Model> {
+    let reason = domain::clean_optional("reason", reason.as_deref(), 1000, true).map_err(|e| AppError::BadInput(vec![e]))?;
+    if decision != ModerationDecision::Publish && reason.is_none() {
+        return Err(AppError::bad_input("reason", "is required to reject or hide a comment"));
+    }
+    let user = require_moderator_of(state, viewer, id, "moderate comments").await?.clone();
+    let txn = state.db.begin().await?;
+    let current = lock_comment(&*txn, id).await?;
+    let from = current.status;
+    let to = match (decision, from) {
+        (ModerationDecision::Publish, CommentStatus::Pending | CommentStatus::Hidden) => CommentStatus::Published,
+        (ModerationDecision::Reject, CommentStatus::Pending) => CommentStatus::Rejected,
+        (ModerationDecision::Hide, CommentStatus::Published) => CommentStatus::Hidden,
+        _ => {
+            return Err(AppError::conflict(format!(
+                "A {} comment cannot be {}.",
+                from.as_str().to_lowercase(),
+                match decision {
+                    ModerationDecision::Publish => "published",
+                    ModerationDecision::Reject => "rejected",
+                    ModerationDecision::Hide => "hidden",
+                }
+            )))
+        }
+    };
+    let updated = set_status(&*txn, &state.clock, &current, to, reason.clone()).await?;
+    audit::record(&*txn, &state.clock, Some(user.id), "comment.moderate", "Comment", Some(id), json!({ "decision": decision.as_str(), "reason": reason })).await?;
+    txn.commit().await?;
+    Ok(updated)
+}

@@ -1,0 +1,133 @@
+//! Official replies, to one comment or to every comment of a duplicate group.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
+use serde_json::json;
+use uuid::Uuid;
+
+use entities::{comment, consultation, duplicate_group, reply};
+
+use crate::clock::Clock;
+use crate::domain::{self, Adoption, CommentStatus, Role, Stance};
+use crate::error::{AppError, AppResult};
+use crate::events::Event;
+use crate::services::authz::{self, Viewer};
+use crate::services::counters::{self, CommentFacts};
+use crate::services::{audit, consultations};
+use crate::sql;
+use crate::state::AppState;
+use super::{lock_comment, require_moderator_of};
+
+/// The department a reply speaks for: the staff member's, or the lead department for an admin.
+fn replying_department(viewer: &Viewer, consultation: &consultation::Model) -> Uuid {
+    viewer.staff_department().unwrap_or(consultation.lead_department_id)
+}
+
+fn check_reply_allowed(consultation: &consultation::Model, comment: &comment::Model) -> AppResult<()> {
+    if !consultations::takes_replies(consultation) {
+        return Err(AppError::conflict("This consultation does not take replies."));
+    }
+    if matches!(comment.status, CommentStatus::Withdrawn | CommentStatus::Rejected) {
+        return Err(AppError::conflict("A withdrawn or rejected comment cannot be replied to."));
+    }
+    Ok(())
+}
+
+/// Records one reply on a comment, keeping its reply count right and adding the counter change to
+/// `changes` (worked out from the row as the update left it, not from `comment`, which may be older).
+async fn insert_reply(
+    db: &impl ConnectionTrait,
+    clock: &Clock,
+    changes: &mut counters::Changes,
+    comment: &comment::Model,
+    author: Uuid,
+    department: Uuid,
+    body: &str,
+    adoption: Adoption,
+) -> AppResult<reply::Model> {
+    let (id, now) = clock.new_id_and_time();
+    let reply = reply::Model {
+        id,
+        comment_id: comment.id,
+        consultation_id: comment.consultation_id,
+        author_id: author,
+        department_id: department,
+        body: body.to_owned(),
+        adoption: adoption,
+        created_at: now,
+    };
+    reply::Entity::insert(reply::ActiveModel::from(reply.clone())).exec_without_returning(db).await?;
+    #[derive(FromQueryResult)]
+    struct After {
+        reply_count: i32,
+        status: CommentStatus,
+        stance: Stance,
+    }
+    let after: After = sql::one(
+        db,
+        "UPDATE comments SET reply_count = reply_count + 1, latest_adoption = $1,
+                first_replied_at = COALESCE(first_replied_at, $2), updated_at = $2
+         WHERE id = $3 RETURNING reply_count, status, stance",
+        vec![adoption.as_str().into(), now.into(), comment.id.into()],
+    )
+    .await?
+    .ok_or(AppError::NotFound("The comment"))?;
+    if after.reply_count == 1 {
+        let before = CommentFacts { status: after.status, stance: after.stance, replied: false };
+        let now_facts = CommentFacts { replied: true, ..before };
+        changes.comment(counters::Place::of(comment), Some(before), Some(now_facts));
+    }
+    Ok(reply)
+}
+
+fn clean_reply_body(body: &str) -> AppResult<String> {
+    domain::clean_text("body", body, 1, 10_000, true).map_err(|e| AppError::BadInput(vec![e]))
+}
+
+pub async fn reply(state: &AppState, viewer: &Viewer, comment_id: Uuid, body: &str, adoption: Adoption) -> AppResult<reply::Model> {
+    let body = clean_reply_body(body)?;
+    let user = require_moderator_of(state, viewer, comment_id, "reply to comments").await?.clone();
+    let txn = state.db.begin().await?;
+    let comment = lock_comment(&*txn, comment_id).await?;
+    let consultation = consultation::Entity::find_by_id(comment.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
+    check_reply_allowed(&consultation, &comment)?;
+    let mut changes = counters::Changes::default();
+    let reply = insert_reply(&*txn, &state.clock, &mut changes, &comment, user.id, replying_department(viewer, &consultation), &body, adoption).await?;
+    changes.apply(&*txn).await?;
+    audit::record(&*txn, &state.clock, Some(user.id), "comment.reply", "Comment", Some(comment.id), json!({ "replyId": reply.id, "adoption": adoption.as_str() })).await?;
+    txn.commit().await?;
+    state.events.publish_later(vec![Event::ReplyPosted { comment_author_id: comment.author_id, reply_id: reply.id }]);
+    Ok(reply)
+}
+
+/// Replies once to every comment of a duplicate group that can take a reply; returns how many.
+pub async fn reply_to_group(state: &AppState, viewer: &Viewer, group_id: Uuid, body: &str, adoption: Adoption) -> AppResult<i64> {
+    let body = clean_reply_body(body)?;
+    let user = authz::require_role(viewer, &[Role::Staff, Role::Admin], "reply to comments")?.clone();
+    let txn = state.db.begin().await?;
+    let group = duplicate_group::Entity::find_by_id(group_id).one(&*txn).await?.ok_or(AppError::NotFound("The duplicate group"))?;
+    let consultation = consultation::Entity::find_by_id(group.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound("The duplicate group"))?;
+    if !authz::can_moderate(&*txn, viewer, &consultation).await? {
+        // Groups are listed to the consultation's staff only: to anyone else they do not exist.
+        return Err(AppError::NotFound("The duplicate group"));
+    }
+    if !consultations::takes_replies(&consultation) {
+        return Err(AppError::conflict("This consultation does not take replies."));
+    }
+    let members = comment::Entity::find()
+        .filter(comment::Column::DuplicateGroupId.eq(group_id))
+        .filter(comment::Column::Status.is_not_in([CommentStatus::Withdrawn.as_str(), CommentStatus::Rejected.as_str()]))
+        .all(&*txn)
+        .await?;
+    let department = replying_department(viewer, &consultation);
+    let mut notices = Vec::with_capacity(members.len());
+    let mut changes = counters::Changes::default();
+    for comment in &members {
+        let reply = insert_reply(&*txn, &state.clock, &mut changes, comment, user.id, department, &body, adoption).await?;
+        notices.push(Event::ReplyPosted { comment_author_id: comment.author_id, reply_id: reply.id });
+    }
+    changes.apply(&*txn).await?;
+    audit::record(&*txn, &state.clock, Some(user.id), "duplicate_group.reply", "DuplicateGroup", Some(group_id), json!({ "repliedCount": members.len(), "adoption": adoption.as_str() })).await?;
+    txn.commit().await?;
+    state.events.publish_later(notices);
+    Ok(members.len() as i64)
+}
