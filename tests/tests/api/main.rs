@@ -27,6 +27,7 @@ mod scorecards;
 mod security;
 mod sessions;
 mod statements;
+mod submissions;
 mod smoke;
 mod supervisors;
 mod ws;
