@@ -206,7 +206,7 @@ pub async fn review(state: &AppState, viewer: &Viewer, id: Uuid, input: ReviewIn
             id: state.clock.new_id(),
             user_id: current.applicant_id,
             application_id: current.id,
-            category: current.category.clone(),
+            category: current.category,
             term_start: now,
             term_end,
             appointed_by: admin.id,
@@ -231,7 +231,7 @@ pub async fn review(state: &AppState, viewer: &Viewer, id: Uuid, input: ReviewIn
     .await?;
     txn.commit().await?;
     Ok(supervisor_application::Model {
-        status: status,
+        status,
         review_note: note,
         reviewed_at: Some(now),
         reviewed_by: Some(admin.id),

@@ -32,6 +32,14 @@ fn check_reply_allowed(consultation: &consultation::Model, comment: &comment::Mo
     Ok(())
 }
 
+/// What a reply says and who says it: the same for every comment of a group reply.
+struct Answer<'a> {
+    author: Uuid,
+    department: Uuid,
+    body: &'a str,
+    adoption: Adoption,
+}
+
 /// Records one reply on a comment, keeping its reply count right and adding the counter change to
 /// `changes` (worked out from the row as the update left it, not from `comment`, which may be older).
 async fn insert_reply(
@@ -39,11 +47,9 @@ async fn insert_reply(
     clock: &Clock,
     changes: &mut counters::Changes,
     comment: &comment::Model,
-    author: Uuid,
-    department: Uuid,
-    body: &str,
-    adoption: Adoption,
+    answer: &Answer<'_>,
 ) -> AppResult<reply::Model> {
+    let Answer { author, department, body, adoption } = *answer;
     let (id, now) = clock.new_id_and_time();
     let reply = reply::Model {
         id,
@@ -52,7 +58,7 @@ async fn insert_reply(
         author_id: author,
         department_id: department,
         body: body.to_owned(),
-        adoption: adoption,
+        adoption,
         created_at: now,
     };
     reply::Entity::insert(reply::ActiveModel::from(reply.clone())).exec_without_returning(db).await?;
@@ -91,7 +97,8 @@ pub async fn reply(state: &AppState, viewer: &Viewer, comment_id: Uuid, body: &s
     let consultation = consultation::Entity::find_by_id(comment.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
     check_reply_allowed(&consultation, &comment)?;
     let mut changes = counters::Changes::default();
-    let reply = insert_reply(&*txn, &state.clock, &mut changes, &comment, user.id, replying_department(viewer, &consultation), &body, adoption).await?;
+    let answer = Answer { author: user.id, department: replying_department(viewer, &consultation), body: &body, adoption };
+    let reply = insert_reply(&*txn, &state.clock, &mut changes, &comment, &answer).await?;
     changes.apply(&*txn).await?;
     audit::record(&*txn, &state.clock, Some(user.id), "comment.reply", "Comment", Some(comment.id), json!({ "replyId": reply.id, "adoption": adoption.as_str() })).await?;
     txn.commit().await?;
@@ -118,11 +125,11 @@ pub async fn reply_to_group(state: &AppState, viewer: &Viewer, group_id: Uuid, b
         .filter(comment::Column::Status.is_not_in([CommentStatus::Withdrawn.as_str(), CommentStatus::Rejected.as_str()]))
         .all(&*txn)
         .await?;
-    let department = replying_department(viewer, &consultation);
+    let answer = Answer { author: user.id, department: replying_department(viewer, &consultation), body: &body, adoption };
     let mut notices = Vec::with_capacity(members.len());
     let mut changes = counters::Changes::default();
     for comment in &members {
-        let reply = insert_reply(&*txn, &state.clock, &mut changes, comment, user.id, department, &body, adoption).await?;
+        let reply = insert_reply(&*txn, &state.clock, &mut changes, comment, &answer).await?;
         notices.push(Event::ReplyPosted { comment_author_id: comment.author_id, reply_id: reply.id });
     }
     changes.apply(&*txn).await?;

@@ -135,7 +135,7 @@ impl NewComment {
             author_id: self.author,
             stance: self.input.stance,
             body: self.body.clone(),
-            status: status,
+            status,
             moderation_reason: None,
             duplicate_group_id: group_id,
             endorsement_count: 0,
