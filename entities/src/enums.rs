@@ -119,3 +119,34 @@ stored_enum!(
     /// (a published consultation is upcoming, open or closed).
     ConsultationState { Draft => "DRAFT", Published => "PUBLISHED", Concluded => "CONCLUDED", Withdrawn => "WITHDRAWN" }
 );
+stored_enum!(
+    /// What a notification tells its recipient.
+    NotificationKind {
+        /// A department replied to your comment (once per reply, also for a group reply).
+        CommentReplied => "COMMENT_REPLIED",
+        /// Staff published, rejected or hid your comment.
+        CommentModerated => "COMMENT_MODERATED",
+        /// A consultation you commented on published its outcome.
+        ConsultationConcluded => "CONSULTATION_CONCLUDED",
+        /// An admin decided on your supervisor application.
+        ApplicationReviewed => "APPLICATION_REVIEWED",
+        /// An admin ended your supervisor appointment early.
+        AppointmentRevoked => "APPOINTMENT_REVOKED",
+        /// A supervisor filed an observation on your department.
+        ObservationFiled => "OBSERVATION_FILED",
+        /// A supervisor followed up an observation on your department.
+        ObservationFollowedUp => "OBSERVATION_FOLLOWED_UP",
+        /// The department answered your observation.
+        ObservationAnswered => "OBSERVATION_ANSWERED",
+    }
+);
+stored_enum!(
+    /// What a notification is about.
+    NotificationSubjectType {
+        Comment => "COMMENT",
+        Consultation => "CONSULTATION",
+        Observation => "OBSERVATION",
+        SupervisorApplication => "SUPERVISOR_APPLICATION",
+        Supervisor => "SUPERVISOR",
+    }
+);

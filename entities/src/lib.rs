@@ -10,6 +10,7 @@ pub mod consultation_department;
 pub mod department;
 pub mod duplicate_group;
 pub mod enums;
+pub mod notification;
 pub mod observation;
 pub mod observation_follow_up;
 pub mod observation_reply;

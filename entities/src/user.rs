@@ -17,6 +17,8 @@ pub struct Model {
     pub department_id: Option<Uuid>,
     pub suspended: bool,
     pub suspended_reason: Option<String>,
+    /// The language the account chose for what it reads (`zh-CN` or `en`); None: the request's.
+    pub locale: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

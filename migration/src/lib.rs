@@ -14,6 +14,7 @@ mod m20261128_000006_index_comments_by_time;
 mod m20261128_000007_index_comments_by_consultation;
 mod m20261128_000008_index_campaigns_only;
 mod m20261128_000009_no_row_locks_on_hot_parents;
+mod m20261202_000010_create_notifications;
 mod sql;
 
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_index_comments_by_consultation::Migration),
             Box::new(m20261128_000008_index_campaigns_only::Migration),
             Box::new(m20261128_000009_no_row_locks_on_hot_parents::Migration),
+            Box::new(m20261202_000010_create_notifications::Migration),
         ]
     }
 }

@@ -45,6 +45,8 @@ pub struct Config {
     pub ws_per_address: u32,
     /// WebSocket connections an instance holds open in all (0: no cap).
     pub ws_per_instance: u32,
+    /// The language of readers who chose none and whose request asks for none of ours (DEFAULT_LOCALE).
+    pub default_locale: crate::i18n::Locale,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,6 +127,7 @@ impl Config {
             holiday_calendar: None,
             ws_per_address: 20,
             ws_per_instance: 10_000,
+            default_locale: crate::i18n::Locale::ZhCn,
         }
     }
 
@@ -215,6 +218,10 @@ impl Config {
         }
         if let Some(value) = lookup("WS_MAX_CONNECTIONS") {
             config.ws_per_instance = parse_number("WS_MAX_CONNECTIONS", &value)?;
+        }
+        if let Some(value) = lookup("DEFAULT_LOCALE") {
+            config.default_locale = crate::i18n::Locale::parse(&value)
+                .ok_or_else(|| anyhow::anyhow!("DEFAULT_LOCALE must be zh-CN or en, not `{value}`"))?;
         }
         config.holiday_calendar = lookup("HOLIDAY_CALENDAR").map(PathBuf::from);
         Ok(config)

@@ -37,6 +37,8 @@ pub enum Event {
     /// Some sessions of the account ended (sign-out, password change, suspension, role change): its
     /// open WebSocket connections check theirs at once and close if it was one of them.
     SessionsEnded { user_id: Uuid },
+    /// A notification was written for the user.
+    NotificationAdded { recipient_id: Uuid, notification_id: Uuid },
 }
 
 /// Accounts whose sessions ended, for the WebSocket connections (a channel of its own, so that

@@ -13,6 +13,8 @@ use crate::cache::{Body as CachedBody, Lookup, ResponseCache};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::AppSchema;
 use crate::services::accounts;
+use crate::graphql::context::RequestLocale;
+use crate::i18n::Locale;
 use crate::services::authz::Viewer;
 use crate::state::AppState;
 use crate::util;
@@ -32,6 +34,11 @@ pub static METRICS: Metrics =
     Metrics { requests: AtomicU64::new(0), errors: AtomicU64::new(0), micros: AtomicU64::new(0), cache_hits: AtomicU64::new(0) };
 
 /// Works out who is asking from the bearer token and the client address.
+/// The language the request asks for in `Accept-Language`, if it is one of ours.
+pub fn request_locale(req: &Request) -> RequestLocale {
+    RequestLocale(req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Locale::from_accept_language))
+}
+
 pub async fn viewer_for(state: &AppState, req: &Request) -> Result<Viewer, crate::error::AppError> {
     let mut viewer = Viewer::anonymous(client_key(state, req));
     let token = req
@@ -155,7 +162,8 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
     request.set_parsed_query(document.as_ref().clone());
     let loaders = Loaders::new(&state.db.conn, viewer.user_id());
     let operation_name = request.operation_name.clone();
-    let mut response = schema.execute(request.data(viewer).data(loaders)).await;
+    let locale = request_locale(&req);
+    let mut response = schema.execute(request.data(viewer).data(loaders).data(locale)).await;
     crate::graphql::nulls::propagate(&mut response, &document, operation_name.as_deref());
     add_missing_codes(&mut response);
     if response.is_err() {

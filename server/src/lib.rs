@@ -17,6 +17,7 @@ pub mod events;
 pub mod graphiql;
 pub mod graphql;
 pub mod http;
+pub mod i18n;
 pub mod services;
 pub mod sql;
 pub mod startup;

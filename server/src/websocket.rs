@@ -38,6 +38,7 @@ use crate::graphql::subscription::ConnectionSlots;
 use crate::graphql::AppSchema;
 use crate::http::{self, MAX_BODY};
 use crate::services::accounts;
+use crate::graphql::context::RequestLocale;
 use crate::services::authz::Viewer;
 use crate::state::AppState;
 
@@ -165,7 +166,7 @@ pub async fn graphql_ws(
     };
     let state = state.clone();
     let connection = Arc::new(Connection::default());
-    let executor = WsExecutor { schema: schema.clone(), state: state.clone(), connection: connection.clone() };
+    let executor = WsExecutor { schema: schema.clone(), state: state.clone(), connection: connection.clone(), locale: http::request_locale(req) };
     let config = WebSocketConfig::default().max_message_size(Some(MAX_BODY)).max_frame_size(Some(MAX_BODY));
     websocket
         .config(config)
@@ -330,6 +331,8 @@ struct WsExecutor {
     schema: AppSchema,
     state: AppState,
     connection: Arc<Connection>,
+    /// The language the upgrade request asked for.
+    locale: RequestLocale,
 }
 
 impl WsExecutor {
@@ -338,7 +341,7 @@ impl WsExecutor {
         let viewer = self.current_viewer().await.map_err(http::refused)?;
         request.set_parsed_query(document.as_ref().clone());
         let operation_name = request.operation_name.clone();
-        let request = request.data(Loaders::new(&self.state.db.conn, viewer.user_id())).data(viewer);
+        let request = request.data(Loaders::new(&self.state.db.conn, viewer.user_id())).data(viewer).data(self.locale);
         Ok((request, Finish { document, operation_name }))
     }
 

@@ -82,6 +82,7 @@ mod tests {
             department_id: None,
             suspended: false,
             suspended_reason: None,
+            locale: None,
             created_at: now,
             updated_at: now,
         }

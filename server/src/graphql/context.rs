@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 use crate::graphql::loaders::{LoadError, Loaders};
+use crate::i18n::Locale;
 use crate::services::authz::Viewer;
 use crate::state::AppState;
 
@@ -12,7 +13,14 @@ pub trait ContextExt {
     fn state(&self) -> AppResult<&AppState>;
     fn viewer(&self) -> AppResult<&Viewer>;
     fn loaders(&self) -> AppResult<&Loaders>;
+    /// The reader's language: the account's choice, else the request's `Accept-Language`, else the
+    /// server's default.
+    fn locale(&self) -> AppResult<Locale>;
 }
+
+/// The language a request asked for (`Accept-Language`), if it is one of ours.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RequestLocale(pub Option<Locale>);
 
 impl ContextExt for Context<'_> {
     fn state(&self) -> AppResult<&AppState> {
@@ -25,6 +33,12 @@ impl ContextExt for Context<'_> {
 
     fn loaders(&self) -> AppResult<&Loaders> {
         self.data::<Loaders>().map_err(|_| AppError::internal(anyhow::anyhow!("no loaders in the GraphQL context")))
+    }
+
+    fn locale(&self) -> AppResult<Locale> {
+        let account = self.viewer()?.user.as_ref().and_then(|u| u.locale.clone());
+        let requested = self.data_opt::<RequestLocale>().and_then(|r| r.0);
+        Ok(Locale::choose(account.as_deref(), requested, self.state()?.config.default_locale))
     }
 }
 

@@ -8,7 +8,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use entities::{comment, consultation, consultation_department, department, observation, observation_follow_up, observation_reply, reply, report, section, supervisor, user};
+use entities::{comment, consultation, consultation_department, department, observation, observation_follow_up, observation_reply, reply, report, section, supervisor, supervisor_application, user};
 
 use crate::error::AppError;
 use crate::services::counters::{self, Counts};
@@ -43,6 +43,7 @@ by_id_loader!(ConsultationLoader, consultation);
 by_id_loader!(CommentLoader, comment);
 by_id_loader!(SupervisorLoader, supervisor);
 by_id_loader!(ObservationLoader, observation);
+by_id_loader!(ApplicationLoader, supervisor_application);
 
 /// Rows of `$entity` grouped by a parent id column, in `$order` (the id, oldest first, by default).
 macro_rules! children_loader {
@@ -202,6 +203,7 @@ pub struct Loaders {
     pub group_samples: DataLoader<GroupSampleLoader>,
     pub supervisors: DataLoader<SupervisorLoader>,
     pub observations: DataLoader<ObservationLoader>,
+    pub applications: DataLoader<ApplicationLoader>,
     pub observation_replies: DataLoader<ObservationRepliesLoader>,
     pub follow_ups: DataLoader<FollowUpsLoader>,
     pub latest_appointments: DataLoader<LatestAppointmentLoader>,
@@ -225,6 +227,7 @@ impl Loaders {
             endorsed: DataLoader::new(EndorsedLoader { db: db.clone(), user: viewer }, spawn),
             group_samples: DataLoader::new(GroupSampleLoader(db.clone()), spawn),
             supervisors: DataLoader::new(SupervisorLoader(db.clone()), spawn),
+            applications: DataLoader::new(ApplicationLoader(db.clone()), spawn),
             observations: DataLoader::new(ObservationLoader(db.clone()), spawn),
             observation_replies: DataLoader::new(ObservationRepliesLoader(db.clone()), spawn),
             follow_ups: DataLoader::new(FollowUpsLoader(db.clone()), spawn),

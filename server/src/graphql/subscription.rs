@@ -8,7 +8,7 @@ use futures_util::{Stream, StreamExt};
 
 use crate::error::AppError;
 use crate::graphql::context::{parse_id, ContextExt, GqlResult};
-use crate::graphql::types::{Comment, Reply};
+use crate::graphql::types::{Comment, Notification, Reply};
 use crate::services::live;
 
 /// Most subscriptions one connection may hold at once.
@@ -60,6 +60,18 @@ impl Subscription {
         Ok(live::comment_feed(state, viewer, consultation).map(move |item| {
             let _held = &slot;
             item.map(|c| Comment::new(c, true)).map_err(AppError::into_graphql)
+        }))
+    }
+
+    /// The signed-in user's new notifications, on any instance, as they are written.
+    async fn notification_added(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = GqlResult<Notification>>> {
+        let state = ctx.state()?.clone();
+        let viewer = ctx.viewer()?.clone();
+        let feed = live::notification_feed(state, viewer)?;
+        let slot = take_slot(ctx)?;
+        Ok(feed.map(move |item| {
+            let _held = &slot;
+            item.map(Notification).map_err(AppError::into_graphql)
         }))
     }
 

@@ -72,6 +72,7 @@ async fn insert_user(db: &impl ConnectionTrait, clock: &Clock, new: NewUser<'_>)
         department_id: Set(new.department_id),
         suspended: Set(false),
         suspended_reason: Set(None),
+        locale: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -310,4 +311,49 @@ pub async fn session_user(state: &AppState, token_hash: &str) -> AppResult<Optio
         state.accounts.put(user, generation);
     }
     Ok(user.filter(|u| !u.suspended))
+}
+
+pub struct ProfileInput {
+    pub display_name: Option<String>,
+    /// Some(""): remove the phone number.
+    pub phone: Option<String>,
+    pub locale: Option<String>,
+}
+
+/// The signed-in account changes its display name, phone number or language; what is not given stays.
+pub async fn update_profile(state: &AppState, viewer: &Viewer, input: ProfileInput) -> AppResult<user::Model> {
+    let user = viewer.user()?.clone();
+    let mut checks = Checks::new();
+    let display_name = input.display_name.as_deref().map(|n| checks.take(domain::display_name("displayName", n)));
+    let phone = input.phone.as_deref().map(str::trim).map(|p| if p.is_empty() { None } else { Some(checks.take(domain::phone("phone", p))) });
+    let locale = match input.locale.as_deref().map(str::trim) {
+        None => None,
+        Some(tag) => match crate::i18n::Locale::parse(tag) {
+            Some(locale) if tag == locale.as_str() => Some(locale),
+            _ => {
+                checks.fail("locale", "must be zh-CN or en");
+                None
+            }
+        },
+    };
+    checks.finish()?;
+    let txn = state.db.begin().await?;
+    let current = user::Entity::find_by_id(user.id).one(&*txn).await?.ok_or(AppError::Unauthenticated)?;
+    let mut active: user::ActiveModel = current.into();
+    if let Some(name) = display_name {
+        active.display_name = Set(name);
+    }
+    if let Some(phone) = phone {
+        active.phone = Set(phone);
+    }
+    if let Some(locale) = locale {
+        active.locale = Set(Some(locale.as_str().to_owned()));
+    }
+    active.updated_at = Set(state.clock.now());
+    let updated = active.update(&*txn).await?;
+    audit::record(&*txn, &state.clock, Some(user.id), "account.update_profile", "User", Some(user.id), json!({ "locale": updated.locale })).await?;
+    // The display name is public (on comments): a public write.
+    txn.commit().await?;
+    state.accounts.forget(user.id);
+    Ok(updated)
 }

@@ -11,7 +11,7 @@ use sea_orm::{EntityTrait, PrimaryKeyTrait};
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
-use entities::{comment, consultation, reply};
+use entities::{comment, consultation, notification, reply};
 
 use crate::error::{AppError, AppResult};
 use crate::events::Event;
@@ -37,6 +37,12 @@ pub fn comment_feed(state: AppState, viewer: Viewer, consultation: consultation:
 pub fn reply_feed(state: AppState, viewer: Viewer) -> AppResult<impl Stream<Item = AppResult<reply::Model>> + Send + 'static> {
     let user = viewer.user()?.id;
     Ok(rows_of::<reply::Entity>(Feed::new(state, viewer, Subject::Replies(user))))
+}
+
+/// The signed-in user's new notifications, as they are written.
+pub fn notification_feed(state: AppState, viewer: Viewer) -> AppResult<impl Stream<Item = AppResult<notification::Model>> + Send + 'static> {
+    let user = viewer.user()?.id;
+    Ok(rows_of::<notification::Entity>(Feed::new(state, viewer, Subject::Notifications(user))))
 }
 
 /// The rows a feed's events name, read one at a time under the feed-read limit; rows deleted since
@@ -70,6 +76,7 @@ where
 enum Subject {
     Comments(Box<consultation::Model>),
     Replies(Uuid),
+    Notifications(Uuid),
 }
 
 struct Feed {
@@ -101,6 +108,7 @@ impl Feed {
             let id = match (&self.subject, event) {
                 (Subject::Comments(c), Event::CommentAdded { consultation_id, comment_id }) if consultation_id == c.id => comment_id,
                 (Subject::Replies(user), Event::ReplyPosted { comment_author_id, reply_id }) if comment_author_id == *user => reply_id,
+                (Subject::Notifications(user), Event::NotificationAdded { recipient_id, notification_id }) if recipient_id == *user => notification_id,
                 _ => continue,
             };
             return Some(self.still_allowed().await.map(|()| id));

@@ -8,6 +8,7 @@ pub mod consultations;
 pub mod counters;
 pub mod exports;
 pub mod live;
+pub mod notifications;
 pub mod observations;
 pub mod open_data;
 pub mod pagination;

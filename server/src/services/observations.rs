@@ -8,10 +8,12 @@ use uuid::Uuid;
 
 use entities::{consultation, department, observation, observation_follow_up, observation_reply, supervisor};
 
-use crate::domain::{self, Checks, ObservationKind, ObservationStatus, Role};
+use crate::clock::Clock;
+use crate::domain::{self, Checks, NotificationKind, NotificationSubjectType, ObservationKind, ObservationStatus, Role};
 use crate::error::{AppError, AppResult};
 use crate::services::authz::{self, Viewer};
 use crate::services::pagination::{self, Page};
+use crate::services::notifications::{self, Notice};
 use crate::services::{audit, supervisors};
 use crate::sql;
 use crate::state::{AppState, LimitKind};
@@ -30,7 +32,7 @@ fn due_from_now(state: &AppState, now: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// Who may read an observation: its supervisor, the department's staff, admins and evaluators.
-async fn can_see(db: &impl ConnectionTrait, viewer: &Viewer, o: &observation::Model) -> AppResult<bool> {
+pub async fn can_see(db: &impl ConnectionTrait, viewer: &Viewer, o: &observation::Model) -> AppResult<bool> {
     Ok(match viewer.role() {
         None => false,
         Some(Role::Admin | Role::Evaluator) => true,
@@ -138,8 +140,30 @@ pub async fn file(state: &AppState, viewer: &Viewer, input: FileInput) -> AppRes
         json!({ "departmentId": observation.department_id, "kind": observation.kind.as_str(), "dueAt": observation.due_at }),
     )
     .await?;
+    let notified = notify_staff(&*txn, &state.clock, NotificationKind::ObservationFiled, &observation).await?;
     txn.commit().await?;
+    notified.announce(state);
     Ok(observation)
+}
+
+/// `kind` for every active staff member of the observation's department.
+async fn notify_staff(db: &impl ConnectionTrait, clock: &Clock, kind: NotificationKind, observation: &observation::Model) -> AppResult<notifications::Written> {
+    let staff: Vec<Uuid> = sql::rows(
+        db,
+        "SELECT id FROM users WHERE department_id = $1 AND role = $2 AND suspended = false ORDER BY id",
+        vec![observation.department_id.into(), Role::Staff.into()],
+    )
+    .await?
+    .iter()
+    .map(|row| row.try_get::<Uuid>("", "id"))
+    .collect::<Result<_, _>>()?;
+    let kind = notifications::Kind {
+        kind,
+        subject_type: NotificationSubjectType::Observation,
+        params: notifications::params(&[("title", &observation.title), ("dueAt", &notifications::shown_time(observation.due_at))]),
+    };
+    let notices: Vec<Notice> = staff.into_iter().map(|recipient| Notice { recipient, subject: observation.id }).collect();
+    notifications::write(db, clock, &kind, &notices).await
 }
 
 /// The department's staff or an admin answers; the observation becomes ANSWERED.
@@ -173,7 +197,15 @@ pub async fn reply(state: &AppState, viewer: &Viewer, observation_id: Uuid, body
     )
     .await?;
     audit::record(&*txn, &state.clock, Some(user.id), "observation.reply", "Observation", Some(observation_id), json!({ "replyId": reply.id })).await?;
+    let supervisor = supervisor::Entity::find_by_id(current.supervisor_id).one(&*txn).await?.ok_or(NOT_FOUND)?;
+    let kind = notifications::Kind {
+        kind: NotificationKind::ObservationAnswered,
+        subject_type: NotificationSubjectType::Observation,
+        params: notifications::params(&[("title", &current.title)]),
+    };
+    let notified = notifications::write(&*txn, &state.clock, &kind, &[Notice { recipient: supervisor.user_id, subject: current.id }]).await?;
     txn.commit().await?;
+    notified.announce(state);
     Ok(reply)
 }
 
@@ -209,8 +241,11 @@ pub async fn follow_up(state: &AppState, viewer: &Viewer, id: Uuid, body: &str) 
         return Err(AppError::conflict("The observation changed in the meantime; reload it."));
     }
     audit::record(&*txn, &state.clock, Some(user.id), "observation.follow_up", "Observation", Some(id), json!({ "followUpId": follow_up.id, "dueAt": due_at })).await?;
+    let updated = observation::Model { status: ObservationStatus::Open, due_at, updated_at: now, ..current };
+    let notified = notify_staff(&*txn, &state.clock, NotificationKind::ObservationFollowedUp, &updated).await?;
     txn.commit().await?;
-    Ok(observation::Model { status: ObservationStatus::Open, due_at, updated_at: now, ..current })
+    notified.announce(state);
+    Ok(updated)
 }
 
 #[derive(Clone, Copy, Debug, Default)]

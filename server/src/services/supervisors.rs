@@ -7,9 +7,10 @@ use uuid::Uuid;
 
 use entities::{supervisor, supervisor_application};
 
-use crate::domain::{self, ApplicationStatus, Checks, ReviewDecision, Role, SupervisorCategory};
+use crate::domain::{self, ApplicationStatus, NotificationKind, NotificationSubjectType, Checks, ReviewDecision, Role, SupervisorCategory};
 use crate::error::{AppError, AppResult};
 use crate::services::audit;
+use crate::services::notifications::{self, Notice};
 use crate::services::authz::{self, Viewer};
 use crate::services::pagination::{self, Page};
 use crate::sql;
@@ -194,6 +195,7 @@ pub async fn review(state: &AppState, viewer: &Viewer, id: Uuid, input: ReviewIn
         return Err(AppError::conflict("The application changed in the meantime; reload it."));
     }
     let mut appointed = None;
+    let mut appointed_until = None;
     if input.decision == ReviewDecision::Approve {
         if latest_appointment(&*txn, current.applicant_id).await?.is_some_and(|s| is_active_at(&s, now)) {
             return Err(AppError::conflict("The applicant is already an active openness supervisor."));
@@ -218,6 +220,7 @@ pub async fn review(state: &AppState, viewer: &Viewer, id: Uuid, input: ReviewIn
         };
         supervisor::Entity::insert(supervisor::ActiveModel::from(appointment.clone())).exec_without_returning(&*txn).await?;
         appointed = Some(appointment.id);
+        appointed_until = Some(term_end);
     }
     audit::record(
         &*txn,
@@ -229,7 +232,15 @@ pub async fn review(state: &AppState, viewer: &Viewer, id: Uuid, input: ReviewIn
         json!({ "decision": input.decision.as_str(), "supervisorId": appointed, "termMonths": appointed.map(|_| term_months) }),
     )
     .await?;
+    let term_end = appointed_until.map(notifications::shown_time).unwrap_or_default();
+    let kind = notifications::Kind {
+        kind: NotificationKind::ApplicationReviewed,
+        subject_type: NotificationSubjectType::SupervisorApplication,
+        params: notifications::params(&[("decision", status.as_str()), ("note", note.as_deref().unwrap_or("")), ("termEnd", &term_end)]),
+    };
+    let notified = notifications::write(&*txn, &state.clock, &kind, &[Notice { recipient: current.applicant_id, subject: current.id }]).await?;
     txn.commit().await?;
+    notified.announce(state);
     Ok(supervisor_application::Model {
         status,
         review_note: note,
@@ -292,7 +303,14 @@ pub async fn revoke(state: &AppState, viewer: &Viewer, id: Uuid, reason: &str) -
         return Err(AppError::conflict("This appointment has already been revoked."));
     }
     audit::record(&*txn, &state.clock, Some(admin.id), "supervisor.revoke", "Supervisor", Some(id), json!({ "reason": reason })).await?;
+    let kind = notifications::Kind {
+        kind: NotificationKind::AppointmentRevoked,
+        subject_type: NotificationSubjectType::Supervisor,
+        params: notifications::params(&[("reason", &reason)]),
+    };
+    let notified = notifications::write(&*txn, &state.clock, &kind, &[Notice { recipient: current.user_id, subject: id }]).await?;
     txn.commit().await?;
+    notified.announce(state);
     Ok(supervisor::Model { revoked_at: Some(now), revoked_reason: Some(reason), revoked_by: Some(admin.id), ..current })
 }
 

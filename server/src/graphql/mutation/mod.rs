@@ -4,6 +4,7 @@ mod accounts;
 mod comments;
 mod consultations;
 mod exports;
+mod notifications;
 mod supervisors;
 
 #[derive(async_graphql::MergedObject, Default)]
@@ -13,4 +14,5 @@ pub struct Mutation(
     comments::CommentsMutation,
     supervisors::SupervisorsMutation,
     exports::ExportsMutation,
+    notifications::NotificationsMutation,
 );

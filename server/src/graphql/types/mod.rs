@@ -4,6 +4,7 @@ pub mod audit;
 pub mod comment;
 pub mod connection;
 pub mod consultation;
+pub mod notification;
 pub mod supervisor;
 pub mod user;
 
@@ -11,5 +12,6 @@ pub use audit::AuditEntry;
 pub use comment::{Comment, DuplicateGroup, Reply};
 pub use connection::PageInfo;
 pub use consultation::{Consultation, Department, Section};
+pub use notification::{Notification, NotificationSubject};
 pub use supervisor::{DepartmentScorecard, Observation, ObservationFollowUp, ObservationReply, Supervisor, SupervisorApplication};
 pub use user::{AuthPayload, User};

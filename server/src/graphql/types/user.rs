@@ -9,8 +9,8 @@ use entities::user;
 use crate::domain::Role;
 use crate::graphql::context::{load_error, ContextExt, GqlResult};
 use crate::graphql::types::connection::{connection, TotalCount};
-use crate::graphql::types::{Comment, Department, Supervisor, SupervisorApplication};
-use crate::services::{comments, pagination, supervisors};
+use crate::graphql::types::{Comment, Department, Notification, Supervisor, SupervisorApplication};
+use crate::services::{comments, notifications, pagination, supervisors};
 
 pub struct User {
     pub model: user::Model,
@@ -31,6 +31,7 @@ impl User {
 }
 
 connection!(CommentConnection, CommentEdge, Comment);
+connection!(NotificationConnection, NotificationEdge, Notification);
 
 #[Object]
 impl User {
@@ -82,6 +83,43 @@ impl User {
         let (page, total) = comments::list_own(ctx.state()?, ctx.viewer()?, first, after.as_deref()).await?;
         let items = page.items.into_iter().map(|c| (pagination::id_cursor(c.id), Comment::new(c, false))).collect();
         Ok(Some(CommentConnection::new(items, page.has_next, TotalCount::Known(total))))
+    }
+
+    /// The language the account reads in (`zh-CN` or `en`): its own choice, else the request's, else
+    /// the server's default (the account itself and admins; null for others).
+    async fn locale(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        if !self.private {
+            return Ok(None);
+        }
+        let requested = ctx.data_opt::<crate::graphql::context::RequestLocale>().and_then(|r| r.0);
+        let locale = crate::i18n::Locale::choose(self.model.locale.as_deref(), requested, ctx.state()?.config.default_locale);
+        Ok(Some(locale.as_str().to_owned()))
+    }
+
+    /// The account's notifications, newest first; `unreadOnly` keeps those not yet read (only on `me`).
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        unread_only: Option<bool>,
+    ) -> GqlResult<Option<NotificationConnection>> {
+        if !self.is_self(ctx) {
+            return Err(crate::error::AppError::forbidden("Only the recipient may read their notifications.").into());
+        }
+        let (page, total) = notifications::inbox(ctx.state()?, ctx.viewer()?, unread_only.unwrap_or(false), first, after.as_deref()).await?;
+        let items = page.items.into_iter().map(|n| (pagination::id_cursor(n.id), Notification(n))).collect();
+        Ok(Some(NotificationConnection::new(items, page.has_next, TotalCount::Known(total))))
+    }
+
+    /// How many of the account's notifications are unread (only on `me`).
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> GqlResult<Option<i32>> {
+        if !self.is_self(ctx) {
+            return Err(crate::error::AppError::forbidden("Only the recipient may count their notifications.").into());
+        }
+        let n = notifications::unread_count(&ctx.state()?.db.conn, self.model.id).await?;
+        Ok(Some(i32::try_from(n).unwrap_or(i32::MAX)))
     }
 
     /// The account's latest supervisor appointment, active or not (the account itself and admins;

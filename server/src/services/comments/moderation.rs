@@ -1,15 +1,17 @@
 //! Staff decisions on a comment's visibility: publish, reject, hide.
 
-
+use sea_orm::EntityTrait;
 use serde_json::json;
 use uuid::Uuid;
 
-use entities::comment;
+use entities::{comment, consultation};
 
+use crate::domain::{NotificationKind, NotificationSubjectType};
 use crate::domain::{self, CommentStatus, ModerationDecision};
 use crate::error::{AppError, AppResult};
 use crate::services::authz::Viewer;
 use crate::services::audit;
+use crate::services::notifications::{self, Notice};
 use crate::state::AppState;
 use super::{lock_comment, require_moderator_of, set_status};
 
@@ -40,6 +42,24 @@ pub async fn moderate(state: &AppState, viewer: &Viewer, id: Uuid, decision: Mod
     };
     let updated = set_status(&*txn, &state.clock, &current, to, reason.clone()).await?;
     audit::record(&*txn, &state.clock, Some(user.id), "comment.moderate", "Comment", Some(id), json!({ "decision": decision.as_str(), "reason": reason })).await?;
+    // The author hears of a decision on what the public reads: published after review, rejected, hidden.
+    let tell = !(from == CommentStatus::Hidden && to == CommentStatus::Published);
+    let notified = if tell {
+        let consultation = consultation::Entity::find_by_id(current.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
+        let kind = notifications::Kind {
+            kind: NotificationKind::CommentModerated,
+            subject_type: NotificationSubjectType::Comment,
+            params: notifications::params(&[
+                ("consultation", &consultation.title),
+                ("decision", to.as_str()),
+                ("reason", reason.as_deref().unwrap_or("")),
+            ]),
+        };
+        notifications::write(&*txn, &state.clock, &kind, &[Notice { recipient: current.author_id, subject: current.id }]).await?
+    } else {
+        notifications::Written::default()
+    };
     txn.commit().await?;
+    notified.announce(state);
     Ok(updated)
 }

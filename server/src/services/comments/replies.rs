@@ -7,11 +7,13 @@ use uuid::Uuid;
 use entities::{comment, consultation, duplicate_group, reply};
 
 use crate::clock::Clock;
+use crate::domain::{NotificationKind, NotificationSubjectType};
 use crate::domain::{self, Adoption, CommentStatus, Role, Stance};
 use crate::error::{AppError, AppResult};
 use crate::events::Event;
 use crate::services::authz::{self, Viewer};
 use crate::services::counters::{self, CommentFacts};
+use crate::services::notifications::{self, Notice};
 use crate::services::{audit, consultations};
 use crate::sql;
 use crate::state::AppState;
@@ -85,6 +87,29 @@ async fn insert_reply(
     Ok(reply)
 }
 
+/// COMMENT_REPLIED for the authors of the replied comments: one notification per author (about their
+/// first comment among them), however many of their comments the reply answered.
+async fn notify_authors(
+    db: &impl ConnectionTrait,
+    clock: &Clock,
+    consultation: &consultation::Model,
+    adoption: Adoption,
+    replied: &[comment::Model],
+) -> AppResult<notifications::Written> {
+    let mut seen = std::collections::HashSet::with_capacity(replied.len());
+    let notices: Vec<Notice> = replied
+        .iter()
+        .filter(|c| seen.insert(c.author_id))
+        .map(|c| Notice { recipient: c.author_id, subject: c.id })
+        .collect();
+    let kind = notifications::Kind {
+        kind: NotificationKind::CommentReplied,
+        subject_type: NotificationSubjectType::Comment,
+        params: notifications::params(&[("consultation", &consultation.title), ("adoption", adoption.as_str())]),
+    };
+    notifications::write(db, clock, &kind, &notices).await
+}
+
 fn clean_reply_body(body: &str) -> AppResult<String> {
     domain::clean_text("body", body, 1, 10_000, true).map_err(|e| AppError::BadInput(vec![e]))
 }
@@ -101,8 +126,10 @@ pub async fn reply(state: &AppState, viewer: &Viewer, comment_id: Uuid, body: &s
     let reply = insert_reply(&*txn, &state.clock, &mut changes, &comment, &answer).await?;
     changes.apply(&*txn).await?;
     audit::record(&*txn, &state.clock, Some(user.id), "comment.reply", "Comment", Some(comment.id), json!({ "replyId": reply.id, "adoption": adoption.as_str() })).await?;
+    let notified = notify_authors(&*txn, &state.clock, &consultation, adoption, std::slice::from_ref(&comment)).await?;
     txn.commit().await?;
     state.events.publish_later(vec![Event::ReplyPosted { comment_author_id: comment.author_id, reply_id: reply.id }]);
+    notified.announce(state);
     Ok(reply)
 }
 
@@ -134,7 +161,9 @@ pub async fn reply_to_group(state: &AppState, viewer: &Viewer, group_id: Uuid, b
     }
     changes.apply(&*txn).await?;
     audit::record(&*txn, &state.clock, Some(user.id), "duplicate_group.reply", "DuplicateGroup", Some(group_id), json!({ "repliedCount": members.len(), "adoption": adoption.as_str() })).await?;
+    let notified = notify_authors(&*txn, &state.clock, &consultation, adoption, &members).await?;
     txn.commit().await?;
     state.events.publish_later(notices);
+    notified.announce(state);
     Ok(members.len() as i64)
 }

@@ -6,9 +6,10 @@ use uuid::Uuid;
 
 use entities::consultation;
 
-use crate::domain::{self, Adoption, CommentStatus, ConsultationState, ConsultationStatus, Role};
+use crate::domain::{self, Adoption, NotificationKind, NotificationSubjectType, CommentStatus, ConsultationState, ConsultationStatus, Role};
 use crate::error::{AppError, AppResult};
 use crate::services::audit;
+use crate::services::notifications::{self, Notice};
 use crate::services::authz::{self, Viewer};
 use crate::sql;
 use crate::state::AppState;
@@ -127,6 +128,24 @@ pub async fn conclude(state: &AppState, viewer: &Viewer, id: Uuid, summary: &str
     active.updated_at = Set(now);
     let updated = active.update(&*txn).await?;
     audit::record(&*txn, &state.clock, Some(user.id), "consultation.conclude", "Consultation", Some(id), json!({ "totalComments": counts.total })).await?;
+    // Everyone who commented (and did not withdraw every comment) hears of the outcome, once.
+    let authors: Vec<Uuid> = sql::rows(
+        &*txn,
+        "SELECT DISTINCT author_id FROM comments WHERE consultation_id = $1 AND status <> $2",
+        vec![id.into(), CommentStatus::Withdrawn.into()],
+    )
+    .await?
+    .iter()
+    .map(|row| row.try_get::<Uuid>("", "author_id"))
+    .collect::<Result<_, _>>()?;
+    let kind = notifications::Kind {
+        kind: NotificationKind::ConsultationConcluded,
+        subject_type: NotificationSubjectType::Consultation,
+        params: notifications::params(&[("consultation", &updated.title)]),
+    };
+    let notices: Vec<Notice> = authors.into_iter().map(|recipient| Notice { recipient, subject: id }).collect();
+    let notified = notifications::write(&*txn, &state.clock, &kind, &notices).await?;
     txn.commit().await?;
+    notified.announce(state);
     Ok(updated)
 }
