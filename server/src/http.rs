@@ -162,7 +162,7 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
     request.set_parsed_query(document.as_ref().clone());
     let loaders = Loaders::new(&state.db.conn, viewer.user_id());
     let operation_name = request.operation_name.clone();
-    let locale = request_locale(&req);
+    let locale = request_locale(req);
     let mut response = schema.execute(request.data(viewer).data(loaders).data(locale)).await;
     crate::graphql::nulls::propagate(&mut response, &document, operation_name.as_deref());
     add_missing_codes(&mut response);

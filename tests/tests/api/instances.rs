@@ -116,6 +116,27 @@ async fn a_citizen_on_one_instance_receives_a_reply_posted_through_the_other() {
 }
 
 #[tokio::test]
+async fn a_notification_written_on_one_instance_reaches_its_recipient_on_the_other() {
+    let Some((a, b)) = two_instances(no_limits).await else { return };
+    let w = a.world().await;
+    let (citizen, _) = a.citizen("丙方").await;
+    let comment = a.comment(&citizen, &w.consultation, "请通知我").await;
+    let mut feed = Ws::connect(&b.url, Some(&citizen)).await;
+    feed.subscribe("inbox", &crate::support::op("notifications", "NotificationAdded"), json!({})).await;
+    b.wait_for_subscriptions(1).await;
+    a.ok(
+        Some(&w.staff),
+        "mutation($input: ReplyToCommentInput!) { replyToComment(input: $input) { id } }",
+        json!({ "input": { "commentId": comment, "body": "已答复", "adoption": "NOT_ADOPTED" } }),
+    )
+    .await;
+    let data = feed.next_data("inbox").await;
+    assert_eq!(data["notificationAdded"]["kind"], "COMMENT_REPLIED");
+    let inbox = b.ok(Some(&citizen), "{ me { notifications(first: 1) { edges { node { id } } } } }", json!({})).await;
+    assert_eq!(data["notificationAdded"]["id"], inbox["me"]["notifications"]["edges"][0]["node"]["id"]);
+}
+
+#[tokio::test]
 async fn an_unauthorised_subscription_is_refused_on_either_instance() {
     let Some((a, b)) = two_instances(no_limits).await else { return };
     let w = a.world().await;

@@ -17,6 +17,7 @@ mod integrity;
 mod limits;
 mod live;
 mod moderation;
+mod notifications;
 mod observations;
 mod open_data;
 mod plans;

@@ -243,7 +243,7 @@ fn row(mutation: &'static str, case: &'static str, expect: [Expect; 9], fixture:
 /// whichever file of `tests/clients/` holds it.
 fn client_operation(mutation: &str) -> String {
     let name = format!("{}{}", mutation[..1].to_uppercase(), &mutation[1..]);
-    let file = ["citizen", "staff", "admin", "supervisor"]
+    let file = ["citizen", "staff", "admin", "supervisor", "notifications"]
         .into_iter()
         .find(|file| {
             let path = format!("{}/clients/{file}.graphql", env!("CARGO_MANIFEST_DIR"));
@@ -309,6 +309,17 @@ fn rows() -> Vec<Row> {
         })),
         row("changePassword", "",                                              [U, A, A, A, A, A, A, A, U], fixture!(|w, role| {
             w.as_fresh(role, json!({ "input": { "currentPassword": PASSWORD, "newPassword": "another horse battery staple" } })).await
+        })),
+        // One's own profile and inbox: every signed-in account, its own only.
+        //                                                                      an ci su ot le co ad ev sp
+        row("updateProfile", "one's own language",                             [U, A, A, A, A, A, A, A, U], fixture!(|w, _| {
+            Call::new(json!({ "input": { "locale": "zh-CN" } }))
+        })),
+        row("markNotificationsRead", "all of one's own",                       [U, A, A, A, A, A, A, A, U], fixture!(|w, _| {
+            Call::new(json!({ "all": true }))
+        })),
+        row("markNotificationsRead", "someone else's",                         [U, N, N, N, N, N, N, N, U], fixture!(|w, _| {
+            Call::new(json!({ "ids": [w.bystanders_notification().await] }))
         })),
         // Administration: admins only.
         //                                                                      an ci su ot le co ad ev sp
@@ -687,6 +698,21 @@ impl World {
             None,
         )
         .await
+    }
+
+    /// A new notification of the bystander's (the lead department replied to their comment).
+    async fn bystanders_notification(&self) -> String {
+        let comment = self.published().await;
+        support::reply(&self.app, &self.lead_staff.token, &comment, "EXPLAINED").await.data();
+        let rows = gongkai::sql::rows(
+            &self.app.state.db.conn,
+            "SELECT id FROM notifications WHERE subject_id = $1",
+            vec![comment.parse::<Uuid>().expect("id").into()],
+        )
+        .await
+        .expect("the notification");
+        let id: Uuid = rows[0].try_get("", "id").expect("id");
+        id.to_string()
     }
 
     /// The bystander's new PUBLISHED comment.
@@ -1127,6 +1153,7 @@ struct Probe {
 const AUTHOR_CONTACT: &str = "query($id: ID!) { consultation(id: $id) { comments(first: 100) { edges { node { id author { id email phone } } } } } }";
 const AUDIT_LOG: &str = "{ auditLog(first: 5) { totalCount edges { node { id action } } } }";
 const OBSERVATION: &str = "query($id: ID!) { observation(id: $id) { id title body } }";
+const INBOX: &str = "{ me { unreadNotificationCount notifications(first: 50) { edges { node { id title subject { ... on Comment { id } } } } } } }";
 
 fn probes() -> Vec<Probe> {
     vec![
@@ -1170,6 +1197,19 @@ fn probes() -> Vec<Probe> {
             // schema description): an observation's existence is not public.
             expect: [DN, DN, SHOWN, DN, SHOWN, DN, SHOWN, SHOWN, DN],
         },
+        Probe {
+            what: "the notification of a reply to the citizen's comment",
+            query: INBOX,
+            variables: |_, _| json!({}),
+            shows: |data, comment| {
+                if data["me"].is_null() {
+                    return Some(false);
+                }
+                let edges = data["me"]["notifications"]["edges"].as_array()?;
+                Some(edges.iter().any(|e| e["node"]["subject"]["id"] == comment))
+            },
+            expect: [HIDDEN, SHOWN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN],
+        },
     ]
 }
 
@@ -1200,6 +1240,8 @@ fn describe_read(got: &Got, shows: Option<Option<bool>>) -> String {
 async fn private_fields_the_audit_log_and_observations_are_read_only_by_whom_the_design_names() {
     let world = Arc::new(World::new().await);
     let comment = world.comment(&world.citizen.token, &world.open).await;
+    // The citizen's inbox now holds a notification about it.
+    support::reply(&world.app, &world.lead_staff.token, &comment, "EXPLAINED").await.data();
     let mut failures = Vec::new();
     for transport in [Transport::Http, Transport::Ws] {
         let mut caller = Caller::new(world.clone(), transport).await;

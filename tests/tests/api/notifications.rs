@@ -1,0 +1,229 @@
+//! Notifications: each kind written by the action that causes it, in the recipient's inbox, in their
+//! language; read marks; the live feed, on another instance too; the profile's language.
+
+use gongkai_tests::{no_limits, spawn_with, Gql, TestApp};
+use serde_json::{json, Value};
+
+use crate::support::{self, op, Account};
+use crate::supervisors::{appoint, file, id};
+use crate::ws::Ws;
+
+const INBOX: &str = "MyNotifications";
+
+/// Sends an operation with an `Accept-Language` header.
+async fn gql_in(app: &TestApp, token: &str, language: &str, query: &str, variables: Value) -> Gql {
+    let response = app
+        .http
+        .post(format!("{}/graphql", app.url))
+        .bearer_auth(token)
+        .header("Accept-Language", language)
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .expect("send");
+    Gql(response.json().await.expect("JSON"))
+}
+
+/// The inbox's nodes, newest first.
+async fn inbox(app: &TestApp, token: &str) -> Vec<Value> {
+    let data = app.ok(Some(token), &op("notifications", INBOX), json!({ "first": 100 })).await;
+    data["me"]["notifications"]["edges"].as_array().expect("edges").iter().map(|e| e["node"].clone()).collect()
+}
+
+fn kinds(nodes: &[Value]) -> Vec<&str> {
+    nodes.iter().map(|n| n["kind"].as_str().expect("kind")).collect()
+}
+
+async fn unread(app: &TestApp, token: &str) -> i64 {
+    app.ok(Some(token), &op("notifications", INBOX), json!({})).await["me"]["unreadNotificationCount"].as_i64().expect("count")
+}
+
+#[tokio::test]
+async fn replies_and_moderation_notify_the_author_in_their_language() {
+    let app = spawn_with(no_limits).await;
+    let w = support::world(&app, json!({ "moderation": "PRE" })).await;
+    let author = support::citizen(&app).await;
+    let comment = support::submit_ok(&app, &author.token, &w.consultation, "SUPPORT", "建议增设夜间服务窗口", None).await;
+    assert!(inbox(&app, &author.token).await.is_empty(), "submitting notifies nobody");
+
+    // Published after review, then replied to.
+    let moderate = op("staff", "ModerateComment");
+    app.ok(Some(&w.staff), &moderate, json!({ "id": comment, "input": { "decision": "PUBLISH" } })).await;
+    support::reply(&app, &w.staff, &comment, "PARTIALLY_ADOPTED").await.data();
+    let nodes = inbox(&app, &author.token).await;
+    assert_eq!(kinds(&nodes), ["COMMENT_REPLIED", "COMMENT_MODERATED"]);
+    let title = app.ok(Some(&w.staff), "query($id: ID!) { consultation(id: $id) { title } }", json!({ "id": w.consultation })).await["consultation"]["title"]
+        .as_str()
+        .expect("title")
+        .to_owned();
+    // Chinese by default, the comment as subject.
+    assert_eq!(nodes[0]["title"], "您的意见收到了答复");
+    assert_eq!(nodes[0]["body"], format!("您对“{title}”提出的意见已获部门答复，处理结果：部分采纳。"));
+    assert_eq!(nodes[0]["subject"]["__typename"], "Comment");
+    assert_eq!(nodes[0]["subject"]["id"], comment.as_str());
+    assert_eq!(nodes[0]["subject"]["consultation"]["id"], w.consultation.as_str());
+    assert_eq!(nodes[1]["title"], "您的意见已公开");
+    assert!(nodes.iter().all(|n| n["readAt"].is_null()));
+    assert_eq!(unread(&app, &author.token).await, 2);
+
+    // English when the request asks for it, and when the account chose it (over the request).
+    let english = gql_in(&app, &author.token, "en-GB,en;q=0.9", &op("notifications", INBOX), json!({})).await;
+    let node = &english.data()["me"]["notifications"]["edges"][0]["node"];
+    assert_eq!(node["title"], "Your comment has a reply");
+    assert_eq!(node["body"], format!("The department replied to your comment on “{title}”. Verdict: partially adopted."));
+    let profile = app.ok(Some(&author.token), &op("notifications", "UpdateProfile"), json!({ "input": { "locale": "en" } })).await;
+    assert_eq!(profile["updateProfile"]["locale"], "en");
+    let chosen = gql_in(&app, &author.token, "zh-CN", &op("notifications", INBOX), json!({})).await;
+    assert_eq!(chosen.data()["me"]["notifications"]["edges"][1]["node"]["title"], "Your comment is published");
+    // The kind and the codes never change with the language.
+    assert_eq!(chosen.data()["me"]["notifications"]["edges"][1]["node"]["kind"], "COMMENT_MODERATED");
+    let refused = app.gql(Some(&author.token), &op("notifications", "UpdateProfile"), json!({ "input": { "locale": "fr" } })).await;
+    assert_eq!(support::fields(&refused), ["locale"]);
+
+    // Rejection and hiding carry the reason; re-publishing a hidden comment tells nobody.
+    let second = support::submit_ok(&app, &author.token, &w.consultation, "OPPOSE", "第二条意见", None).await;
+    app.ok(Some(&w.staff), &moderate, json!({ "id": second, "input": { "decision": "REJECT", "reason": "与本稿无关" } })).await;
+    let nodes = inbox(&app, &author.token).await;
+    assert_eq!(nodes[0]["kind"], "COMMENT_MODERATED");
+    assert_eq!(nodes[0]["title"], "Your comment was not published");
+    assert!(nodes[0]["body"].as_str().is_some_and(|b| b.ends_with("Reason: 与本稿无关")), "{}", nodes[0]["body"]);
+    app.ok(Some(&w.staff), &moderate, json!({ "id": comment, "input": { "decision": "HIDE", "reason": "含个人信息" } })).await;
+    app.ok(Some(&w.staff), &moderate, json!({ "id": comment, "input": { "decision": "PUBLISH" } })).await;
+    assert_eq!(kinds(&inbox(&app, &author.token).await), ["COMMENT_MODERATED", "COMMENT_MODERATED", "COMMENT_REPLIED", "COMMENT_MODERATED"]);
+    // Nobody else heard of any of it.
+    assert!(inbox(&app, &w.staff).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_group_reply_and_a_conclusion_notify_each_author_once() {
+    let app = spawn_with(no_limits).await;
+    let w = support::open_world(&app).await;
+    let authors: Vec<Account> = support::citizens(&app, 3).await;
+    let campaign = "请保留老城区的公交线路";
+    for author in &authors {
+        support::submit_ok(&app, &author.token, &w.consultation, "OPPOSE", campaign, None).await;
+    }
+    // The first author sent the campaign text twice.
+    support::submit_ok(&app, &authors[0].token, &w.consultation, "OPPOSE", campaign, None).await;
+    let groups = app.ok(Some(&w.staff), &op("staff", "DuplicateGroups"), json!({ "id": w.consultation })).await;
+    let group = groups["consultation"]["duplicateGroups"]["edges"][0]["node"]["id"].as_str().expect("a group").to_owned();
+    let replied = app
+        .ok(Some(&w.staff), &op("staff", "ReplyToDuplicateGroup"), json!({ "input": { "groupId": group, "body": "统一答复", "adoption": "EXPLAINED" } }))
+        .await;
+    assert_eq!(replied["replyToDuplicateGroup"]["repliedCount"], 4, "every comment of the group is replied to");
+    for author in &authors {
+        assert_eq!(kinds(&inbox(&app, &author.token).await), ["COMMENT_REPLIED"], "one notification per author");
+    }
+    // The outcome reaches everyone who commented, once.
+    app.ok(Some(&w.staff), &op("staff", "CloseConsultation"), json!({ "id": w.consultation })).await;
+    app.ok(Some(&w.staff), &op("staff", "ConcludeConsultation"), json!({ "id": w.consultation, "input": { "summary": "采纳情况见附件。" } })).await;
+    for author in &authors {
+        let nodes = inbox(&app, &author.token).await;
+        assert_eq!(kinds(&nodes), ["CONSULTATION_CONCLUDED", "COMMENT_REPLIED"]);
+        assert_eq!(nodes[0]["subject"]["__typename"], "Consultation");
+        assert_eq!(nodes[0]["subject"]["consultationStatus"], "CONCLUDED");
+    }
+}
+
+#[tokio::test]
+async fn supervisors_and_departments_hear_of_observations_and_appointments() {
+    let app = spawn_with(no_limits).await;
+    let w = support::open_world(&app).await;
+    let colleague = support::account(&app, "STAFF", Some(&w.department)).await;
+    let supervisor = appoint(&app, &w.admin, "监督员甲").await;
+    let reviewed = inbox(&app, &supervisor.token).await;
+    assert_eq!(kinds(&reviewed), ["APPLICATION_REVIEWED"]);
+    assert_eq!(reviewed[0]["title"], "您已受聘为政务公开监督员");
+    assert_eq!(reviewed[0]["subject"]["__typename"], "SupervisorApplication");
+    assert_eq!(reviewed[0]["subject"]["applicationStatus"], "APPROVED");
+
+    // Filed: every staff member of the department; answered: the supervisor; followed up: the staff.
+    let observation = id(&file(&app, &supervisor.token, &w.department, json!({ "title": "办事指南未更新" })).await["id"]);
+    for staff in [&w.staff, &colleague.token] {
+        let nodes = inbox(&app, staff).await;
+        assert_eq!(kinds(&nodes), ["OBSERVATION_FILED"]);
+        assert_eq!(nodes[0]["subject"]["id"], observation.as_str());
+        assert!(nodes[0]["body"].as_str().is_some_and(|b| b.contains("办事指南未更新")));
+    }
+    app.ok(Some(&w.staff), &op("staff", "ReplyToObservation"), json!({ "input": { "observationId": observation, "body": "已更新。" } })).await;
+    let nodes = inbox(&app, &supervisor.token).await;
+    assert_eq!(kinds(&nodes), ["OBSERVATION_ANSWERED", "APPLICATION_REVIEWED"]);
+    assert_eq!(nodes[0]["subject"]["observationStatus"], "ANSWERED");
+    app.ok(Some(&supervisor.token), &op("supervisor", "FollowUpObservation"), json!({ "id": observation, "input": { "body": "仍有遗漏。" } }))
+        .await;
+    assert_eq!(kinds(&inbox(&app, &colleague.token).await), ["OBSERVATION_FOLLOWED_UP", "OBSERVATION_FILED"]);
+
+    // A revocation tells the supervisor, with the reason.
+    app.ok(Some(&w.admin), &op("admin", "RevokeSupervisor"), json!({ "id": supervisor.supervisor_id, "reason": "任期内调离本市" })).await;
+    let nodes = inbox(&app, &supervisor.token).await;
+    assert_eq!(nodes[0]["kind"], "APPOINTMENT_REVOKED");
+    assert_eq!(nodes[0]["body"], "您的政务公开监督员聘任已提前终止。理由：任期内调离本市");
+    assert_eq!(nodes[0]["subject"]["active"], false);
+}
+
+#[tokio::test]
+async fn read_marks_are_the_recipients_own() {
+    let app = spawn_with(no_limits).await;
+    let w = support::open_world(&app).await;
+    let citizens = support::citizens(&app, 2).await;
+    let (me, other) = (&citizens[0], &citizens[1]);
+    for i in 0..3 {
+        let comment = support::submit_ok(&app, &me.token, &w.consultation, "NEUTRAL", &format!("第{i}条"), None).await;
+        support::reply(&app, &w.staff, &comment, "EXPLAINED").await.data();
+    }
+    let theirs = support::submit_ok(&app, &other.token, &w.consultation, "NEUTRAL", "别人的", None).await;
+    support::reply(&app, &w.staff, &theirs, "EXPLAINED").await.data();
+    let nodes = inbox(&app, &me.token).await;
+    assert_eq!(nodes.len(), 3);
+    let ids: Vec<&str> = nodes.iter().map(|n| n["id"].as_str().expect("id")).collect();
+    let someone_elses = inbox(&app, &other.token).await[0]["id"].as_str().expect("id").to_owned();
+
+    // Keyset pages, newest first; unreadOnly.
+    let page = app.ok(Some(&me.token), &op("notifications", INBOX), json!({ "first": 2 })).await;
+    let first = &page["me"]["notifications"];
+    assert_eq!((first["totalCount"].as_i64(), first["pageInfo"]["hasNextPage"].as_bool()), (Some(3), Some(true)));
+    let rest = app.ok(Some(&me.token), &op("notifications", INBOX), json!({ "first": 2, "after": first["pageInfo"]["endCursor"] })).await;
+    assert_eq!(rest["me"]["notifications"]["edges"][0]["node"]["id"], ids[2]);
+
+    let mark = op("notifications", "MarkNotificationsRead");
+    // Someone else's id among one's own: NOT_FOUND, and nothing is marked.
+    let refused = app.gql(Some(&me.token), &mark, json!({ "ids": [ids[0], someone_elses] })).await;
+    assert_eq!(refused.code(), "NOT_FOUND");
+    assert_eq!(unread(&app, &me.token).await, 3);
+    assert_eq!(unread(&app, &other.token).await, 1);
+    let left = app.ok(Some(&me.token), &mark, json!({ "ids": [ids[0]] })).await;
+    assert_eq!(left["markNotificationsRead"], 2);
+    let unread_only = app.ok(Some(&me.token), &op("notifications", INBOX), json!({ "unreadOnly": true })).await;
+    let unread_ids: Vec<&str> = unread_only["me"]["notifications"]["edges"].as_array().expect("edges").iter().map(|e| e["node"]["id"].as_str().expect("id")).collect();
+    assert_eq!(unread_ids, [ids[1], ids[2]]);
+    assert!(inbox(&app, &me.token).await[0]["readAt"].is_string());
+    assert_eq!(app.ok(Some(&me.token), &mark, json!({ "all": true })).await["markNotificationsRead"], 0);
+    assert_eq!(unread(&app, &other.token).await, 1, "the other's stays unread");
+    assert_eq!(app.gql(Some(&me.token), &mark, json!({})).await.code(), "BAD_USER_INPUT");
+    assert_eq!(app.gql(None, &mark, json!({ "all": true })).await.code(), "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn new_notifications_arrive_on_the_live_feed_of_their_recipient_only() {
+    let app = spawn_with(no_limits).await;
+    let w = support::open_world(&app).await;
+    let citizens = support::citizens(&app, 2).await;
+    let (me, other) = (&citizens[0], &citizens[1]);
+    let subscription = op("notifications", "NotificationAdded");
+    let mut mine = Ws::connect(&app.url, Some(&me.token)).await;
+    mine.subscribe("n", &subscription, json!({})).await;
+    let mut theirs = Ws::connect(&app.url, Some(&other.token)).await;
+    theirs.subscribe("n", &subscription, json!({})).await;
+    app.wait_for_subscriptions(2).await;
+    let comment = support::submit_ok(&app, &me.token, &w.consultation, "SUPPORT", "实时通知", None).await;
+    support::reply(&app, &w.staff, &comment, "ADOPTED").await.data();
+    let data = mine.next_data("n").await;
+    assert_eq!(data["notificationAdded"]["kind"], "COMMENT_REPLIED");
+    assert_eq!(data["notificationAdded"]["title"], "您的意见收到了答复");
+    assert_eq!(data["notificationAdded"]["id"], inbox(&app, &me.token).await[0]["id"]);
+    theirs.assert_quiet().await;
+    // Anonymous connections may not follow an inbox.
+    let mut anonymous = Ws::connect(&app.url, None).await;
+    anonymous.subscribe("n", &subscription, json!({})).await;
+    assert_eq!(anonymous.error_code("n").await, "UNAUTHENTICATED");
+}
