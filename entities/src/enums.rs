@@ -138,6 +138,13 @@ stored_enum!(
         ObservationFollowedUp => "OBSERVATION_FOLLOWED_UP",
         /// The department answered your observation.
         ObservationAnswered => "OBSERVATION_ANSWERED",
+        /// Your supervisor appointment ends in 30 days.
+        AppointmentEnding => "APPOINTMENT_ENDING",
+        /// An observation on your department is due within 3 working days.
+        ObservationDueSoon => "OBSERVATION_DUE_SOON",
+        /// An observation is past its deadline without an answer (to the department's staff and the
+        /// supervisor, once per deadline).
+        ObservationOverdue => "OBSERVATION_OVERDUE",
     }
 );
 stored_enum!(

@@ -21,6 +21,10 @@ pub struct Model {
     pub first_answered_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The deadline whose due-soon reminder was sent.
+    pub due_soon_sent_for: Option<DateTimeUtc>,
+    /// The deadline whose overdue notice was sent.
+    pub overdue_sent_for: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,8 @@ pub struct Model {
     pub revoked_by: Option<Uuid>,
     pub observation_count: i32,
     pub created_at: DateTimeUtc,
+    /// When the supervisor was told the term is ending.
+    pub ending_sent_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

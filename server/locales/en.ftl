@@ -45,3 +45,12 @@ notification-OBSERVATION_FOLLOWED_UP-body = A supervisor followed up “{ $title
 
 notification-OBSERVATION_ANSWERED-title = Your observation has an answer
 notification-OBSERVATION_ANSWERED-body = The department answered your observation “{ $title }”.
+
+notification-APPOINTMENT_ENDING-title = Your supervisor term is ending
+notification-APPOINTMENT_ENDING-body = Your term as an openness supervisor ends on { $termEnd }.
+
+notification-OBSERVATION_DUE_SOON-title = An observation is due soon
+notification-OBSERVATION_DUE_SOON-body = The observation “{ $title }” must be answered by { $dueAt }.
+
+notification-OBSERVATION_OVERDUE-title = An observation is overdue
+notification-OBSERVATION_OVERDUE-body = The observation “{ $title }” was due by { $dueAt } and has no answer.

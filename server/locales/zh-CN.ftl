@@ -44,3 +44,12 @@ notification-OBSERVATION_FOLLOWED_UP-body = 监督员对“{ $title }”进行�
 
 notification-OBSERVATION_ANSWERED-title = 您的监督意见已获答复
 notification-OBSERVATION_ANSWERED-body = 部门已答复您提出的监督意见“{ $title }”。
+
+notification-APPOINTMENT_ENDING-title = 您的监督员任期即将届满
+notification-APPOINTMENT_ENDING-body = 您的政务公开监督员任期将于 { $termEnd } 届满。
+
+notification-OBSERVATION_DUE_SOON-title = 监督意见即将到期
+notification-OBSERVATION_DUE_SOON-body = 监督意见“{ $title }”须在 { $dueAt } 前答复。
+
+notification-OBSERVATION_OVERDUE-title = 监督意见已逾期
+notification-OBSERVATION_OVERDUE-body = 监督意见“{ $title }”已超过答复期限（{ $dueAt }）仍未答复。

@@ -70,6 +70,7 @@ pub async fn start(config: Config, shutdown: impl std::future::Future<Output = (
         .first()
         .and_then(|a| a.as_socket_addr().copied())
         .context("the listener has no address")?;
+    crate::services::reminders::start(state.clone());
     let endpoint = app(state.clone());
     let task = tokio::spawn(async move {
         Server::new_with_acceptor(acceptor)

@@ -50,6 +50,9 @@ const SILENCE_LIMIT: Duration = Duration::from_secs(95);
 const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// A client that does not take a message for this long is too slow to keep.
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a closing connection waits for the client to answer its close frame.
+const CLOSE_DRAIN: Duration = Duration::from_secs(1);
+
 /// The close code of a connection whose session ended (graphql-transport-ws's "Unauthorized").
 pub const SESSION_ENDED: u16 = 4401;
 const SESSION_ENDED_MESSAGE: &str = "Your session has ended; sign in again.";
@@ -280,6 +283,10 @@ async fn serve(socket: WebSocketStream, executor: WsExecutor, protocol: GraphQLP
     if connection.has_ended() {
         let _ = send(&mut sink, Message::close_with(SESSION_ENDED, "Session ended")).await;
     }
+    // The closing handshake: read on until the client answers the close (or a moment passes), so that
+    // the socket is not shut with the client's last frames unread, which makes the kernel reset the
+    // connection and the client lose the close frame and its code.
+    let _ = tokio::time::timeout(CLOSE_DRAIN, async { while messages.next().await.is_some() {} }).await;
 }
 
 /// Ends the connection if its session is no longer live. A database or Redis failure is not taken

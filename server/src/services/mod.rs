@@ -12,6 +12,7 @@ pub mod notifications;
 pub mod observations;
 pub mod open_data;
 pub mod pagination;
+pub mod reminders;
 pub mod scorecards;
 
 pub mod supervisors;

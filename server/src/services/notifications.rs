@@ -52,6 +52,10 @@ impl Written {
         self.0.is_empty()
     }
 
+    pub fn extend(&mut self, other: Written) {
+        self.0.extend(other.0);
+    }
+
     /// Tells the recipients' live feeds, on every instance (call after the commit).
     pub fn announce(self, state: &AppState) {
         if self.0.is_empty() {

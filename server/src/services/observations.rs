@@ -127,6 +127,8 @@ pub async fn file(state: &AppState, viewer: &Viewer, input: FileInput) -> AppRes
         first_answered_at: None,
         created_at: now,
         updated_at: now,
+        due_soon_sent_for: None,
+        overdue_sent_for: None,
     };
     observation::Entity::insert(observation::ActiveModel::from(observation.clone())).exec_without_returning(&*txn).await?;
     sql::execute(&*txn, "UPDATE supervisors SET observation_count = observation_count + 1 WHERE id = $1", vec![appointment.id.into()]).await?;
@@ -148,15 +150,7 @@ pub async fn file(state: &AppState, viewer: &Viewer, input: FileInput) -> AppRes
 
 /// `kind` for every active staff member of the observation's department.
 async fn notify_staff(db: &impl ConnectionTrait, clock: &Clock, kind: NotificationKind, observation: &observation::Model) -> AppResult<notifications::Written> {
-    let staff: Vec<Uuid> = sql::rows(
-        db,
-        "SELECT id FROM users WHERE department_id = $1 AND role = $2 AND suspended = false ORDER BY id",
-        vec![observation.department_id.into(), Role::Staff.into()],
-    )
-    .await?
-    .iter()
-    .map(|row| row.try_get::<Uuid>("", "id"))
-    .collect::<Result<_, _>>()?;
+    let staff = crate::services::reminders::department_staff(db, observation.department_id).await?;
     let kind = notifications::Kind {
         kind,
         subject_type: NotificationSubjectType::Observation,

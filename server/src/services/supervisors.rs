@@ -217,6 +217,7 @@ pub async fn review(state: &AppState, viewer: &Viewer, id: Uuid, input: ReviewIn
             revoked_by: None,
             observation_count: 0,
             created_at: now,
+            ending_sent_at: None,
         };
         supervisor::Entity::insert(supervisor::ActiveModel::from(appointment.clone())).exec_without_returning(&*txn).await?;
         appointed = Some(appointment.id);

@@ -227,3 +227,57 @@ async fn new_notifications_arrive_on_the_live_feed_of_their_recipient_only() {
     anonymous.subscribe("n", &subscription, json!({})).await;
     assert_eq!(anonymous.error_code("n").await, "UNAUTHENTICATED");
 }
+
+#[tokio::test]
+async fn reminders_come_from_the_clock_once_each() {
+    let app = spawn_with(no_limits).await;
+    let w = support::open_world(&app).await;
+    let supervisor = appoint(&app, &w.admin, "监督员乙").await;
+    let observation = id(&file(&app, &supervisor.token, &w.department, json!({ "title": "政策解读缺失" })).await["id"]);
+    let read = app.ok(Some(&supervisor.token), &op("supervisor", "Observation"), json!({ "id": observation })).await;
+    let due: chrono::DateTime<chrono::Utc> = read["observation"]["dueAt"].as_str().expect("dueAt").parse().expect("a time");
+    let tick = || gongkai::services::reminders::tick(&app.state);
+    let count = |nodes: &[Value], kind: &str| nodes.iter().filter(|n| n["kind"] == kind).count();
+
+    // Nothing is due yet.
+    tick().await.expect("tick");
+    assert_eq!(count(&inbox(&app, &w.staff).await, "OBSERVATION_DUE_SOON"), 0);
+    // A day before the deadline it is due soon: the staff hear once, however often the job looks.
+    app.advance_clock_to(due - chrono::Duration::days(1));
+    let sent = tick().await.expect("tick");
+    assert_eq!(sent.due_soon, 1);
+    assert_eq!(tick().await.expect("tick").due_soon, 0);
+    let nodes = inbox(&app, &w.staff).await;
+    assert_eq!(count(&nodes, "OBSERVATION_DUE_SOON"), 1);
+    assert!(nodes[0]["body"].as_str().is_some_and(|b| b.contains("政策解读缺失")));
+    assert_eq!(count(&inbox(&app, &supervisor.token).await, "OBSERVATION_DUE_SOON"), 0, "due soon is the department's");
+    // Past the deadline: overdue, to the staff and the supervisor, once.
+    // Two instances looking at once claim it once between them.
+    app.advance_clock_to(due);
+    let (first, second) = tokio::join!(tick(), tick());
+    assert_eq!(first.expect("tick").overdue + second.expect("tick").overdue, 1);
+    assert_eq!(tick().await.expect("tick").overdue, 0);
+    assert_eq!(count(&inbox(&app, &w.staff).await, "OBSERVATION_OVERDUE"), 1);
+    assert_eq!(count(&inbox(&app, &supervisor.token).await, "OBSERVATION_OVERDUE"), 1);
+    // Answered and followed up: the new deadline gets reminders of its own.
+    app.ok(Some(&w.staff), &op("staff", "ReplyToObservation"), json!({ "input": { "observationId": observation, "body": "已补充。" } })).await;
+    app.ok(Some(&supervisor.token), &op("supervisor", "FollowUpObservation"), json!({ "id": observation, "input": { "body": "请再核实。" } })).await;
+    let read = app.ok(Some(&supervisor.token), &op("supervisor", "Observation"), json!({ "id": observation })).await;
+    let due: chrono::DateTime<chrono::Utc> = read["observation"]["dueAt"].as_str().expect("dueAt").parse().expect("a time");
+    app.advance_clock_to(due);
+    assert_eq!(tick().await.expect("tick").overdue, 1);
+    assert_eq!(count(&inbox(&app, &supervisor.token).await, "OBSERVATION_OVERDUE"), 2);
+
+    // The term ends 24 months after the appointment: 30 days before, the supervisor hears, once.
+    let me = app.ok(Some(&supervisor.token), &op("citizen", "Me"), json!({})).await;
+    let term_end: chrono::DateTime<chrono::Utc> = me["me"]["supervisor"]["termEnd"].as_str().expect("termEnd").parse().expect("a time");
+    app.advance_clock_to(term_end - chrono::Duration::days(31));
+    assert_eq!(tick().await.expect("tick").term_ending, 0);
+    app.advance_clock_to(term_end - chrono::Duration::days(29));
+    assert_eq!(tick().await.expect("tick").term_ending, 1);
+    assert_eq!(tick().await.expect("tick").term_ending, 0);
+    let nodes = inbox(&app, &supervisor.token).await;
+    assert_eq!(nodes[0]["kind"], "APPOINTMENT_ENDING");
+    assert_eq!(nodes[0]["title"], "您的监督员任期即将届满");
+    assert_eq!(nodes[0]["subject"]["__typename"], "Supervisor");
+}

@@ -1055,22 +1055,25 @@ async fn follow(
 async fn each_role_may_follow_only_the_feeds_the_roles_table_gives_it() {
     let w = World::new().await;
     // Columns: commentAdded on an open consultation, commentAdded on a DRAFT (seen only by the lead
-    // department's staff and admins), replyPosted (any signed-in account's own replies).
-    let table: [(Role, [Expect; 3]); 9] = [
-        (Anonymous, [U, U, U]),
-        (Citizen, [F, N, A]),
-        (Supervisor, [F, N, A]),
-        (OtherStaff, [F, N, A]),
-        (LeadStaff, [A, A, A]),
-        (CoopStaff, [A, N, A]),
-        (Admin, [A, A, A]),
-        (Evaluator, [F, N, A]),
-        (Suspended, [Expect::Ended, Expect::Ended, Expect::Ended]),
+    // department's staff and admins), replyPosted (any signed-in account's own replies),
+    // notificationAdded (any signed-in account's own notifications).
+    let table: [(Role, [Expect; 4]); 9] = [
+        (Anonymous, [U, U, U, U]),
+        (Citizen, [F, N, A, A]),
+        (Supervisor, [F, N, A, A]),
+        (OtherStaff, [F, N, A, A]),
+        (LeadStaff, [A, A, A, A]),
+        (CoopStaff, [A, N, A, A]),
+        (Admin, [A, A, A, A]),
+        (Evaluator, [F, N, A, A]),
+        (Suspended, [Expect::Ended, Expect::Ended, Expect::Ended, Expect::Ended]),
     ];
+    let notifications = op("notifications", "NotificationAdded");
     let feeds = [
         ("open", COMMENT_ADDED, json!({ "consultationId": w.open })),
         ("draft", COMMENT_ADDED, json!({ "consultationId": w.draft })),
         ("replies", MY_REPLIES, json!({})),
+        ("notifications", notifications.as_str(), json!({})),
     ];
     let mut live = live_subscriptions(&w.app).await;
     let mut failures = Vec::new();
