@@ -40,7 +40,8 @@ impl Counts {
         self.minus(Counts::default().minus(other))
     }
 
-    fn minus(self, other: Counts) -> Counts {
+    /// The change from `other` to `self`.
+    pub fn minus(self, other: Counts) -> Counts {
         Counts {
             published: self.published - other.published,
             support: self.support - other.support,

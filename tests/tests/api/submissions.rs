@@ -70,18 +70,6 @@ fn uuid(text: &str) -> Uuid {
     text.parse().expect("a UUID")
 }
 
-fn minus(a: Counts, b: Counts) -> Counts {
-    Counts {
-        published: a.published - b.published,
-        support: a.support - b.support,
-        oppose: a.oppose - b.oppose,
-        neutral: a.neutral - b.neutral,
-        unreplied: a.unreplied - b.unreplied,
-        pending: a.pending - b.pending,
-        total: a.total - b.total,
-    }
-}
-
 /// The server's state with the submission writers (PostgreSQL's batches) or without them.
 fn state_for(app: &TestApp, path: Path) -> AppState {
     let mut state = app.state.clone();
@@ -185,7 +173,7 @@ async fn run(app: &TestApp, path: Path, case: Case) -> Outcome {
         answer: answer.map(|c| c.status).map_err(|e| e.code().to_owned()),
         written: count(app, "SELECT COUNT(*) FROM comments WHERE author_id = $1", vec![author.into()]).await,
         stamped,
-        consultation: minus(after, before),
+        consultation: after.minus(before),
         section: section_after - section_before,
         group,
         audited,
