@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cache;
 pub mod calendar;
 pub mod cli;
+pub mod compression;
 pub mod config;
 pub mod db;
 pub mod documents;
