@@ -7,6 +7,7 @@ pub mod cache;
 pub mod calendar;
 pub mod cli;
 pub mod clock;
+pub mod compression;
 pub mod config;
 pub mod db;
 pub mod documents;

@@ -6,9 +6,10 @@ use std::time::Duration;
 use anyhow::Context;
 use poem::http::Method;
 use poem::listener::{Acceptor, Listener, TcpListener};
-use poem::middleware::{Compression, Cors, RequestId, ReuseId};
+use poem::middleware::{Cors, RequestId, ReuseId};
 use poem::{get, EndpointExt, Route, Server};
 
+use crate::compression::Gzip;
 use crate::config::Config;
 use crate::downloads;
 use crate::graphql;
@@ -43,7 +44,7 @@ pub fn app(state: AppState) -> impl poem::Endpoint + 'static {
     Route::new()
         .nest("/open-data", open_data)
         .nest("/", api)
-        .with(Compression::new())
+        .with(Gzip)
         .with(RequestId::default().reuse_id(ReuseId::Ignore))
         .data(schema)
         .data(state)

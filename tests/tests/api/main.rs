@@ -8,6 +8,7 @@ mod batches;
 mod cache;
 mod audit;
 mod comments;
+mod compression;
 mod consultations;
 mod errors;
 mod exports;
