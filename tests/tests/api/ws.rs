@@ -17,6 +17,9 @@ pub const QUIET: Duration = Duration::from_millis(700);
 
 pub struct Ws {
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// The server's close, once read (with its code): a socket closes once, and every later read
+    /// answers with that close rather than with a broken stream.
+    closed: Option<Option<u16>>,
 }
 
 /// What the server sent about one operation.
@@ -36,7 +39,7 @@ impl Ws {
         request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("graphql-transport-ws"));
         let (socket, response) = tokio_tungstenite::connect_async(request).await.expect("open the WebSocket");
         assert_eq!(response.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok()), Some("graphql-transport-ws"));
-        let mut ws = Ws { socket };
+        let mut ws = Ws { socket, closed: None };
         let payload = match token {
             Some(t) => json!({ "token": t }),
             None => json!({}),
@@ -143,6 +146,17 @@ impl Ws {
     /// The next GraphQL message within `wait`, answering pings; a close or a broken socket is
     /// reported, not panicked on.
     async fn incoming(&mut self, wait: Duration) -> Incoming {
+        if let Some(code) = self.closed {
+            return Incoming::Closed(code);
+        }
+        let incoming = self.read(wait).await;
+        if let Incoming::Closed(code) = incoming {
+            self.closed = Some(code);
+        }
+        incoming
+    }
+
+    async fn read(&mut self, wait: Duration) -> Incoming {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let Ok(message) = tokio::time::timeout_at(deadline, self.socket.next()).await else { return Incoming::Nothing };
@@ -174,6 +188,9 @@ impl Ws {
     /// Sends operation `id` like `subscribe`, but tells (instead of panicking) that the server has
     /// closed the socket.
     pub async fn start(&mut self, id: &str, query: &str, variables: Value) -> Result<(), Answer> {
+        if let Some(code) = self.closed {
+            return Err(Answer::Closed(code));
+        }
         let message = json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } });
         if self.socket.send(Message::text(message.to_string())).await.is_ok() {
             return Ok(());
@@ -237,7 +254,7 @@ impl Ws {
         request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("graphql-transport-ws"));
         match tokio_tungstenite::connect_async(request).await {
             Ok((socket, _)) => {
-                let mut ws = Ws { socket };
+                let mut ws = Ws { socket, closed: None };
                 let payload = token.map_or_else(|| json!({}), |t| json!({ "token": t }));
                 ws.send(json!({ "type": "connection_init", "payload": payload })).await;
                 let ack = ws.receive(WAIT).await.expect("an answer to connection_init");
