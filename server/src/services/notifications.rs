@@ -109,15 +109,22 @@ pub fn shown_time(t: DateTime<Utc>) -> String {
     format!("{} (UTC+8)", cst.format("%Y-%m-%d %H:%M"))
 }
 
-/// The title and body of a notification in `locale`.
-pub fn render(n: &notification::Model, locale: Locale) -> (String, String) {
+/// The parts of a notification's message.
+#[derive(Clone, Copy, Debug)]
+pub enum Part {
+    Title,
+    Body,
+}
+
+/// One part of a notification's message in `locale`.
+pub fn render(n: &notification::Model, part: Part, locale: Locale) -> String {
     let values: Map<String, Json> = serde_json::from_str::<Json>(&n.params).ok().and_then(|v| v.as_object().cloned()).unwrap_or_default();
     let args: Vec<(&str, &str)> = values.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))).collect();
-    let kind = n.kind.as_str();
-    (
-        i18n::message(locale, &format!("notification-{kind}-title"), &args),
-        i18n::message(locale, &format!("notification-{kind}-body"), &args),
-    )
+    let part = match part {
+        Part::Title => "title",
+        Part::Body => "body",
+    };
+    i18n::message(locale, &format!("notification-{}-{part}", n.kind.as_str()), &args)
 }
 
 /// A page of the signed-in user's notifications, newest first; `unread_only` keeps the unread.

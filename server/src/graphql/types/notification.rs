@@ -9,7 +9,8 @@ use entities::notification;
 
 use crate::graphql::context::{load_error, ContextExt, GqlResult};
 use crate::graphql::types::{Comment, Consultation, Observation, Supervisor, SupervisorApplication};
-use crate::services::{notifications, observations};
+use crate::services::notifications::{self, Part};
+use crate::services::observations;
 
 pub struct Notification(pub notification::Model);
 
@@ -25,8 +26,8 @@ pub enum NotificationSubject {
 }
 
 impl Notification {
-    fn rendered(&self, ctx: &Context<'_>) -> GqlResult<(String, String)> {
-        Ok(notifications::render(&self.0, ctx.locale()?))
+    fn rendered(&self, ctx: &Context<'_>, part: Part) -> GqlResult<String> {
+        Ok(notifications::render(&self.0, part, ctx.locale()?))
     }
 }
 
@@ -43,12 +44,12 @@ impl Notification {
     /// In the reader's language: the account's `locale`, else the request's `Accept-Language`, else
     /// the server's default.
     async fn title(&self, ctx: &Context<'_>) -> GqlResult<String> {
-        Ok(self.rendered(ctx)?.0)
+        self.rendered(ctx, Part::Title)
     }
 
     /// In the reader's language, as `title`.
     async fn body(&self, ctx: &Context<'_>) -> GqlResult<String> {
-        Ok(self.rendered(ctx)?.1)
+        self.rendered(ctx, Part::Body)
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
