@@ -157,3 +157,15 @@ stored_enum!(
         Supervisor => "SUPERVISOR",
     }
 );
+stored_enum!(
+    /// Where the outbox delivers a message.
+    DeliveryChannel { Email => "EMAIL" }
+);
+stored_enum!(
+    /// How far a delivery has come: PENDING until sent (or given up on: FAILED).
+    DeliveryStatus { Pending => "PENDING", Delivered => "DELIVERED", Failed => "FAILED" }
+);
+stored_enum!(
+    /// What a single-use code or link proves.
+    TokenPurpose { VerifyEmail => "VERIFY_EMAIL", ResetPassword => "RESET_PASSWORD" }
+);

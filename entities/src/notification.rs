@@ -17,6 +17,8 @@ pub struct Model {
     pub params: String,
     pub created_at: DateTimeUtc,
     pub read_at: Option<DateTimeUtc>,
+    /// When the outbox worker turned it into its deliveries (email); None: not yet.
+    pub dispatched_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

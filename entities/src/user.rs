@@ -19,6 +19,8 @@ pub struct Model {
     pub suspended_reason: Option<String>,
     /// The language the account chose for what it reads (`zh-CN` or `en`); None: the request's.
     pub locale: Option<String>,
+    /// When the account proved it reads its email (a code sent there); None: email is not sent.
+    pub email_verified_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -16,6 +16,7 @@ mod m20261128_000008_index_campaigns_only;
 mod m20261128_000009_no_row_locks_on_hot_parents;
 mod m20261202_000010_create_notifications;
 mod m20261202_000011_reminder_marks;
+mod m20261202_000012_email_outbox;
 mod sql;
 
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_no_row_locks_on_hot_parents::Migration),
             Box::new(m20261202_000010_create_notifications::Migration),
             Box::new(m20261202_000011_reminder_marks::Migration),
+            Box::new(m20261202_000012_email_outbox::Migration),
         ]
     }
 }

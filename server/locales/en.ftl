@@ -54,3 +54,35 @@ notification-OBSERVATION_DUE_SOON-body = The observation “{ $title }” must b
 
 notification-OBSERVATION_OVERDUE-title = An observation is overdue
 notification-OBSERVATION_OVERDUE-body = The observation “{ $title }” was due by { $dueAt } and has no answer.
+
+## Email and the unsubscribe page
+
+email-signature = The openness platform (sent automatically; please do not reply to this email)
+email-unsubscribe = Stop emails like this
+email-open = Open the platform
+email-verify-subject = Your email verification code
+email-verify-body = Your code is { $code }. It is valid for 30 minutes. If you did not ask for it, ignore this email.
+email-reset-subject = Reset your password
+email-reset-body = We received a request to reset the password of your account. Follow the link below within 30 minutes to set a new one; it works once. If you did not ask for this, ignore this email and your password stays as it is.
+email-reset-action = Set a new password
+
+unsubscribe-title = Unsubscribe from emails
+unsubscribe-ask = Once you confirm, you will no longer receive “{ $kind }” notifications by email. Your in-app notifications stay on, and you can turn email back on in your settings at any time.
+unsubscribe-button = Unsubscribe
+unsubscribe-done-title = Unsubscribed
+unsubscribe-done = You will no longer receive “{ $kind }” notifications by email.
+unsubscribe-invalid-title = This link is not valid
+unsubscribe-invalid = This unsubscribe link is not valid or is incomplete. Use the whole link from the email.
+unsubscribe-failed = We could not unsubscribe you just now. Please try again shortly.
+
+notification-kind-COMMENT_REPLIED = Replies to your comments
+notification-kind-COMMENT_MODERATED = Moderation of your comments
+notification-kind-CONSULTATION_CONCLUDED = Outcomes of consultations
+notification-kind-APPLICATION_REVIEWED = Decisions on supervisor applications
+notification-kind-APPOINTMENT_REVOKED = Supervisor appointments ended
+notification-kind-OBSERVATION_FILED = New observations
+notification-kind-OBSERVATION_FOLLOWED_UP = Observation follow-ups
+notification-kind-OBSERVATION_ANSWERED = Answers to observations
+notification-kind-APPOINTMENT_ENDING = Supervisor terms ending
+notification-kind-OBSERVATION_DUE_SOON = Observations due soon
+notification-kind-OBSERVATION_OVERDUE = Overdue observations

@@ -53,3 +53,35 @@ notification-OBSERVATION_DUE_SOON-body = 监督意见“{ $title }”须在 { $d
 
 notification-OBSERVATION_OVERDUE-title = 监督意见已逾期
 notification-OBSERVATION_OVERDUE-body = 监督意见“{ $title }”已超过答复期限（{ $dueAt }）仍未答复。
+
+## Email and the unsubscribe page
+
+email-signature = 公开平台（本邮件由系统自动发送，请勿直接回复）
+email-unsubscribe = 不再接收此类邮件
+email-open = 打开平台查看
+email-verify-subject = 您的邮箱验证码
+email-verify-body = 您的验证码是 { $code }，30 分钟内有效。如非本人操作，请忽略本邮件。
+email-reset-subject = 重置您的密码
+email-reset-body = 我们收到了重置您账户密码的请求。请在 30 分钟内点击下面的链接设置新密码，链接仅可使用一次。如非本人操作，请忽略本邮件，您的密码不会改变。
+email-reset-action = 设置新密码
+
+unsubscribe-title = 退订邮件通知
+unsubscribe-ask = 确认后，您将不再通过邮件收到“{ $kind }”类通知；站内通知不受影响，您也可以随时在个人设置中重新开启。
+unsubscribe-button = 确认退订
+unsubscribe-done-title = 已退订
+unsubscribe-done = 您将不再通过邮件收到“{ $kind }”类通知。
+unsubscribe-invalid-title = 链接无效
+unsubscribe-invalid = 此退订链接无效或已损坏，请使用邮件中的完整链接。
+unsubscribe-failed = 暂时无法完成退订，请稍后再试。
+
+notification-kind-COMMENT_REPLIED = 意见获得答复
+notification-kind-COMMENT_MODERATED = 意见审核结果
+notification-kind-CONSULTATION_CONCLUDED = 征求意见结果公布
+notification-kind-APPLICATION_REVIEWED = 监督员申请审核结果
+notification-kind-APPOINTMENT_REVOKED = 监督员聘任终止
+notification-kind-OBSERVATION_FILED = 新的监督意见
+notification-kind-OBSERVATION_FOLLOWED_UP = 监督意见追问
+notification-kind-OBSERVATION_ANSWERED = 监督意见获得答复
+notification-kind-APPOINTMENT_ENDING = 监督员任期即将届满
+notification-kind-OBSERVATION_DUE_SOON = 监督意见即将到期
+notification-kind-OBSERVATION_OVERDUE = 监督意见已逾期

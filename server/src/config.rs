@@ -47,6 +47,15 @@ pub struct Config {
     pub ws_per_instance: u32,
     /// The language of readers who chose none and whose request asks for none of ours (DEFAULT_LOCALE).
     pub default_locale: crate::i18n::Locale,
+    /// Where email is sent (SMTP_URL, e.g. `smtp://user:pass@host:587?tls=required`); None: no email,
+    /// the in-app inbox only.
+    pub smtp_url: Option<String>,
+    /// The sender of every email (MAIL_FROM).
+    pub mail_from: String,
+    /// The base of every link in an email (PUBLIC_URL), without a trailing slash.
+    pub public_url: String,
+    /// How often the outbox worker looks for work when it found none (OUTBOX_POLL_MS).
+    pub outbox_poll: Duration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +75,11 @@ pub struct RateLimits {
     pub reports_per_hour: u32,
     pub applications_per_day: u32,
     pub observations_per_day: u32,
+    /// Verification codes an account may ask for per hour.
+    pub verification_emails_per_hour: u32,
+    /// Password reset links per hour for one email, and from one client address.
+    pub password_resets_per_hour: u32,
+    pub password_resets_per_address: u32,
 }
 
 impl Default for RateLimits {
@@ -79,6 +93,9 @@ impl Default for RateLimits {
             reports_per_hour: 20,
             applications_per_day: 3,
             observations_per_day: 20,
+            verification_emails_per_hour: 5,
+            password_resets_per_hour: 3,
+            password_resets_per_address: 20,
         }
     }
 }
@@ -95,6 +112,9 @@ impl RateLimits {
             reports_per_hour: 0,
             applications_per_day: 0,
             observations_per_day: 0,
+            verification_emails_per_hour: 0,
+            password_resets_per_hour: 0,
+            password_resets_per_address: 0,
         }
     }
 }
@@ -128,6 +148,10 @@ impl Config {
             ws_per_address: 20,
             ws_per_instance: 10_000,
             default_locale: crate::i18n::Locale::ZhCn,
+            smtp_url: None,
+            mail_from: "Gongkai <no-reply@localhost>".to_owned(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            outbox_poll: Duration::from_millis(1000),
         }
     }
 
@@ -173,6 +197,9 @@ impl Config {
             ("RATE_LIMIT_REPORTS_PER_HOUR", &mut limits.reports_per_hour),
             ("RATE_LIMIT_APPLICATIONS_PER_DAY", &mut limits.applications_per_day),
             ("RATE_LIMIT_OBSERVATIONS_PER_DAY", &mut limits.observations_per_day),
+            ("RATE_LIMIT_VERIFICATION_EMAILS_PER_HOUR", &mut limits.verification_emails_per_hour),
+            ("RATE_LIMIT_PASSWORD_RESETS_PER_HOUR", &mut limits.password_resets_per_hour),
+            ("RATE_LIMIT_PASSWORD_RESETS_PER_ADDRESS", &mut limits.password_resets_per_address),
         ] {
             if let Some(value) = lookup(key) {
                 *slot = parse_number(key, &value)?;
@@ -224,6 +251,19 @@ impl Config {
                 .ok_or_else(|| anyhow::anyhow!("DEFAULT_LOCALE must be zh-CN or en, not `{value}`"))?;
         }
         config.holiday_calendar = lookup("HOLIDAY_CALENDAR").map(PathBuf::from);
+        config.smtp_url = lookup("SMTP_URL");
+        if let Some(value) = lookup("MAIL_FROM") {
+            value.parse::<lettre::message::Mailbox>().map_err(|e| anyhow::anyhow!("MAIL_FROM `{value}` is not a mailbox: {e}"))?;
+            config.mail_from = value;
+        }
+        if let Some(value) = lookup("PUBLIC_URL") {
+            config.public_url = value.trim_end_matches('/').to_owned();
+        } else {
+            config.public_url = format!("http://{}", config.listen_addr);
+        }
+        if let Some(value) = lookup("OUTBOX_POLL_MS") {
+            config.outbox_poll = Duration::from_millis(value.parse().map_err(|_| anyhow::anyhow!("OUTBOX_POLL_MS must be a number of milliseconds"))?);
+        }
         Ok(config)
     }
 

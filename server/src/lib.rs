@@ -23,5 +23,6 @@ pub mod services;
 pub mod sql;
 pub mod startup;
 pub mod state;
+pub mod unsubscribe;
 pub mod util;
 pub mod websocket;

@@ -31,6 +31,7 @@ pub fn app(state: AppState) -> impl poem::Endpoint + 'static {
         .at("/graphql", get(http::graphql).post(http::graphql))
         .at("/graphql/ws", get(websocket::graphql_ws))
         .at("/exports/:token", get(downloads::export))
+        .at("/unsubscribe", get(crate::unsubscribe::show).post(crate::unsubscribe::confirm))
         .at("/healthz", get(http::healthz))
         .at("/readyz", get(http::readyz))
         .at("/metrics", get(http::metrics))
@@ -72,6 +73,7 @@ pub async fn start(config: Config, shutdown: impl std::future::Future<Output = (
         .and_then(|a| a.as_socket_addr().copied())
         .context("the listener has no address")?;
     crate::services::reminders::start(state.clone());
+    crate::services::outbox::start(state.clone());
     let endpoint = app(state.clone());
     let task = tokio::spawn(async move {
         Server::new_with_acceptor(acceptor)

@@ -42,6 +42,10 @@ pub struct AppState {
     pub sockets: Arc<crate::websocket::Sockets>,
     /// The time every rule reads and every new id carries.
     pub clock: Clock,
+    /// Email over SMTP (None without SMTP_URL: the in-app inbox only).
+    pub mailer: Option<crate::services::mail::Mailer>,
+    /// Wakes this instance's outbox worker when something was written for it.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -73,6 +77,10 @@ impl AppState {
             None => Events::in_process(),
         };
         let responses = ResponseCache::new(config.response_cache);
+        let mailer = match &config.smtp_url {
+            Some(url) => Some(crate::services::mail::Mailer::new(url, &config.mail_from)?),
+            None => None,
+        };
         // One writer per statement connection (SUBMISSION_WRITERS of them).
         let clock = Clock::default();
         let submissions = db.statements.clone().map(|statements| {
@@ -94,6 +102,8 @@ impl AppState {
             submissions,
             sockets: Arc::default(),
             clock,
+            mailer,
+            outbox_wake: Arc::default(),
         })
     }
 
@@ -108,6 +118,9 @@ impl AppState {
             LimitKind::Reports => ("report-hour", l.reports_per_hour, 3600),
             LimitKind::ApplicationsPerDay => ("application-day", l.applications_per_day, 24 * 3600),
             LimitKind::ObservationsPerDay => ("observation-day", l.observations_per_day, 24 * 3600),
+            LimitKind::VerificationEmails => ("verify-email-hour", l.verification_emails_per_hour, 3600),
+            LimitKind::PasswordResets => ("reset-email-hour", l.password_resets_per_hour, 3600),
+            LimitKind::PasswordResetsPerAddress => ("reset-addr-hour", l.password_resets_per_address, 3600),
         };
         Limit { name, limit, window: Duration::from_secs(secs) }
     }
@@ -123,6 +136,9 @@ pub enum LimitKind {
     Reports,
     ApplicationsPerDay,
     ObservationsPerDay,
+    VerificationEmails,
+    PasswordResets,
+    PasswordResetsPerAddress,
 }
 
 /// Deadlines in a year the calendar does not know count weekdays only: say so while there is time to

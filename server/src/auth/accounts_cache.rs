@@ -83,6 +83,7 @@ mod tests {
             suspended: false,
             suspended_reason: None,
             locale: None,
+            email_verified_at: None,
             created_at: now,
             updated_at: now,
         }

@@ -73,6 +73,7 @@ async fn insert_user(db: &impl ConnectionTrait, clock: &Clock, new: NewUser<'_>)
         suspended: Set(false),
         suspended_reason: Set(None),
         locale: Set(None),
+        email_verified_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -284,7 +285,7 @@ pub async fn suspend_account(state: &AppState, viewer: &Viewer, id: Uuid, reason
 
 /// Tells the account's open WebSocket connections, on every instance, that some of its sessions
 /// ended: each checks its own at once and closes if it was one of them (see `websocket`).
-fn sessions_ended(state: &AppState, user_id: Uuid) {
+pub(crate) fn sessions_ended(state: &AppState, user_id: Uuid) {
     state.events.publish_later(vec![crate::events::Event::SessionsEnded { user_id }]);
 }
 

@@ -8,10 +8,13 @@ pub mod consultations;
 pub mod counters;
 pub mod exports;
 pub mod live;
+pub mod mail;
 pub mod notifications;
 pub mod observations;
 pub mod open_data;
+pub mod outbox;
 pub mod pagination;
+pub mod recovery;
 pub mod reminders;
 pub mod scorecards;
 

@@ -61,6 +61,7 @@ impl Written {
         if self.0.is_empty() {
             return;
         }
+        state.outbox_wake.notify_one();
         let events = self.0.into_iter().map(|(recipient_id, notification_id)| Event::NotificationAdded { recipient_id, notification_id }).collect();
         state.events.publish_later(events);
     }

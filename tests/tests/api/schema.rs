@@ -44,7 +44,7 @@ const NOT_YET_SERVED: &[&str] = &[
     // disclosure.graphql
     "SubmitDisclosureRequest", "MyDisclosureRequests", "DisclosureRequest", "RespondToCorrection", "WithdrawDisclosureRequest", "DepartmentDisclosureRequests", "RecordDisclosureRequest", "RequestCorrection", "ExtendDisclosureDeadline", "StartThirdPartyConsultation", "EndThirdPartyConsultation", "IssueFeeNotice", "RecordFeePayment", "AnswerDisclosureRequest", "RecordDisclosureAppeal", "DisclosureAnnualReport", "HolidayCalendar", "SetCalendarYear",
     // notifications.graphql
-    "MyProfile", "UpdateNotificationSettings", "RequestEmailVerification", "VerifyEmail", "RequestPasswordReset", "ResetPassword", "CreateWebhook", "Webhooks", "UpdateWebhook", "DeleteWebhook", "RedeliverWebhookDelivery",
+    "CreateWebhook", "Webhooks", "UpdateWebhook", "DeleteWebhook", "RedeliverWebhookDelivery",
 ];
 
 /// The client files, every one in `tests/clients/`.

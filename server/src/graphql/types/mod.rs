@@ -14,4 +14,4 @@ pub use connection::PageInfo;
 pub use consultation::{Consultation, Department, Section};
 pub use notification::{Notification, NotificationSubject};
 pub use supervisor::{DepartmentScorecard, Observation, ObservationFollowUp, ObservationReply, Supervisor, SupervisorApplication};
-pub use user::{AuthPayload, User};
+pub use user::{AuthPayload, NotificationSetting, User};

@@ -113,6 +113,21 @@ impl User {
         Ok(Some(NotificationConnection::new(items, page.has_next, TotalCount::Known(total))))
     }
 
+    /// Whether the account proved it reads its email (the account itself and admins; null for
+    /// others). Email notifications go only to a verified address.
+    async fn email_verified(&self) -> Option<bool> {
+        self.private.then_some(self.model.email_verified_at.is_some())
+    }
+
+    /// The account's email choice for every notification kind (only on `me`).
+    async fn notification_settings(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<NotificationSetting>>> {
+        if !self.is_self(ctx) {
+            return Err(crate::error::AppError::forbidden("Only the account itself may read its notification settings.").into());
+        }
+        let settings = crate::services::outbox::email_settings(&ctx.state()?.db.conn, self.model.id).await?;
+        Ok(Some(settings.into_iter().map(|(kind, email)| NotificationSetting { kind, email }).collect()))
+    }
+
     /// How many of the account's notifications are unread (only on `me`).
     async fn unread_notification_count(&self, ctx: &Context<'_>) -> GqlResult<Option<i32>> {
         if !self.is_self(ctx) {
@@ -142,6 +157,13 @@ impl User {
         let rows = supervisors::own_applications(ctx.state()?, ctx.viewer()?).await?;
         Ok(rows.into_iter().map(SupervisorApplication).collect())
     }
+}
+
+/// Whether notifications of one kind also come by email (in the app they always come).
+#[derive(SimpleObject, Clone, Copy)]
+pub struct NotificationSetting {
+    pub kind: entities::enums::NotificationKind,
+    pub email: bool,
 }
 
 #[derive(SimpleObject)]
