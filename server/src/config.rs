@@ -56,6 +56,9 @@ pub struct Config {
     pub public_url: String,
     /// How often the outbox worker looks for work when it found none (OUTBOX_POLL_MS).
     pub outbox_poll: Duration,
+    /// How long a claimed delivery stays the claimer's (OUTBOX_LEASE_SECONDS): after a crash
+    /// mid-send, another instance sends it again once this has passed.
+    pub outbox_lease: Duration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,6 +155,7 @@ impl Config {
             mail_from: "Gongkai <no-reply@localhost>".to_owned(),
             public_url: "http://127.0.0.1:8080".to_owned(),
             outbox_poll: Duration::from_millis(1000),
+            outbox_lease: Duration::from_secs(120),
         }
     }
 
@@ -260,6 +264,9 @@ impl Config {
             config.public_url = value.trim_end_matches('/').to_owned();
         } else {
             config.public_url = format!("http://{}", config.listen_addr);
+        }
+        if let Some(value) = lookup("OUTBOX_LEASE_SECONDS") {
+            config.outbox_lease = Duration::from_secs(value.parse().map_err(|_| anyhow::anyhow!("OUTBOX_LEASE_SECONDS must be a number of seconds"))?);
         }
         if let Some(value) = lookup("OUTBOX_POLL_MS") {
             config.outbox_poll = Duration::from_millis(value.parse().map_err(|_| anyhow::anyhow!("OUTBOX_POLL_MS must be a number of milliseconds"))?);

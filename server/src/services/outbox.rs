@@ -8,11 +8,9 @@
 //!
 //! Each claim is one `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING` on PostgreSQL,
 //! so two instances never take the same row; SQLite has one writer at a time and needs no lock clause.
-//! A claimed delivery is leased for `LEASE`: if the instance dies mid-send (`kill -9`), the lease runs
+//! A claimed delivery is leased for `OUTBOX_LEASE_SECONDS`: if the instance dies mid-send (`kill -9`), the lease runs
 //! out and another instance sends it again, with the same id, which is the email's `Message-ID`. So
 //! delivery is at least once, and a receiver can drop a repeat.
-
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
@@ -29,8 +27,6 @@ use crate::state::AppState;
 
 /// Notifications one dispatch step takes, and deliveries one send step takes.
 const BATCH: usize = 200;
-/// How long a claimed delivery is the claimer's before another instance may take it.
-pub const LEASE: Duration = Duration::from_secs(120);
 /// Attempts before a delivery is FAILED.
 pub const MAX_ATTEMPTS: i32 = 8;
 
@@ -159,7 +155,7 @@ pub struct Delivery {
 /// the attempt; the claim commits before anything is sent.
 async fn claim_due(state: &AppState) -> AppResult<Vec<Delivery>> {
     let now = state.clock.now();
-    let lease_end = now + chrono::Duration::from_std(LEASE).unwrap_or(chrono::Duration::minutes(2));
+    let lease_end = now + chrono::Duration::from_std(state.config.outbox_lease).unwrap_or(chrono::Duration::minutes(2));
     let txn = state.db.begin().await?;
     let mut params = Params::new();
     let lease = params.bind(lease_end);

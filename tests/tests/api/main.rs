@@ -10,6 +10,7 @@ mod audit;
 mod comments;
 mod compression;
 mod consultations;
+mod email;
 mod errors;
 mod exports;
 mod graphiql;

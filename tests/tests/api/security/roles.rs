@@ -106,6 +106,8 @@ const F: Expect = Expect::Denied("FORBIDDEN");
 const N: Expect = Expect::Denied("NOT_FOUND");
 /// An appointed supervisor applying again: past authorization, into CONFLICT.
 const C: Expect = Expect::Past("CONFLICT");
+/// A code or token that is not one the server sent: past authorization, into BAD_USER_INPUT.
+const B: Expect = Expect::Past("BAD_USER_INPUT");
 
 /// What a call came to.
 #[derive(Debug, Clone)]
@@ -321,6 +323,22 @@ fn rows() -> Vec<Row> {
         row("markNotificationsRead", "someone else's",                         [U, N, N, N, N, N, N, N, U], fixture!(|w, _| {
             Call::new(json!({ "ids": [w.bystanders_notification().await] }))
         })),
+        row("updateNotificationSettings", "one's own",                          [U, A, A, A, A, A, A, A, U], fixture!(|w, _| {
+            Call::new(json!({ "input": [{ "kind": "COMMENT_MODERATED", "email": false }] }))
+        })),
+        row("requestEmailVerification", "one's own address",                   [U, A, A, A, A, A, A, A, U], fixture!(|w, _| {
+            Call::new(json!({}))
+        })),
+        row("verifyEmail", "a code that was not sent",                         [U, B, B, B, B, B, B, B, U], fixture!(|w, _| {
+            Call::new(json!({ "code": "000000" }))
+        })),
+        // Recovering an account is for anyone: the emailed token is the authority.
+        row("requestPasswordReset", "any address",                             [A, A, A, A, A, A, A, A, A], fixture!(|w, _| {
+            Call::new(json!({ "email": format!("someone-{}@example.cn", Uuid::new_v4().simple()) }))
+        })),
+        row("resetPassword", "a token that was not sent",                      [B, B, B, B, B, B, B, B, B], fixture!(|w, _| {
+            Call::new(json!({ "input": { "token": "not-a-token-we-sent", "newPassword": "a long enough password" } }))
+        })),
         // Administration: admins only.
         //                                                                      an ci su ot le co ad ev sp
         row("createDepartment", "",                                            [U, F, F, F, F, F, A, F, U], fixture!(|w, _| {
@@ -512,7 +530,13 @@ struct World {
 
 impl World {
     async fn new() -> World {
-        let app = spawn_with(no_limits).await;
+        // Email goes to a real SMTP server, so the email mutations get past their configuration.
+        let sink = crate::email::Sink::start();
+        let app = spawn_with(|c| {
+            no_limits(c);
+            c.smtp_url = Some(sink.url.clone());
+        })
+        .await;
         let cast = support::cast(&app).await;
         let bystander = support::citizen(&app).await;
         let (supervisor, _) = appointed(&app, &cast.admin.token).await;
@@ -1153,6 +1177,8 @@ struct Probe {
     expect: [See; 9],
 }
 
+const AUTHOR_EMAIL_STATE: &str = "query($id: ID!) { consultation(id: $id) { comments(first: 100) { edges { node { id author { id emailVerified } } } } } }";
+const AUTHOR_SETTINGS: &str = "query($id: ID!) { consultation(id: $id) { comments(first: 100) { edges { node { id author { id notificationSettings { kind email } } } } } } }";
 const AUTHOR_CONTACT: &str = "query($id: ID!) { consultation(id: $id) { comments(first: 100) { edges { node { id author { id email phone } } } } } }";
 const AUDIT_LOG: &str = "{ auditLog(first: 5) { totalCount edges { node { id action } } } }";
 const OBSERVATION: &str = "query($id: ID!) { observation(id: $id) { id title body } }";
@@ -1177,6 +1203,31 @@ fn probes() -> Vec<Probe> {
             expect: [
                 HIDDEN, SHOWN, HIDDEN, HIDDEN, SHOWN, SHOWN, SHOWN, HIDDEN, HIDDEN,
             ],
+        },
+        Probe {
+            what: "whether the comment's author verified their email",
+            query: AUTHOR_EMAIL_STATE,
+            variables: |w, _| json!({ "id": w.open }),
+            shows: |data, comment| {
+                let edges = data["consultation"]["comments"]["edges"].as_array()?;
+                Some(edges.iter().find(|e| e["node"]["id"] == comment)?["node"]["author"]["emailVerified"].is_boolean())
+            },
+            // Like the address itself: the account, admins and the consultation's moderators.
+            expect: [
+                HIDDEN, SHOWN, HIDDEN, HIDDEN, SHOWN, SHOWN, SHOWN, HIDDEN, HIDDEN,
+            ],
+        },
+        Probe {
+            what: "the email settings of the comment's author",
+            query: AUTHOR_SETTINGS,
+            variables: |w, _| json!({ "id": w.open }),
+            shows: |data, comment| {
+                let edges = data["consultation"]["comments"]["edges"].as_array()?;
+                Some(edges.iter().find(|e| e["node"]["id"] == comment)?["node"]["author"]["notificationSettings"].is_array())
+            },
+            // The account's own only (through `me`): the list holds other authors' comments too, so the
+            // citizen is refused here as well.
+            expect: [DF, DF, DF, DF, DF, DF, DF, DF, DF],
         },
         Probe {
             what: "the audit log",
