@@ -52,6 +52,7 @@ impl MigrationTrait for Migration {
                     attempts INTEGER NOT NULL DEFAULT 0,
                     next_attempt_at {ts} NOT NULL,
                     locked_until {ts} NULL,
+                    lease_token {uuid} NULL,
                     last_attempt_at {ts} NULL,
                     last_error TEXT NULL,
                     created_at {ts} NOT NULL

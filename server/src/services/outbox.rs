@@ -8,9 +8,13 @@
 //!
 //! Each claim is one `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING` on PostgreSQL,
 //! so two instances never take the same row; SQLite has one writer at a time and needs no lock clause.
-//! A claimed delivery is leased for `OUTBOX_LEASE_SECONDS`: if the instance dies mid-send (`kill -9`), the lease runs
-//! out and another instance sends it again, with the same id, which is the email's `Message-ID`. So
-//! delivery is at least once, and a receiver can drop a repeat.
+//! A claimed delivery is leased for `OUTBOX_LEASE_SECONDS` under the claim's token: if the instance
+//! dies mid-send (`kill -9`), the lease runs out and another instance sends it again, with the same
+//! id, which is the email's `Message-ID`. So delivery is at least once, and a receiver can drop a
+//! repeat. Just before each send the claimer renews the lease, on condition that its token still
+//! holds; a delivery whose lease ran out while it waited its turn in a slow batch, and which another
+//! instance has claimed since, is left to that instance: a live instance never sends what another
+//! sends.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
@@ -151,18 +155,22 @@ pub struct Delivery {
     pub attempts: i32,
 }
 
-/// Claims up to `BATCH` deliveries that are due (PENDING, their time come, no live lease) and counts
-/// the attempt; the claim commits before anything is sent.
-async fn claim_due(state: &AppState) -> AppResult<Vec<Delivery>> {
+fn lease_end(state: &AppState) -> DateTime<Utc> {
+    state.clock.now() + chrono::Duration::from_std(state.config.outbox_lease).unwrap_or(chrono::Duration::minutes(2))
+}
+
+/// Claims up to `BATCH` deliveries that are due (PENDING, their time come, no live lease) under a new
+/// token and counts the attempt; the claim commits before anything is sent.
+async fn claim_due(state: &AppState, token: Uuid) -> AppResult<Vec<Delivery>> {
     let now = state.clock.now();
-    let lease_end = now + chrono::Duration::from_std(state.config.outbox_lease).unwrap_or(chrono::Duration::minutes(2));
     let txn = state.db.begin().await?;
     let mut params = Params::new();
-    let lease = params.bind(lease_end);
+    let lease = params.bind(lease_end(state));
+    let token = params.bind(token);
     let at = params.bind(now);
     let pending = params.bind(DeliveryStatus::Pending);
     let statement = format!(
-        "UPDATE deliveries SET locked_until = {lease}, attempts = attempts + 1, last_attempt_at = {at} WHERE id IN (
+        "UPDATE deliveries SET locked_until = {lease}, lease_token = {token}, attempts = attempts + 1, last_attempt_at = {at} WHERE id IN (
              SELECT id FROM deliveries WHERE status = {pending} AND next_attempt_at <= {at} AND (locked_until IS NULL OR locked_until <= {at})
              ORDER BY next_attempt_at LIMIT {BATCH}{}
          ) RETURNING id, notification_id, recipient, template, locale, payload, attempts",
@@ -185,8 +193,19 @@ pub struct Sent {
 pub async fn send_due(state: &AppState) -> AppResult<Sent> {
     let mut sent = Sent::default();
     let Some(mailer) = state.mailer.as_ref() else { return Ok(sent) };
-    let claimed = claim_due(state).await?;
+    let token = Uuid::now_v7();
+    let claimed = claim_due(state, token).await?;
     for delivery in claimed {
+        let renewed = sql::execute(
+            &state.db.conn,
+            "UPDATE deliveries SET locked_until = $1 WHERE id = $2 AND lease_token = $3 AND status = $4",
+            vec![lease_end(state).into(), delivery.id.into(), token.into(), DeliveryStatus::Pending.as_str().into()],
+        )
+        .await?;
+        if renewed != 1 {
+            // Its lease ran out while it waited, and another instance has it now.
+            continue;
+        }
         let outcome = match mail::compose(state, &delivery).await {
             Ok(Some(message)) => mailer.send(message).await,
             // Its notification is gone: nothing to say any more.
@@ -199,7 +218,7 @@ pub async fn send_due(state: &AppState) -> AppResult<Sent> {
                 // A code or a link is not kept once it has gone out.
                 sql::execute(
                     &state.db.conn,
-                    "UPDATE deliveries SET status = $1, locked_until = NULL, payload = $2, last_error = NULL WHERE id = $3",
+                    "UPDATE deliveries SET status = $1, locked_until = NULL, lease_token = NULL, payload = $2, last_error = NULL WHERE id = $3",
                     vec![DeliveryStatus::Delivered.as_str().into(), "{}".into(), delivery.id.into()],
                 )
                 .await?;
@@ -209,7 +228,7 @@ pub async fn send_due(state: &AppState) -> AppResult<Sent> {
                 tracing::warn!(delivery = %delivery.id, attempt = delivery.attempts, error = %error, "email not sent; will try again");
                 sql::execute(
                     &state.db.conn,
-                    "UPDATE deliveries SET locked_until = NULL, next_attempt_at = $1, last_error = $2 WHERE id = $3",
+                    "UPDATE deliveries SET locked_until = NULL, lease_token = NULL, next_attempt_at = $1, last_error = $2 WHERE id = $3",
                     vec![(now + backoff(delivery.attempts)).into(), error.into(), delivery.id.into()],
                 )
                 .await?;
@@ -219,7 +238,7 @@ pub async fn send_due(state: &AppState) -> AppResult<Sent> {
                 tracing::warn!(delivery = %delivery.id, error = %error, "email not sent after the last attempt");
                 sql::execute(
                     &state.db.conn,
-                    "UPDATE deliveries SET status = $1, locked_until = NULL, last_error = $2 WHERE id = $3",
+                    "UPDATE deliveries SET status = $1, locked_until = NULL, lease_token = NULL, last_error = $2 WHERE id = $3",
                     vec![DeliveryStatus::Failed.as_str().into(), error.into(), delivery.id.into()],
                 )
                 .await?;

@@ -42,6 +42,8 @@ struct Shared {
     received: Vec<Received>,
     /// Messages still to refuse with a temporary error (451), to exercise retries.
     refuse: usize,
+    /// How long each message takes to accept, so that a sender can be caught mid-send.
+    stall: Duration,
 }
 
 #[derive(Clone)]
@@ -69,6 +71,8 @@ impl Handler for Collector {
     }
 
     fn data_end(&mut self) -> Response {
+        let stall = self.shared.lock().expect("lock").stall;
+        std::thread::sleep(stall);
         let mut shared = self.shared.lock().expect("lock");
         shared.received.push(Received { to: std::mem::take(&mut self.to), raw: std::mem::take(&mut self.data) });
         response::OK
@@ -92,6 +96,10 @@ impl Sink {
             let _ = server.serve();
         });
         Sink { url: format!("smtp://{addr}"), shared }
+    }
+
+    pub fn stall(&self, each: Duration) {
+        self.shared.lock().expect("lock").stall = each;
     }
 
     pub fn refuse_next(&self, n: usize) {
@@ -418,4 +426,101 @@ async fn a_password_reset_link_works_once_for_30_minutes_and_ends_every_session(
     sink.wait_for(3).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.received().len(), 3, "no mail to an address without an account");
+}
+
+const INSTANCE: &str = env!("CARGO_BIN_EXE_gongkai-instance");
+
+/// The `Message-ID`s that arrived, each with how many times.
+fn message_ids(sink: &Sink) -> std::collections::BTreeMap<String, usize> {
+    let mut ids = std::collections::BTreeMap::new();
+    for mail in sink.received() {
+        *ids.entry(mail.header("Message-ID")).or_insert(0) += 1;
+    }
+    ids
+}
+
+async fn wait_for_distinct(sink: &Sink, n: usize, within: Duration) {
+    let started = std::time::Instant::now();
+    while message_ids(sink).len() < n {
+        assert!(started.elapsed() < within, "expected {n} distinct emails, got {}", message_ids(sink).len());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn instances_killed_mid_send_lose_no_email_and_live_instances_send_each_once() {
+    if !gongkai_tests::using_postgres() {
+        gongkai_tests::skipped("several server processes on one database need TEST_DATABASE_URL");
+        return;
+    }
+    let sink = Sink::start();
+    sink.stall(Duration::from_millis(300));
+    let (mut config, _) = gongkai_tests::test_config().await;
+    gongkai_tests::no_limits(&mut config);
+    config.smtp_url = Some(sink.url.clone());
+    config.mail_from = "Gongkai <no-reply@gongkai.test>".to_owned();
+    config.public_url = "http://gongkai.test".to_owned();
+    config.outbox_poll = Duration::from_millis(100);
+    config.outbox_lease = Duration::from_secs(3);
+    let first = gongkai_tests::spawn_process(INSTANCE, &config).await;
+    const N: usize = 12;
+    let mut emails = Vec::new();
+    for i in 0..N {
+        let email = format!("reset-{i}-{}@example.cn", uuid::Uuid::new_v4().simple());
+        first
+            .ok(
+                None,
+                "mutation($input: RegisterInput!) { register(input: $input) { token } }",
+                json!({ "input": { "email": email, "password": PASSWORD, "displayName": format!("用户{i}") } }),
+            )
+            .await;
+        emails.push(email);
+    }
+    let reset = op("notifications", "RequestPasswordReset");
+    for email in &emails {
+        first.ok(None, &reset, json!({ "email": email })).await;
+    }
+    // The only instance claimed them all and sends one every 300 ms: kill it (SIGKILL) mid-batch.
+    sink.wait_for(3).await;
+    drop(first);
+    let sent_before_the_kill = sink.received().len();
+    assert!(sent_before_the_kill < N, "the kill came too late to test anything");
+    let second = gongkai_tests::spawn_process(INSTANCE, &config).await;
+    wait_for_distinct(&sink, N, Duration::from_secs(60)).await;
+
+    let db = sea_orm::Database::connect(&config.database_url).await.expect("the database");
+    // The sink has the last message a moment before its sender hears the answer and marks it.
+    let delivered = || async {
+        gongkai::sql::count(&db, "SELECT COUNT(*) FROM deliveries WHERE status = 'DELIVERED'", vec![]).await.expect("count")
+    };
+    for _ in 0..100 {
+        if delivered().await == N as i64 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let rows = gongkai::sql::rows(&db, "SELECT id, status FROM deliveries", vec![]).await.expect("deliveries");
+    assert_eq!(rows.len(), N);
+    let ids: std::collections::BTreeSet<String> = rows
+        .iter()
+        .map(|r| format!("<{}@gongkai.test>", r.try_get::<uuid::Uuid>("", "id").expect("id")))
+        .collect();
+    assert!(rows.iter().all(|r| r.try_get::<String>("", "status").expect("status") == "DELIVERED"));
+    let arrived = message_ids(&sink);
+    assert_eq!(arrived.keys().cloned().collect::<std::collections::BTreeSet<_>>(), ids, "every delivery arrived under its own id");
+    // At most the one in flight at the kill arrived twice, with the same id both times.
+    assert!(arrived.values().filter(|n| **n > 1).count() <= 1, "{arrived:?}");
+    let recipients: std::collections::BTreeSet<String> = sink.received().iter().flat_map(|m| m.to.clone()).collect();
+    assert_eq!(recipients.len(), N);
+
+    // Two live instances: each delivery claimed by one of them, sent once.
+    let third = gongkai_tests::spawn_process(INSTANCE, &config).await;
+    let before = sink.received().len();
+    for (i, email) in emails.iter().enumerate() {
+        let instance = if i % 2 == 0 { &second } else { &third };
+        instance.ok(None, &reset, json!({ "email": email })).await;
+    }
+    wait_for_distinct(&sink, 2 * N, Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(sink.received().len() - before, N, "each delivery sent once by one of the two instances");
 }
