@@ -191,62 +191,83 @@ pub struct Sent {
 
 /// Sends the deliveries that are due; each outcome is written as soon as it is known.
 pub async fn send_due(state: &AppState) -> AppResult<Sent> {
+    use futures_util::stream::{self, StreamExt};
     let mut sent = Sent::default();
     let Some(mailer) = state.mailer.as_ref() else { return Ok(sent) };
     let token = Uuid::now_v7();
     let claimed = claim_due(state, token).await?;
-    for delivery in claimed {
-        let renewed = sql::execute(
-            &state.db.conn,
-            "UPDATE deliveries SET locked_until = $1 WHERE id = $2 AND lease_token = $3 AND status = $4",
-            vec![lease_end(state).into(), delivery.id.into(), token.into(), DeliveryStatus::Pending.as_str().into()],
-        )
-        .await?;
-        if renewed != 1 {
-            // Its lease ran out while it waited, and another instance has it now.
-            continue;
-        }
-        let outcome = match mail::compose(state, &delivery).await {
-            Ok(Some(message)) => mailer.send(message).await,
-            // Its notification is gone: nothing to say any more.
-            Ok(None) => Ok(()),
-            Err(error) => Err(format!("{error:?}")),
-        };
-        let now = state.clock.now();
-        match outcome {
-            Ok(()) => {
-                // A code or a link is not kept once it has gone out.
-                sql::execute(
-                    &state.db.conn,
-                    "UPDATE deliveries SET status = $1, locked_until = NULL, lease_token = NULL, payload = $2, last_error = NULL WHERE id = $3",
-                    vec![DeliveryStatus::Delivered.as_str().into(), "{}".into(), delivery.id.into()],
-                )
-                .await?;
-                sent.delivered += 1;
-            }
-            Err(error) if delivery.attempts < MAX_ATTEMPTS => {
-                tracing::warn!(delivery = %delivery.id, attempt = delivery.attempts, error = %error, "email not sent; will try again");
-                sql::execute(
-                    &state.db.conn,
-                    "UPDATE deliveries SET locked_until = NULL, lease_token = NULL, next_attempt_at = $1, last_error = $2 WHERE id = $3",
-                    vec![(now + backoff(delivery.attempts)).into(), error.into(), delivery.id.into()],
-                )
-                .await?;
-                sent.retrying += 1;
-            }
-            Err(error) => {
-                tracing::warn!(delivery = %delivery.id, error = %error, "email not sent after the last attempt");
-                sql::execute(
-                    &state.db.conn,
-                    "UPDATE deliveries SET status = $1, locked_until = NULL, lease_token = NULL, last_error = $2 WHERE id = $3",
-                    vec![DeliveryStatus::Failed.as_str().into(), error.into(), delivery.id.into()],
-                )
-                .await?;
-                sent.failed += 1;
-            }
+    let mut outcomes = stream::iter(claimed).map(|delivery| send_one(state, mailer, token, delivery)).buffer_unordered(SENDING_AT_ONCE);
+    while let Some(outcome) = outcomes.next().await {
+        match outcome? {
+            Some(Outcome::Delivered) => sent.delivered += 1,
+            Some(Outcome::Retrying) => sent.retrying += 1,
+            Some(Outcome::Failed) => sent.failed += 1,
+            None => {}
         }
     }
     Ok(sent)
+}
+
+/// Messages one instance has on the wire at once (each on a pooled SMTP connection).
+const SENDING_AT_ONCE: usize = 8;
+
+enum Outcome {
+    Delivered,
+    Retrying,
+    Failed,
+}
+
+/// Sends one claimed delivery and writes what became of it; None when its lease ran out while it
+/// waited and another instance has it now.
+async fn send_one(state: &AppState, mailer: &mail::Mailer, token: Uuid, delivery: Delivery) -> AppResult<Option<Outcome>> {
+    let renewed = sql::execute(
+        &state.db.conn,
+        "UPDATE deliveries SET locked_until = $1 WHERE id = $2 AND lease_token = $3 AND status = $4",
+        vec![lease_end(state).into(), delivery.id.into(), token.into(), DeliveryStatus::Pending.as_str().into()],
+    )
+    .await?;
+    if renewed != 1 {
+        return Ok(None);
+    }
+    let outcome = match mail::compose(state, &delivery).await {
+        Ok(Some(message)) => mailer.send(message).await,
+        // Its notification is gone: nothing to say any more.
+        Ok(None) => Ok(()),
+        Err(error) => Err(format!("{error:?}")),
+    };
+    let now = state.clock.now();
+    Ok(Some(match outcome {
+        Ok(()) => {
+            // A code or a link is not kept once it has gone out.
+            sql::execute(
+                &state.db.conn,
+                "UPDATE deliveries SET status = $1, locked_until = NULL, lease_token = NULL, payload = $2, last_error = NULL WHERE id = $3",
+                vec![DeliveryStatus::Delivered.as_str().into(), "{}".into(), delivery.id.into()],
+            )
+            .await?;
+            Outcome::Delivered
+        }
+        Err(error) if delivery.attempts < MAX_ATTEMPTS => {
+            tracing::warn!(delivery = %delivery.id, attempt = delivery.attempts, error = %error, "email not sent; will try again");
+            sql::execute(
+                &state.db.conn,
+                "UPDATE deliveries SET locked_until = NULL, lease_token = NULL, next_attempt_at = $1, last_error = $2 WHERE id = $3",
+                vec![(now + backoff(delivery.attempts)).into(), error.into(), delivery.id.into()],
+            )
+            .await?;
+            Outcome::Retrying
+        }
+        Err(error) => {
+            tracing::warn!(delivery = %delivery.id, error = %error, "email not sent after the last attempt");
+            sql::execute(
+                &state.db.conn,
+                "UPDATE deliveries SET status = $1, locked_until = NULL, lease_token = NULL, last_error = $2 WHERE id = $3",
+                vec![DeliveryStatus::Failed.as_str().into(), error.into(), delivery.id.into()],
+            )
+            .await?;
+            Outcome::Failed
+        }
+    }))
 }
 
 /// One round of both steps until neither finds work; returns the deliveries delivered.

@@ -91,7 +91,8 @@ impl Sink {
         let addr = listener.local_addr().expect("its address");
         let shared = Arc::new(Mutex::new(Shared::default()));
         let mut server = Server::new(Collector { shared: shared.clone(), to: Vec::new(), data: Vec::new() });
-        server.with_name("sink.test").with_ssl(SslConfig::None).expect("no TLS").with_tcp_listener(listener);
+        // A thread per connection: senders keep pooled connections open between messages.
+        server.with_name("sink.test").with_ssl(SslConfig::None).expect("no TLS").with_tcp_listener(listener).with_num_threads(64);
         std::thread::spawn(move || {
             let _ = server.serve();
         });
@@ -344,6 +345,14 @@ async fn a_refused_email_is_retried_with_the_same_message_id_and_a_crash_mid_sen
     app.advance_clock(chrono::Duration::seconds(31));
     let mail = sink.wait_for(1).await.remove(0);
     let id = mail.header("Message-ID");
+    // The sink has the message a moment before its sender hears the answer and marks it.
+    for _ in 0..100 {
+        let delivered = gongkai::sql::count(&app.state.db.conn, "SELECT COUNT(*) FROM deliveries WHERE status = 'DELIVERED'", vec![]).await.expect("count");
+        if delivered == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let row = gongkai::sql::rows(&app.state.db.conn, "SELECT id, attempts, status FROM deliveries", vec![]).await.expect("deliveries");
     assert_eq!(row.len(), 1);
     let delivery: uuid::Uuid = row[0].try_get("", "id").expect("id");
@@ -480,7 +489,8 @@ async fn instances_killed_mid_send_lose_no_email_and_live_instances_send_each_on
     for email in &emails {
         first.ok(None, &reset, json!({ "email": email })).await;
     }
-    // The only instance claimed them all and sends one every 300 ms: kill it (SIGKILL) mid-batch.
+    // The only instance claimed them all and each takes the SMTP server 300 ms: kill it (SIGKILL)
+    // mid-batch.
     sink.wait_for(3).await;
     drop(first);
     let sent_before_the_kill = sink.received().len();
@@ -508,8 +518,10 @@ async fn instances_killed_mid_send_lose_no_email_and_live_instances_send_each_on
     assert!(rows.iter().all(|r| r.try_get::<String>("", "status").expect("status") == "DELIVERED"));
     let arrived = message_ids(&sink);
     assert_eq!(arrived.keys().cloned().collect::<std::collections::BTreeSet<_>>(), ids, "every delivery arrived under its own id");
-    // At most the one in flight at the kill arrived twice, with the same id both times.
-    assert!(arrived.values().filter(|n| **n > 1).count() <= 1, "{arrived:?}");
+    // Only those on the wire at the kill (an instance sends 8 at once) may have arrived twice, and
+    // then under the same id both times.
+    assert!(arrived.values().filter(|n| **n > 1).count() <= 8, "{arrived:?}");
+    assert!(arrived.values().all(|n| *n <= 2), "{arrived:?}");
     let recipients: std::collections::BTreeSet<String> = sink.received().iter().flat_map(|m| m.to.clone()).collect();
     assert_eq!(recipients.len(), N);
 
