@@ -76,12 +76,15 @@ impl Db {
         // at least one.
         let statement_connections = config.submission_writers.clamp(1, config.max_connections.saturating_sub(1).max(1));
         let pool_connections = if sqlite { 8 } else { config.max_connections.saturating_sub(statement_connections).max(1) };
+        // A database that does not answer within 5 s is unavailable (SERVICE_UNAVAILABLE); a local
+        // SQLite file always answers, and a wait for it only measures a starved CPU, so it gets longer.
+        let wait = Duration::from_secs(if sqlite { 30 } else { 5 });
         let mut options = ConnectOptions::new(url.clone());
         options
             .max_connections(pool_connections)
             .min_connections(1)
-            .connect_timeout(Duration::from_secs(5))
-            .acquire_timeout(Duration::from_secs(5))
+            .connect_timeout(wait)
+            .acquire_timeout(wait)
             // sqlx pings a connection when it goes back to the pool, and by default once more when it
             // is taken out: a third round trip per query. Pinging on the way out only the connections
             // that sat idle for a while keeps the check where it catches something (a connection the
