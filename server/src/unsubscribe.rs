@@ -106,12 +106,12 @@ pub async fn confirm(request: &Request, Query(link): Query<Link>, Data(state): D
             None,
         ),
         Err(error) => {
-            let (status, text) = match &error {
-                crate::error::AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unsubscribe-failed"),
-                _ => (StatusCode::INTERNAL_SERVER_ERROR, "unsubscribe-failed"),
+            tracing::warn!(error = ?error, "an unsubscribe could not be saved");
+            let status = match error {
+                crate::error::AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
             };
-            let _ = error.into_graphql();
-            render(locale, status, &i18n::message(locale, "unsubscribe-invalid-title", &[]), &i18n::message(locale, text, &[]), None)
+            render(locale, status, &i18n::message(locale, "unsubscribe-invalid-title", &[]), &i18n::message(locale, "unsubscribe-failed", &[]), None)
         }
     }
 }
