@@ -159,7 +159,7 @@ stored_enum!(
 );
 stored_enum!(
     /// Where the outbox delivers a message.
-    DeliveryChannel { Email => "EMAIL" }
+    DeliveryChannel { Email => "EMAIL", Webhook => "WEBHOOK" }
 );
 stored_enum!(
     /// How far a delivery has come: PENDING until sent (or given up on: FAILED).

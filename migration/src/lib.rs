@@ -17,6 +17,7 @@ mod m20261128_000009_no_row_locks_on_hot_parents;
 mod m20261202_000010_create_notifications;
 mod m20261202_000011_reminder_marks;
 mod m20261202_000012_email_outbox;
+mod m20261202_000013_webhooks;
 mod sql;
 
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_create_notifications::Migration),
             Box::new(m20261202_000011_reminder_marks::Migration),
             Box::new(m20261202_000012_email_outbox::Migration),
+            Box::new(m20261202_000013_webhooks::Migration),
         ]
     }
 }

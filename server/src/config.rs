@@ -59,6 +59,9 @@ pub struct Config {
     /// How long a claimed delivery stays the claimer's (OUTBOX_LEASE_SECONDS): after a crash
     /// mid-send, another instance sends it again once this has passed.
     pub outbox_lease: Duration,
+    /// How long a webhook endpoint has to answer a delivery (WEBHOOK_TIMEOUT_SECONDS, 10): no answer
+    /// in time counts as a failed attempt, retried with backoff.
+    pub webhook_timeout: Duration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,6 +159,7 @@ impl Config {
             public_url: "http://127.0.0.1:8080".to_owned(),
             outbox_poll: Duration::from_millis(1000),
             outbox_lease: Duration::from_secs(120),
+            webhook_timeout: Duration::from_secs(10),
         }
     }
 
@@ -267,6 +271,9 @@ impl Config {
         }
         if let Some(value) = lookup("OUTBOX_LEASE_SECONDS") {
             config.outbox_lease = Duration::from_secs(value.parse().map_err(|_| anyhow::anyhow!("OUTBOX_LEASE_SECONDS must be a number of seconds"))?);
+        }
+        if let Some(value) = lookup("WEBHOOK_TIMEOUT_SECONDS") {
+            config.webhook_timeout = Duration::from_secs(value.parse().map_err(|_| anyhow::anyhow!("WEBHOOK_TIMEOUT_SECONDS must be a number of seconds"))?);
         }
         if let Some(value) = lookup("OUTBOX_POLL_MS") {
             config.outbox_poll = Duration::from_millis(value.parse().map_err(|_| anyhow::anyhow!("OUTBOX_POLL_MS must be a number of milliseconds"))?);

@@ -46,6 +46,8 @@ pub struct AppState {
     pub mailer: Option<crate::services::mail::Mailer>,
     /// Wakes this instance's outbox worker when something was written for it.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// The HTTP client webhook deliveries go out on (its connections are kept and reused).
+    pub webhooks: reqwest::Client,
 }
 
 impl AppState {
@@ -81,6 +83,7 @@ impl AppState {
             Some(url) => Some(crate::services::mail::Mailer::new(url, &config.mail_from)?),
             None => None,
         };
+        let webhooks = crate::services::webhooks::client(&config)?;
         // One writer per statement connection (SUBMISSION_WRITERS of them).
         let clock = Clock::default();
         let submissions = db.statements.clone().map(|statements| {
@@ -104,6 +107,7 @@ impl AppState {
             clock,
             mailer,
             outbox_wake: Arc::default(),
+            webhooks,
         })
     }
 

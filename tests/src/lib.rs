@@ -218,9 +218,10 @@ fn environment(config: &Config) -> Vec<(&'static str, String)> {
         env.push(("SMTP_URL", smtp.clone()));
         env.push(("MAIL_FROM", config.mail_from.clone()));
         env.push(("PUBLIC_URL", config.public_url.clone()));
-        env.push(("OUTBOX_POLL_MS", config.outbox_poll.as_millis().to_string()));
-        env.push(("OUTBOX_LEASE_SECONDS", config.outbox_lease.as_secs().to_string()));
     }
+    env.push(("OUTBOX_POLL_MS", config.outbox_poll.as_millis().to_string()));
+    env.push(("OUTBOX_LEASE_SECONDS", config.outbox_lease.as_secs().to_string()));
+    env.push(("WEBHOOK_TIMEOUT_SECONDS", config.webhook_timeout.as_secs().to_string()));
     env
 }
 

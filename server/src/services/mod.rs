@@ -19,3 +19,4 @@ pub mod reminders;
 pub mod scorecards;
 
 pub mod supervisors;
+pub mod webhooks;

@@ -1,9 +1,10 @@
 //! The outbox: email leaves through here, never from the request that caused it.
 //!
 //! Two steps, each run by a worker on every instance:
-//! - `dispatch` turns notifications not yet dispatched into the email deliveries they call for (the
-//!   recipient has a verified address and has not turned the kind off). A notification is its own
-//!   outbox entry, so an action that writes 100,000 notifications writes nothing more for email.
+//! - `dispatch` turns notifications not yet dispatched into the deliveries they call for: an email
+//!   when the recipient has a verified address and has not turned the kind off, and one webhook
+//!   delivery per active webhook of the kind (`services/webhooks.rs`). A notification is its own
+//!   outbox entry, so an action that writes 100,000 notifications writes nothing more for them.
 //! - `send_due` claims deliveries that are due and sends them.
 //!
 //! Each claim is one `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING` on PostgreSQL,
@@ -99,8 +100,8 @@ struct Recipient {
     locale: Option<String>,
 }
 
-/// Turns up to `BATCH` undispatched notifications into their email deliveries, in one transaction;
-/// returns how many notifications it took. Without SMTP there is no email: they are only marked.
+/// Turns up to `BATCH` undispatched notifications into their email and webhook deliveries, in one
+/// transaction; returns how many notifications it took. Without SMTP there is no email.
 pub async fn dispatch(state: &AppState) -> AppResult<usize> {
     let now = state.clock.now();
     let txn = state.db.begin().await?;
@@ -139,6 +140,7 @@ pub async fn dispatch(state: &AppState) -> AppResult<usize> {
             insert_delivery(&*txn, id, at, Some(r.id), &r.email, locale, TEMPLATE_NOTIFICATION, "{}").await?;
         }
     }
+    crate::services::webhooks::enqueue(state, &*txn, &claimed).await?;
     txn.commit().await?;
     Ok(claimed.len())
 }
@@ -147,7 +149,10 @@ pub async fn dispatch(state: &AppState) -> AppResult<usize> {
 #[derive(Clone, Debug, FromQueryResult)]
 pub struct Delivery {
     pub id: Uuid,
+    pub channel: String,
     pub notification_id: Option<Uuid>,
+    pub webhook_id: Option<Uuid>,
+    pub kind: Option<String>,
     pub recipient: String,
     pub template: String,
     pub locale: String,
@@ -159,8 +164,9 @@ fn lease_end(state: &AppState) -> DateTime<Utc> {
     state.clock.now() + chrono::Duration::from_std(state.config.outbox_lease).unwrap_or(chrono::Duration::minutes(2))
 }
 
-/// Claims up to `BATCH` deliveries that are due (PENDING, their time come, no live lease) under a new
-/// token and counts the attempt; the claim commits before anything is sent.
+/// Claims up to `BATCH` deliveries that are due (PENDING, their time come, no live lease) on the
+/// channels this instance can send, under a new token, and counts the attempt; the claim commits
+/// before anything is sent.
 async fn claim_due(state: &AppState, token: Uuid) -> AppResult<Vec<Delivery>> {
     let now = state.clock.now();
     let txn = state.db.begin().await?;
@@ -169,11 +175,16 @@ async fn claim_due(state: &AppState, token: Uuid) -> AppResult<Vec<Delivery>> {
     let token = params.bind(token);
     let at = params.bind(now);
     let pending = params.bind(DeliveryStatus::Pending);
+    let channels = match state.mailer {
+        Some(_) => params.bind_all([DeliveryChannel::Email.as_str(), DeliveryChannel::Webhook.as_str()]),
+        None => params.bind_all([DeliveryChannel::Webhook.as_str()]),
+    };
     let statement = format!(
         "UPDATE deliveries SET locked_until = {lease}, lease_token = {token}, attempts = attempts + 1, last_attempt_at = {at} WHERE id IN (
              SELECT id FROM deliveries WHERE status = {pending} AND next_attempt_at <= {at} AND (locked_until IS NULL OR locked_until <= {at})
+             AND channel IN ({channels})
              ORDER BY next_attempt_at LIMIT {BATCH}{}
-         ) RETURNING id, notification_id, recipient, template, locale, payload, attempts",
+         ) RETURNING id, channel, notification_id, webhook_id, kind, recipient, template, locale, payload, attempts",
         skip_locked(&*txn)
     );
     let claimed: Vec<Delivery> = sql::all(&*txn, &statement, params.into_values()).await?;
@@ -193,10 +204,9 @@ pub struct Sent {
 pub async fn send_due(state: &AppState) -> AppResult<Sent> {
     use futures_util::stream::{self, StreamExt};
     let mut sent = Sent::default();
-    let Some(mailer) = state.mailer.as_ref() else { return Ok(sent) };
     let token = Uuid::now_v7();
     let claimed = claim_due(state, token).await?;
-    let mut outcomes = stream::iter(claimed).map(|delivery| send_one(state, mailer, token, delivery)).buffer_unordered(SENDING_AT_ONCE);
+    let mut outcomes = stream::iter(claimed).map(|delivery| send_one(state, token, delivery)).buffer_unordered(SENDING_AT_ONCE);
     while let Some(outcome) = outcomes.next().await {
         match outcome? {
             Some(Outcome::Delivered) => sent.delivered += 1,
@@ -208,7 +218,7 @@ pub async fn send_due(state: &AppState) -> AppResult<Sent> {
     Ok(sent)
 }
 
-/// Messages one instance has on the wire at once (each on a pooled SMTP connection).
+/// Messages one instance has on the wire at once (each on a pooled SMTP or HTTP connection).
 const SENDING_AT_ONCE: usize = 8;
 
 enum Outcome {
@@ -219,9 +229,9 @@ enum Outcome {
 
 /// Sends one claimed delivery and writes what became of it; None when its lease ran out while it
 /// waited and another instance has it now.
-async fn send_one(state: &AppState, mailer: &mail::Mailer, token: Uuid, delivery: Delivery) -> AppResult<Option<Outcome>> {
-    let renewed = sql::execute(
-        &state.db.conn,
+async fn send_one(state: &AppState, token: Uuid, delivery: Delivery) -> AppResult<Option<Outcome>> {
+    let renewed = write(
+        state,
         "UPDATE deliveries SET locked_until = $1 WHERE id = $2 AND lease_token = $3 AND status = $4",
         vec![lease_end(state).into(), delivery.id.into(), token.into(), DeliveryStatus::Pending.as_str().into()],
     )
@@ -229,45 +239,65 @@ async fn send_one(state: &AppState, mailer: &mail::Mailer, token: Uuid, delivery
     if renewed != 1 {
         return Ok(None);
     }
-    let outcome = match mail::compose(state, &delivery).await {
-        Ok(Some(message)) => mailer.send(message).await,
-        // Its notification is gone: nothing to say any more.
-        Ok(None) => Ok(()),
-        Err(error) => Err(format!("{error:?}")),
+    let webhook = delivery.channel == DeliveryChannel::Webhook.as_str();
+    let (outcome, response_status) = if webhook {
+        let attempt = crate::services::webhooks::send(state, delivery.webhook_id, &delivery).await?;
+        (attempt.error.map_or(Ok(()), Err), attempt.status.map(i32::from))
+    } else {
+        let outcome = match (state.mailer.as_ref(), mail::compose(state, &delivery).await) {
+            (Some(mailer), Ok(Some(message))) => mailer.send(message).await,
+            // Its notification is gone: nothing to say any more.
+            (_, Ok(None)) => Ok(()),
+            (None, Ok(Some(_))) => Err("email is not set up on this instance".to_owned()),
+            (_, Err(error)) => Err(format!("{error:?}")),
+        };
+        (outcome, None)
     };
+    let what = if webhook { "webhook delivery" } else { "email" };
     let now = state.clock.now();
     Ok(Some(match outcome {
         Ok(()) => {
-            // A code or a link is not kept once it has gone out.
-            sql::execute(
-                &state.db.conn,
-                "UPDATE deliveries SET status = $1, locked_until = NULL, lease_token = NULL, payload = $2, last_error = NULL WHERE id = $3",
-                vec![DeliveryStatus::Delivered.as_str().into(), "{}".into(), delivery.id.into()],
+            // A code or a link is not kept once it has gone out; a webhook's body is, for redelivery.
+            let payload = if webhook { delivery.payload.clone() } else { "{}".to_owned() };
+            write(
+                state,
+                "UPDATE deliveries SET status = $1, locked_until = NULL, lease_token = NULL, payload = $2, last_error = NULL, response_status = $3 WHERE id = $4",
+                vec![DeliveryStatus::Delivered.as_str().into(), payload.into(), response_status.into(), delivery.id.into()],
             )
             .await?;
             Outcome::Delivered
         }
         Err(error) if delivery.attempts < MAX_ATTEMPTS => {
-            tracing::warn!(delivery = %delivery.id, attempt = delivery.attempts, error = %error, "email not sent; will try again");
-            sql::execute(
-                &state.db.conn,
-                "UPDATE deliveries SET locked_until = NULL, lease_token = NULL, next_attempt_at = $1, last_error = $2 WHERE id = $3",
-                vec![(now + backoff(delivery.attempts)).into(), error.into(), delivery.id.into()],
+            tracing::warn!(delivery = %delivery.id, attempt = delivery.attempts, error = %error, "{what} not sent; will try again");
+            write(
+                state,
+                "UPDATE deliveries SET locked_until = NULL, lease_token = NULL, next_attempt_at = $1, last_error = $2, response_status = $3 WHERE id = $4",
+                vec![(now + backoff(delivery.attempts)).into(), error.into(), response_status.into(), delivery.id.into()],
             )
             .await?;
             Outcome::Retrying
         }
         Err(error) => {
-            tracing::warn!(delivery = %delivery.id, error = %error, "email not sent after the last attempt");
-            sql::execute(
-                &state.db.conn,
-                "UPDATE deliveries SET status = $1, locked_until = NULL, lease_token = NULL, last_error = $2 WHERE id = $3",
-                vec![DeliveryStatus::Failed.as_str().into(), error.into(), delivery.id.into()],
+            tracing::warn!(delivery = %delivery.id, error = %error, "{what} not sent after the last attempt");
+            write(
+                state,
+                "UPDATE deliveries SET status = $1, locked_until = NULL, lease_token = NULL, last_error = $2, response_status = $3 WHERE id = $4",
+                vec![DeliveryStatus::Failed.as_str().into(), error.into(), response_status.into(), delivery.id.into()],
             )
             .await?;
             Outcome::Failed
         }
     }))
+}
+
+/// One statement in a transaction of its own, behind the database's write gate: on SQLite an
+/// ungated write between another writer's read and its write would fail that writer's transaction
+/// (SQLITE_BUSY_SNAPSHOT) instead of making it wait.
+async fn write(state: &AppState, statement: &str, values: Vec<sea_orm::Value>) -> AppResult<u64> {
+    let txn = state.db.begin().await?;
+    let changed = sql::execute(&*txn, statement, values).await?;
+    txn.commit_private().await?;
+    Ok(changed)
 }
 
 /// One round of both steps until neither finds work; returns the deliveries delivered.

@@ -33,4 +33,5 @@ mod statements;
 mod submissions;
 mod smoke;
 mod supervisors;
+mod webhooks;
 mod ws;

@@ -43,8 +43,6 @@ const NOT_YET_SERVED: &[&str] = &[
     "SearchComments", "SimilarGroups", "ConsultationKeywords", "ReplyTemplates", "SaveReplyTemplate", "DeleteReplyTemplate", "StartBulkReply", "BulkReply", "ModerationOverview", "Accounts", "ReinstateAccount", "UpdateAccount",
     // disclosure.graphql
     "SubmitDisclosureRequest", "MyDisclosureRequests", "DisclosureRequest", "RespondToCorrection", "WithdrawDisclosureRequest", "DepartmentDisclosureRequests", "RecordDisclosureRequest", "RequestCorrection", "ExtendDisclosureDeadline", "StartThirdPartyConsultation", "EndThirdPartyConsultation", "IssueFeeNotice", "RecordFeePayment", "AnswerDisclosureRequest", "RecordDisclosureAppeal", "DisclosureAnnualReport", "HolidayCalendar", "SetCalendarYear",
-    // notifications.graphql
-    "CreateWebhook", "Webhooks", "UpdateWebhook", "DeleteWebhook", "RedeliverWebhookDelivery",
 ];
 
 /// The client files, every one in `tests/clients/`.

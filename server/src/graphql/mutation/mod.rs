@@ -6,6 +6,7 @@ mod consultations;
 mod exports;
 mod notifications;
 mod supervisors;
+mod webhooks;
 
 #[derive(async_graphql::MergedObject, Default)]
 pub struct Mutation(
@@ -15,4 +16,5 @@ pub struct Mutation(
     supervisors::SupervisorsMutation,
     exports::ExportsMutation,
     notifications::NotificationsMutation,
+    webhooks::WebhooksMutation,
 );

@@ -4,6 +4,7 @@ mod accounts;
 mod audit;
 mod consultations;
 mod supervisors;
+mod webhooks;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(accounts::AccountsQuery, consultations::ConsultationsQuery, audit::AuditQuery, supervisors::SupervisorsQuery);
+pub struct Query(accounts::AccountsQuery, consultations::ConsultationsQuery, audit::AuditQuery, supervisors::SupervisorsQuery, webhooks::WebhooksQuery);

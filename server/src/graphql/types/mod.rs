@@ -7,6 +7,7 @@ pub mod consultation;
 pub mod notification;
 pub mod supervisor;
 pub mod user;
+pub mod webhook;
 
 pub use audit::AuditEntry;
 pub use comment::{Comment, DuplicateGroup, Reply};
@@ -15,3 +16,4 @@ pub use consultation::{Consultation, Department, Section};
 pub use notification::{Notification, NotificationSubject};
 pub use supervisor::{DepartmentScorecard, Observation, ObservationFollowUp, ObservationReply, Supervisor, SupervisorApplication};
 pub use user::{AuthPayload, NotificationSetting, User};
+pub use webhook::{Webhook, WebhookDelivery};

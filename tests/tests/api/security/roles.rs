@@ -351,6 +351,18 @@ fn rows() -> Vec<Row> {
         row("suspendAccount", "a citizen",                                     [U, F, F, F, F, F, A, F, U], fixture!(|w, _| {
             Call::new(json!({ "id": support::citizen(&w.app).await.id, "reason": "多次发布违规内容" }))
         })),
+        row("createWebhook", "",                                               [U, F, F, F, F, F, A, F, U], fixture!(|w, _| {
+            Call::new(json!({ "input": { "url": "https://sms.example.cn/hook", "kinds": ["COMMENT_REPLIED"] } }))
+        })),
+        row("updateWebhook", "",                                               [U, F, F, F, F, F, A, F, U], fixture!(|w, _| {
+            Call::new(json!({ "id": w.new_webhook().await, "input": { "active": false } }))
+        })),
+        row("deleteWebhook", "",                                               [U, F, F, F, F, F, A, F, U], fixture!(|w, _| {
+            Call::new(json!({ "id": w.new_webhook().await }))
+        })),
+        row("redeliverWebhookDelivery", "a FAILED delivery",                   [U, F, F, F, F, F, A, F, U], fixture!(|w, _| {
+            Call::new(json!({ "id": w.failed_delivery().await }))
+        })),
         // Consultations: managed by the lead department's staff and admins; a DRAFT is seen only by them.
         //                                                                      an ci su ot le co ad ev sp
         row("createConsultation", "led by the lead department",                [U, F, F, F, A, F, A, F, U], fixture!(|w, _| {
@@ -682,6 +694,33 @@ impl World {
             self.app.publish(&self.lead_staff.token, &id).await;
         }
         id
+    }
+
+    /// A webhook registered by the admin (to an address nothing listens on); returns its id.
+    async fn new_webhook(&self) -> String {
+        let data = self
+            .app
+            .ok(Some(&self.admin.token), &support::op("notifications", "CreateWebhook"), json!({ "input": { "url": "https://sms.example.cn/hook", "kinds": ["OBSERVATION_FILED"] } }))
+            .await;
+        data["createWebhook"]["id"].as_str().expect("a webhook id").to_owned()
+    }
+
+    /// A delivery of a new webhook given up on (FAILED); returns its id.
+    async fn failed_delivery(&self) -> String {
+        let webhook: Uuid = self.new_webhook().await.parse().expect("a uuid");
+        let (id, now) = self.app.state.clock.new_id_and_time();
+        // Through the server's write gate, like every write of its own.
+        let txn = self.app.state.db.begin().await.expect("a transaction");
+        gongkai::sql::execute(
+            &*txn,
+            "INSERT INTO deliveries (id, channel, webhook_id, kind, recipient, template, locale, payload, status, attempts, next_attempt_at, created_at)
+             VALUES ($1, 'WEBHOOK', $2, 'OBSERVATION_FILED', 'someone', 'NOTIFICATION', 'zh-CN', '{}', 'FAILED', 8, $3, $3)",
+            vec![id.into(), webhook.into(), now.into()],
+        )
+        .await
+        .expect("a failed delivery");
+        txn.commit_private().await.expect("commit");
+        id.to_string()
     }
 
     async fn new_draft(&self) -> String {
@@ -1182,6 +1221,7 @@ const AUTHOR_SETTINGS: &str = "query($id: ID!) { consultation(id: $id) { comment
 const AUTHOR_CONTACT: &str = "query($id: ID!) { consultation(id: $id) { comments(first: 100) { edges { node { id author { id email phone } } } } } }";
 const AUDIT_LOG: &str = "{ auditLog(first: 5) { totalCount edges { node { id action } } } }";
 const OBSERVATION: &str = "query($id: ID!) { observation(id: $id) { id title body } }";
+const WEBHOOKS: &str = "{ webhooks { id url deliveries(first: 5) { totalCount } } }";
 const INBOX: &str = "{ me { unreadNotificationCount notifications(first: 50) { edges { node { id title subject { ... on Comment { id } } } } } } }";
 
 fn probes() -> Vec<Probe> {
@@ -1243,6 +1283,13 @@ fn probes() -> Vec<Probe> {
             expect: [DU, DF, DF, DF, DF, DF, SHOWN, SHOWN, DU],
         },
         Probe {
+            what: "the webhooks and their delivery logs",
+            query: WEBHOOKS,
+            variables: |_, _| json!({}),
+            shows: |data, _| Some(data["webhooks"].as_array().is_some_and(|list| !list.is_empty())),
+            expect: [DU, DF, DF, DF, DF, DF, SHOWN, DF, DU],
+        },
+        Probe {
             what: "an observation filed on the lead department",
             query: OBSERVATION,
             variables: |w, _| json!({ "id": w.observation }),
@@ -1296,6 +1343,8 @@ async fn private_fields_the_audit_log_and_observations_are_read_only_by_whom_the
     let comment = world.comment(&world.citizen.token, &world.open).await;
     // The citizen's inbox now holds a notification about it.
     support::reply(&world.app, &world.lead_staff.token, &comment, "EXPLAINED").await.data();
+    // And a webhook is registered, so that its list is not empty for whoever may read it.
+    world.new_webhook().await;
     let mut failures = Vec::new();
     for transport in [Transport::Http, Transport::Ws] {
         let mut caller = Caller::new(world.clone(), transport).await;
