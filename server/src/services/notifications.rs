@@ -19,8 +19,10 @@ use crate::services::pagination::{self, Page};
 use crate::sql::{self, Params};
 use crate::state::AppState;
 
-/// Rows one insert statement writes (8 parameters each; SQLite allows 32,766 in a statement).
-const ROWS_PER_STATEMENT: usize = 500;
+/// Rows one insert statement writes: what the rows share is bound once, and each row adds three values
+/// (its id, recipient and subject), well under the limits of both databases (PostgreSQL 65,535
+/// parameters a statement, SQLite 32,766).
+const ROWS_PER_STATEMENT: usize = 2_000;
 
 /// One notification to write: who gets it, about what.
 #[derive(Clone, Debug)]
@@ -68,29 +70,23 @@ impl Written {
 }
 
 /// Writes one notification per notice, `ROWS_PER_STATEMENT` to a statement, inside the caller's
-/// transaction.
+/// transaction. They share one creation time: they come from one action.
 pub async fn write(db: &impl ConnectionTrait, clock: &Clock, kind: &Kind, notices: &[Notice]) -> AppResult<Written> {
     let params_text = kind.params.to_string();
+    // The time of an id made now: every id below is of it or later, so ordering by id and by time agree.
+    let (_, at) = clock.new_id_and_time();
     let mut written = Vec::with_capacity(notices.len());
     for chunk in notices.chunks(ROWS_PER_STATEMENT) {
         let mut params = Params::new();
-        let kind_param = params.bind(kind.kind);
-        let subject_type = params.bind(kind.subject_type);
-        let message = params.bind(params_text.clone());
+        let shared = format!("{}, {}, {}, {}", params.bind(kind.kind), params.bind(kind.subject_type), params.bind(params_text.clone()), params.bind(at));
         let mut rows = Vec::with_capacity(chunk.len());
         for notice in chunk {
-            let (id, at) = clock.new_id_and_time();
-            rows.push(format!(
-                "({}, {}, {kind_param}, {subject_type}, {}, {message}, {})",
-                params.bind(id),
-                params.bind(notice.recipient),
-                params.bind(notice.subject),
-                params.bind(at)
-            ));
+            let id = clock.new_id();
+            rows.push(format!("({}, {}, {}, {shared})", params.bind(id), params.bind(notice.recipient), params.bind(notice.subject)));
             written.push((notice.recipient, id));
         }
         let statement = format!(
-            "INSERT INTO notifications (id, recipient_id, kind, subject_type, subject_id, params, created_at) VALUES {}",
+            "INSERT INTO notifications (id, recipient_id, subject_id, kind, subject_type, params, created_at) VALUES {}",
             rows.join(", ")
         );
         sql::execute(db, &statement, params.into_values()).await?;

@@ -1,6 +1,6 @@
 //! Official replies, to one comment or to every comment of a duplicate group.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
+use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -102,12 +102,16 @@ async fn notify_authors(
         .filter(|c| seen.insert(c.author_id))
         .map(|c| Notice { recipient: c.author_id, subject: c.id })
         .collect();
-    let kind = notifications::Kind {
+    notifications::write(db, clock, &replied_kind(consultation, adoption), &notices).await
+}
+
+/// What a COMMENT_REPLIED notification says.
+fn replied_kind(consultation: &consultation::Model, adoption: Adoption) -> notifications::Kind {
+    notifications::Kind {
         kind: NotificationKind::CommentReplied,
         subject_type: NotificationSubjectType::Comment,
         params: notifications::params(&[("consultation", &consultation.title), ("adoption", adoption.as_str())]),
-    };
-    notifications::write(db, clock, &kind, &notices).await
+    }
 }
 
 fn clean_reply_body(body: &str) -> AppResult<String> {
@@ -133,7 +137,15 @@ pub async fn reply(state: &AppState, viewer: &Viewer, comment_id: Uuid, body: &s
     Ok(reply)
 }
 
+/// Replies in one statement: the shared values are bound once, each row adds two (its id and comment).
+const REPLIES_PER_STATEMENT: usize = 2_000;
+
 /// Replies once to every comment of a duplicate group that can take a reply; returns how many.
+///
+/// Set-based, so that a campaign of 100,000 comments is answered in seconds: one `UPDATE … RETURNING`
+/// counts the reply on every member (and locks them, so the set cannot change under the reply), the
+/// replies go in `REPLIES_PER_STATEMENT` to a statement, and each author's one notification in
+/// multi-row inserts too — all in the one transaction of the mutation.
 pub async fn reply_to_group(state: &AppState, viewer: &Viewer, group_id: Uuid, body: &str, adoption: Adoption) -> AppResult<i64> {
     let body = clean_reply_body(body)?;
     let user = authz::require_role(viewer, &[Role::Staff, Role::Admin], "reply to comments")?.clone();
@@ -147,23 +159,72 @@ pub async fn reply_to_group(state: &AppState, viewer: &Viewer, group_id: Uuid, b
     if !consultations::takes_replies(&consultation) {
         return Err(AppError::conflict("This consultation does not take replies."));
     }
-    let members = comment::Entity::find()
-        .filter(comment::Column::DuplicateGroupId.eq(group_id))
-        .filter(comment::Column::Status.is_not_in([CommentStatus::Withdrawn.as_str(), CommentStatus::Rejected.as_str()]))
-        .all(&*txn)
-        .await?;
-    let answer = Answer { author: user.id, department: replying_department(viewer, &consultation), body: &body, adoption };
-    let mut notices = Vec::with_capacity(members.len());
+    #[derive(FromQueryResult)]
+    struct Replied {
+        id: Uuid,
+        author_id: Uuid,
+        section_id: Option<Uuid>,
+        reply_count: i32,
+        status: CommentStatus,
+        stance: Stance,
+    }
+    // The time of an id made now: every reply id below is of it or later.
+    let (_, now) = state.clock.new_id_and_time();
+    let mut replied: Vec<Replied> = sql::all(
+        &*txn,
+        "UPDATE comments SET reply_count = reply_count + 1, latest_adoption = $1,
+                first_replied_at = COALESCE(first_replied_at, $2), updated_at = $2
+         WHERE duplicate_group_id = $3 AND status NOT IN ($4, $5)
+         RETURNING id, author_id, section_id, reply_count, status, stance",
+        vec![
+            adoption.as_str().into(),
+            now.into(),
+            group_id.into(),
+            CommentStatus::Withdrawn.as_str().into(),
+            CommentStatus::Rejected.as_str().into(),
+        ],
+    )
+    .await?;
+    // Creation order, so that each author is notified about their first comment among them.
+    replied.sort_unstable_by_key(|c| c.id);
+    let department = replying_department(viewer, &consultation);
     let mut changes = counters::Changes::default();
-    for comment in &members {
-        let reply = insert_reply(&*txn, &state.clock, &mut changes, comment, &answer).await?;
-        notices.push(Event::ReplyPosted { comment_author_id: comment.author_id, reply_id: reply.id });
+    let mut events = Vec::with_capacity(replied.len());
+    for chunk in replied.chunks(REPLIES_PER_STATEMENT) {
+        let mut params = sql::Params::new();
+        let shared = format!(
+            "{}, {}, {}, {}, {}, {}",
+            params.bind(consultation.id),
+            params.bind(user.id),
+            params.bind(department),
+            params.bind(body.clone()),
+            params.bind(adoption.as_str()),
+            params.bind(now)
+        );
+        let mut rows = Vec::with_capacity(chunk.len());
+        for comment in chunk {
+            let id = state.clock.new_id();
+            rows.push(format!("({}, {}, {shared})", params.bind(id), params.bind(comment.id)));
+            events.push(Event::ReplyPosted { comment_author_id: comment.author_id, reply_id: id });
+            if comment.reply_count == 1 {
+                let before = CommentFacts { status: comment.status, stance: comment.stance, replied: false };
+                let place = counters::Place { consultation: consultation.id, section: comment.section_id, group: group_id };
+                changes.comment(place, Some(before), Some(CommentFacts { replied: true, ..before }));
+            }
+        }
+        let statement = format!(
+            "INSERT INTO replies (id, comment_id, consultation_id, author_id, department_id, body, adoption, created_at) VALUES {}",
+            rows.join(", ")
+        );
+        sql::execute(&*txn, &statement, params.into_values()).await?;
     }
     changes.apply(&*txn).await?;
-    audit::record(&*txn, &state.clock, Some(user.id), "duplicate_group.reply", "DuplicateGroup", Some(group_id), json!({ "repliedCount": members.len(), "adoption": adoption.as_str() })).await?;
-    let notified = notify_authors(&*txn, &state.clock, &consultation, adoption, &members).await?;
+    audit::record(&*txn, &state.clock, Some(user.id), "duplicate_group.reply", "DuplicateGroup", Some(group_id), json!({ "repliedCount": replied.len(), "adoption": adoption.as_str() })).await?;
+    let mut seen = std::collections::HashSet::with_capacity(replied.len());
+    let notices: Vec<Notice> = replied.iter().filter(|c| seen.insert(c.author_id)).map(|c| Notice { recipient: c.author_id, subject: c.id }).collect();
+    let notified = notifications::write(&*txn, &state.clock, &replied_kind(&consultation, adoption), &notices).await?;
     txn.commit().await?;
-    state.events.publish_later(notices);
+    state.events.publish_later(events);
     notified.announce(state);
-    Ok(members.len() as i64)
+    Ok(replied.len() as i64)
 }
