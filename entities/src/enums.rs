@@ -145,6 +145,9 @@ stored_enum!(
         /// An observation is past its deadline without an answer (to the department's staff and the
         /// supervisor, once per deadline).
         ObservationOverdue => "OBSERVATION_OVERDUE",
+        /// Once a day, to each staff member whose department has work waiting: unreplied comments on
+        /// consultations closing within 3 days, observations due within 3 working days or overdue.
+        DailyDigest => "DAILY_DIGEST",
     }
 );
 stored_enum!(
@@ -155,6 +158,8 @@ stored_enum!(
         Observation => "OBSERVATION",
         SupervisorApplication => "SUPERVISOR_APPLICATION",
         Supervisor => "SUPERVISOR",
+        /// The recipient's department (the daily digest of its work waiting).
+        Department => "DEPARTMENT",
     }
 );
 stored_enum!(

@@ -18,6 +18,7 @@ mod m20261202_000010_create_notifications;
 mod m20261202_000011_reminder_marks;
 mod m20261202_000012_email_outbox;
 mod m20261202_000013_webhooks;
+mod m20261202_000014_daily_digest;
 mod sql;
 
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_reminder_marks::Migration),
             Box::new(m20261202_000012_email_outbox::Migration),
             Box::new(m20261202_000013_webhooks::Migration),
+            Box::new(m20261202_000014_daily_digest::Migration),
         ]
     }
 }

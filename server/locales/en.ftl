@@ -54,6 +54,8 @@ notification-OBSERVATION_DUE_SOON-body = The observation “{ $title }” must b
 
 notification-OBSERVATION_OVERDUE-title = An observation is overdue
 notification-OBSERVATION_OVERDUE-body = The observation “{ $title }” was due by { $dueAt } and has no answer.
+notification-DAILY_DIGEST-title = Your work waiting on { $date }
+notification-DAILY_DIGEST-body = Waiting for your department: unreplied comments on consultations closing within 3 days: { $comments }; observations due within 3 working days: { $dueSoon }; overdue observations: { $overdue }.
 
 ## Email and the unsubscribe page
 
@@ -86,3 +88,4 @@ notification-kind-OBSERVATION_ANSWERED = Answers to observations
 notification-kind-APPOINTMENT_ENDING = Supervisor terms ending
 notification-kind-OBSERVATION_DUE_SOON = Observations due soon
 notification-kind-OBSERVATION_OVERDUE = Overdue observations
+notification-kind-DAILY_DIGEST = Daily digest of work waiting

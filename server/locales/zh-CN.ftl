@@ -53,6 +53,8 @@ notification-OBSERVATION_DUE_SOON-body = 监督意见“{ $title }”须在 { $d
 
 notification-OBSERVATION_OVERDUE-title = 监督意见已逾期
 notification-OBSERVATION_OVERDUE-body = 监督意见“{ $title }”已超过答复期限（{ $dueAt }）仍未答复。
+notification-DAILY_DIGEST-title = { $date } 待办摘要
+notification-DAILY_DIGEST-body = 本部门待办：3 天内截止的征求意见中未答复的意见 { $comments } 条；3 个工作日内到期的监督意见 { $dueSoon } 条；已逾期的监督意见 { $overdue } 条。
 
 ## Email and the unsubscribe page
 
@@ -85,3 +87,4 @@ notification-kind-OBSERVATION_ANSWERED = 监督意见获得答复
 notification-kind-APPOINTMENT_ENDING = 监督员任期即将届满
 notification-kind-OBSERVATION_DUE_SOON = 监督意见即将到期
 notification-kind-OBSERVATION_OVERDUE = 监督意见已逾期
+notification-kind-DAILY_DIGEST = 每日待办摘要

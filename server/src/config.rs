@@ -62,6 +62,16 @@ pub struct Config {
     /// How long a webhook endpoint has to answer a delivery (WEBHOOK_TIMEOUT_SECONDS, 10): no answer
     /// in time counts as a failed attempt, retried with backoff.
     pub webhook_timeout: Duration,
+    /// When the daily digest goes out, as (hour, minute) in China Standard Time (DIGEST_LOCAL_TIME,
+    /// `08:30`).
+    pub digest_local_time: (u32, u32),
+}
+
+/// `HH:MM` on a 24-hour clock.
+fn parse_local_time(value: &str) -> Option<(u32, u32)> {
+    let (hour, minute) = value.trim().split_once(':')?;
+    let (hour, minute) = (hour.parse::<u32>().ok()?, minute.parse::<u32>().ok()?);
+    (hour < 24 && minute < 60).then_some((hour, minute))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,6 +170,7 @@ impl Config {
             outbox_poll: Duration::from_millis(1000),
             outbox_lease: Duration::from_secs(120),
             webhook_timeout: Duration::from_secs(10),
+            digest_local_time: (8, 30),
         }
     }
 
@@ -272,6 +283,9 @@ impl Config {
         if let Some(value) = lookup("OUTBOX_LEASE_SECONDS") {
             config.outbox_lease = Duration::from_secs(value.parse().map_err(|_| anyhow::anyhow!("OUTBOX_LEASE_SECONDS must be a number of seconds"))?);
         }
+        if let Some(value) = lookup("DIGEST_LOCAL_TIME") {
+            config.digest_local_time = parse_local_time(&value).ok_or_else(|| anyhow::anyhow!("DIGEST_LOCAL_TIME must be a time of day as HH:MM, like 08:30"))?;
+        }
         if let Some(value) = lookup("WEBHOOK_TIMEOUT_SECONDS") {
             config.webhook_timeout = Duration::from_secs(value.parse().map_err(|_| anyhow::anyhow!("WEBHOOK_TIMEOUT_SECONDS must be a number of seconds"))?);
         }
@@ -349,6 +363,16 @@ mod tests {
         assert!(Cidr::parse("::1").unwrap().contains("::1".parse().unwrap()));
         assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
         assert!(Cidr::parse("10.0.0.0/33").is_err());
+    }
+
+    #[test]
+    fn the_digest_time_is_a_time_of_day() {
+        assert_eq!(Config::from_lookup(|_| None).unwrap().digest_local_time, (8, 30));
+        let config = Config::from_lookup(|k| (k == "DIGEST_LOCAL_TIME").then(|| "17:05".to_owned())).unwrap();
+        assert_eq!(config.digest_local_time, (17, 5));
+        for bad in ["24:00", "8", "08:60", "noon"] {
+            assert!(Config::from_lookup(|k| (k == "DIGEST_LOCAL_TIME").then(|| bad.to_owned())).is_err(), "{bad}");
+        }
     }
 
     #[test]

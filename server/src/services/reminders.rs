@@ -1,9 +1,11 @@
 //! Reminders that come from the clock rather than from an action: an observation due within 3 working
 //! days (OBSERVATION_DUE_SOON, to the department's staff), past its deadline without an answer
 //! (OBSERVATION_OVERDUE, to the staff and the supervisor), a supervisor's term ending within 30 days
-//! (APPOINTMENT_ENDING). Every instance runs `tick` every `INTERVAL`; each reminder is claimed by the
-//! one statement that marks it sent (an `UPDATE … RETURNING` whose condition a concurrent claimer
-//! no longer meets once the first has committed), so it is sent once however many instances run, and
+//! (APPOINTMENT_ENDING), and the daily digest (DAILY_DIGEST, at `DIGEST_LOCAL_TIME` China Standard
+//! Time, to each staff member whose department has work waiting). Every instance runs `tick` every
+//! `INTERVAL`; each reminder is claimed by the one statement that marks it sent (an `UPDATE …
+//! RETURNING` whose condition a concurrent claimer no longer meets once the first has committed; for
+//! the digest, the insert of the day's row), so it is sent once however many instances run, and
 //! written in the same transaction as its mark.
 
 use std::time::Duration;
@@ -46,6 +48,8 @@ pub struct Sent {
     pub due_soon: usize,
     pub overdue: usize,
     pub term_ending: usize,
+    /// Staff members sent the daily digest.
+    pub digests: usize,
 }
 
 /// Sends every reminder that is due now and was not sent yet.
@@ -55,6 +59,7 @@ pub async fn tick(state: &AppState) -> AppResult<Sent> {
         due_soon: observations(state, now, Reminder::DueSoon).await?,
         overdue: observations(state, now, Reminder::Overdue).await?,
         term_ending: terms_ending(state, now).await?,
+        digests: daily_digest(state, now).await?,
     })
 }
 
@@ -152,6 +157,90 @@ async fn terms_ending(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> 
     txn.commit().await?;
     written.announce(state);
     Ok(claimed.len())
+}
+
+/// Days ahead within which a consultation's unreplied comments count as work waiting.
+pub const DIGEST_CLOSING_DAYS: i64 = 3;
+/// China Standard Time, the clock the digest's time of day is read on.
+const CST_HOURS: i64 = 8;
+
+/// The day (in China Standard Time) whose digest is due at `now`: today once `DIGEST_LOCAL_TIME` has
+/// passed, else none.
+pub fn digest_day(state: &AppState, now: DateTime<Utc>) -> Option<chrono::NaiveDate> {
+    let local = (now + chrono::Duration::hours(CST_HOURS)).naive_utc();
+    let (hour, minute) = state.config.digest_local_time;
+    let at = chrono::NaiveTime::from_hms_opt(hour, minute, 0)?;
+    (local.time() >= at).then_some(local.date())
+}
+
+/// Sends today's digest if it is due and no instance has sent it; returns how many staff members got
+/// one. Each digest counts what waits for the member's department now.
+async fn daily_digest(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
+    let Some(day) = digest_day(state, now) else { return Ok(0) };
+    let day = day.format("%Y-%m-%d").to_string();
+    // Nearly always sent already: one read, not a write, on every tick.
+    if sql::count(&state.db.conn, "SELECT COUNT(*) FROM digest_runs WHERE day = $1", vec![day.clone().into()]).await? > 0 {
+        return Ok(0);
+    }
+    let txn = state.db.begin().await?;
+    // The claim: on PostgreSQL a concurrent insert of the same day waits for this transaction and then
+    // inserts nothing; SQLite has one writer at a time.
+    let claimed = sql::execute(&*txn, "INSERT INTO digest_runs (day, sent_at, recipients) VALUES ($1, $2, 0) ON CONFLICT (day) DO NOTHING", vec![day.clone().into(), now.into()]).await?;
+    if claimed == 0 {
+        txn.commit_private().await?;
+        return Ok(0);
+    }
+    #[derive(sea_orm::FromQueryResult)]
+    struct Waiting {
+        department_id: Uuid,
+        comments: i64,
+        due_soon: i64,
+        overdue: i64,
+    }
+    let mut params = Params::new();
+    let at = params.bind(now);
+    let closing = params.bind(now + chrono::Duration::days(DIGEST_CLOSING_DAYS));
+    let soon = params.bind(state.calendar.due_at(now, DUE_SOON_WORKING_DAYS));
+    let published = params.bind(crate::domain::ConsultationState::Published);
+    let statuses = params.bind_all([crate::domain::CommentStatus::Published, crate::domain::CommentStatus::Pending]);
+    let open = params.bind(ObservationStatus::Open);
+    let statement = format!(
+        "SELECT department_id, CAST(SUM(comments) AS BIGINT) AS comments, CAST(SUM(due_soon) AS BIGINT) AS due_soon,
+                CAST(SUM(overdue) AS BIGINT) AS overdue FROM (
+             SELECT c.lead_department_id AS department_id, COUNT(*) AS comments, 0 AS due_soon, 0 AS overdue
+             FROM comments m JOIN consultations c ON c.id = m.consultation_id
+             WHERE c.state = {published} AND c.opens_at <= {at} AND c.closes_at > {at} AND c.closes_at <= {closing}
+               AND m.reply_count = 0 AND m.status IN ({statuses})
+             GROUP BY c.lead_department_id
+             UNION ALL
+             SELECT department_id, 0 AS comments,
+                    COUNT(CASE WHEN due_at >= {at} THEN 1 END) AS due_soon, COUNT(CASE WHEN due_at < {at} THEN 1 END) AS overdue
+             FROM observations WHERE status = {open} AND due_at <= {soon}
+             GROUP BY department_id
+         ) waiting GROUP BY department_id"
+    );
+    let waiting: Vec<Waiting> = sql::all(&*txn, &statement, params.into_values()).await?;
+    let mut written = notifications::Written::default();
+    for w in waiting.iter().filter(|w| w.comments + w.due_soon + w.overdue > 0) {
+        let staff = department_staff(&*txn, w.department_id).await?;
+        let kind = notifications::Kind {
+            kind: NotificationKind::DailyDigest,
+            subject_type: NotificationSubjectType::Department,
+            params: notifications::params(&[
+                ("date", &day),
+                ("comments", &w.comments.to_string()),
+                ("dueSoon", &w.due_soon.to_string()),
+                ("overdue", &w.overdue.to_string()),
+            ]),
+        };
+        let notices: Vec<Notice> = staff.into_iter().map(|recipient| Notice { recipient, subject: w.department_id }).collect();
+        written.extend(notifications::write(&*txn, &state.clock, &kind, &notices).await?);
+    }
+    let recipients = written.len();
+    sql::execute(&*txn, "UPDATE digest_runs SET recipients = $1 WHERE day = $2", vec![i64::try_from(recipients).unwrap_or(i64::MAX).into(), day.into()]).await?;
+    txn.commit().await?;
+    written.announce(state);
+    Ok(recipients)
 }
 
 /// The active staff of a department.

@@ -249,7 +249,8 @@ async fn reminders_come_from_the_clock_once_each() {
     assert_eq!(tick().await.expect("tick").due_soon, 0);
     let nodes = inbox(&app, &w.staff).await;
     assert_eq!(count(&nodes, "OBSERVATION_DUE_SOON"), 1);
-    assert!(nodes[0]["body"].as_str().is_some_and(|b| b.contains("政策解读缺失")));
+    let due_soon = nodes.iter().find(|n| n["kind"] == "OBSERVATION_DUE_SOON").expect("the reminder");
+    assert!(due_soon["body"].as_str().is_some_and(|b| b.contains("政策解读缺失")));
     assert_eq!(count(&inbox(&app, &supervisor.token).await, "OBSERVATION_DUE_SOON"), 0, "due soon is the department's");
     // Past the deadline: overdue, to the staff and the supervisor, once.
     // Two instances looking at once claim it once between them.
@@ -280,4 +281,119 @@ async fn reminders_come_from_the_clock_once_each() {
     assert_eq!(nodes[0]["kind"], "APPOINTMENT_ENDING");
     assert_eq!(nodes[0]["title"], "您的监督员任期即将届满");
     assert_eq!(nodes[0]["subject"]["__typename"], "Supervisor");
+}
+
+/// The next moment after now (by the server's clock) when the digest is due: 08:30 China Standard Time.
+fn next_digest_time(app: &TestApp) -> chrono::DateTime<chrono::Utc> {
+    let now = app.state.clock.now();
+    let local = now + chrono::Duration::hours(8);
+    let today = local.date_naive().and_hms_opt(8, 30, 0).expect("a time").and_utc() - chrono::Duration::hours(8);
+    if today > now {
+        today
+    } else {
+        today + chrono::Duration::days(1)
+    }
+}
+
+#[tokio::test]
+async fn the_daily_digest_tells_each_staff_member_what_waits_once_a_day() {
+    let app = spawn_with(no_limits).await;
+    let w = app
+        .world_with(json!({ "closesAt": gongkai_tests::from_now(60 * 3600) }))
+        .await;
+    let colleague = app.staff(&w.admin, &w.department).await;
+    let idle_department = app.department(&w.admin, &support::code()).await;
+    let idle = app.staff(&w.admin, &idle_department).await;
+    let author = support::citizen(&app).await;
+    let waiting = app.comment(&author.token, &w.consultation, "请说明补偿标准。").await;
+    let answered = app.comment(&author.token, &w.consultation, "请公开听证记录。").await;
+    support::reply(&app, &w.staff, &answered, "EXPLAINED").await.data();
+    let digests = |nodes: Vec<Value>| nodes.into_iter().filter(|n| n["kind"] == "DAILY_DIGEST").collect::<Vec<_>>();
+    let tick = || gongkai::services::reminders::tick(&app.state);
+
+    // A minute before 08:30 China Standard Time: not yet.
+    let at = next_digest_time(&app);
+    app.advance_clock_to(at - chrono::Duration::minutes(1));
+    tick().await.expect("tick");
+    assert!(digests(inbox(&app, &w.staff).await).is_empty());
+    // At 08:30: each staff member of the department with work waiting, once, however many look at once.
+    app.advance_clock_to(at);
+    let (first, second) = tokio::join!(tick(), tick());
+    assert_eq!(first.expect("tick").digests + second.expect("tick").digests, 2, "the two staff members of the busy department");
+    assert_eq!(tick().await.expect("tick").digests, 0);
+    app.advance_clock(chrono::Duration::hours(3));
+    assert_eq!(tick().await.expect("tick").digests, 0, "once a day");
+    for token in [&w.staff, &colleague] {
+        let found = digests(inbox(&app, token).await);
+        assert_eq!(found.len(), 1);
+        let date = (at + chrono::Duration::hours(8)).format("%Y-%m-%d").to_string();
+        assert_eq!(found[0]["title"], format!("{date} 待办摘要"));
+        let body = found[0]["body"].as_str().expect("body");
+        assert!(body.contains("未答复的意见 1 条"), "one comment waits, the other was answered: {body}");
+        assert!(body.contains("已逾期的监督意见 0 条"), "{body}");
+    }
+    assert!(digests(inbox(&app, &idle).await).is_empty(), "no work waiting, no digest");
+    assert!(digests(inbox(&app, &author.token).await).is_empty(), "digests are for staff");
+    let read = gql_in(&app, &w.staff, "en", &op("notifications", INBOX), json!({})).await;
+    let english = read.data()["me"]["notifications"]["edges"].as_array().expect("edges").iter().find(|e| e["node"]["kind"] == "DAILY_DIGEST").expect("the digest")["node"].clone();
+    assert!(english["body"].as_str().is_some_and(|b| b.contains("unreplied comments on consultations closing within 3 days: 1")), "{english}");
+
+    // The next day it comes again, with what waits then: the comment was answered, a new one came.
+    support::reply(&app, &w.staff, &waiting, "ADOPTED").await.data();
+    app.advance_clock_to(at + chrono::Duration::days(1));
+    app.comment(&author.token, &w.consultation, "建议增加夜间听证。").await;
+    assert_eq!(tick().await.expect("tick").digests, 2);
+    let found = digests(inbox(&app, &w.staff).await);
+    assert_eq!(found.len(), 2);
+    assert_ne!(found[0]["title"], found[1]["title"], "one a day, each with its date");
+}
+
+#[tokio::test]
+async fn two_server_processes_send_the_days_digest_once() {
+    if !gongkai_tests::using_postgres() {
+        gongkai_tests::skipped("several server processes on one database need TEST_DATABASE_URL");
+        return;
+    }
+    const INSTANCE: &str = env!("CARGO_BIN_EXE_gongkai-instance");
+    // Due at any time of day: both processes send it as they start, if nobody has.
+    let (mut config, _) = gongkai_tests::test_config().await;
+    no_limits(&mut config);
+    config.digest_local_time = (0, 0);
+    let app = gongkai_tests::spawn_config(config.clone(), None).await;
+    let w = support::open_world(&app).await;
+    let colleague = app.staff(&w.admin, &w.department).await;
+    let supervisor = appoint(&app, &w.admin, "监督员丁").await;
+    file(&app, &supervisor.token, &w.department, json!({ "title": "政府信息公开年报未按期发布" })).await;
+    // The observation is not due for days: let the clock say it is overdue for the processes too, by
+    // moving its deadline.
+    let db = &app.state.db.conn;
+    gongkai::sql::execute(db, "UPDATE observations SET due_at = $1", vec![(chrono::Utc::now() - chrono::Duration::days(1)).into()]).await.expect("overdue");
+    // This in-process instance took today's digest when it started, before there was work: give the day back.
+    for _ in 0..100 {
+        if gongkai::sql::count(db, "SELECT COUNT(*) FROM digest_runs", vec![]).await.expect("count") > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    gongkai::sql::execute(db, "DELETE FROM notifications WHERE kind = 'DAILY_DIGEST'", vec![]).await.expect("clear");
+    gongkai::sql::execute(db, "DELETE FROM digest_runs", vec![]).await.expect("clear");
+
+    let (first, second) = tokio::join!(gongkai_tests::spawn_process(INSTANCE, &config), gongkai_tests::spawn_process(INSTANCE, &config));
+    let count = || async { gongkai::sql::count(db, "SELECT COUNT(*) FROM notifications WHERE kind = 'DAILY_DIGEST'", vec![]).await.expect("count") };
+    for _ in 0..200 {
+        if count().await >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(count().await, 2, "one digest for each of the two staff members, from one of the two processes");
+    assert_eq!(gongkai::sql::count(db, "SELECT COUNT(*) FROM digest_runs", vec![]).await.expect("count"), 1);
+    for token in [&w.staff, &colleague] {
+        let nodes = inbox(&app, token).await;
+        let digest = nodes.iter().find(|n| n["kind"] == "DAILY_DIGEST").expect("a digest");
+        assert!(digest["body"].as_str().is_some_and(|b| b.contains("已逾期的监督意见 1 条")), "{digest}");
+        assert_eq!(digest["subject"]["__typename"], "Department");
+    }
+    drop((first, second));
 }

@@ -8,7 +8,7 @@ use entities::enums::{NotificationKind, NotificationSubjectType};
 use entities::notification;
 
 use crate::graphql::context::{load_error, ContextExt, GqlResult};
-use crate::graphql::types::{Comment, Consultation, Observation, Supervisor, SupervisorApplication};
+use crate::graphql::types::{Comment, Consultation, Department, Observation, Supervisor, SupervisorApplication};
 use crate::services::notifications::{self, Part};
 use crate::services::observations;
 
@@ -23,6 +23,7 @@ pub enum NotificationSubject {
     Observation(Observation),
     SupervisorApplication(SupervisorApplication),
     Supervisor(Supervisor),
+    Department(Department),
 }
 
 impl Notification {
@@ -87,6 +88,8 @@ impl Notification {
                 let found = loaders.supervisors.load_one(id).await.map_err(load_error)?;
                 found.filter(|s| s.user_id == self.0.recipient_id).map(|s| NotificationSubject::Supervisor(Supervisor(s)))
             }
+            // Departments are public.
+            NotificationSubjectType::Department => loaders.departments.load_one(id).await.map_err(load_error)?.map(|d| NotificationSubject::Department(Department(d))),
         })
     }
 }
