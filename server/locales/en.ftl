@@ -89,3 +89,222 @@ notification-kind-APPOINTMENT_ENDING = Supervisor terms ending
 notification-kind-OBSERVATION_DUE_SOON = Observations due soon
 notification-kind-OBSERVATION_OVERDUE = Overdue observations
 notification-kind-DAILY_DIGEST = Daily digest of work waiting
+
+## Errors (the `message` of a GraphQL error and of the other endpoints' JSON errors). The codes and the
+## field names stay in English: they are the API's, not the reader's.
+
+error-unauthenticated = You need to sign in to do this.
+error-bad-input-field = { $field }: { $message }
+error-bad-input = Some fields are not valid.
+error-rate-limited = Too many attempts. Try again in { $seconds } { $seconds ->
+    [one] second
+   *[other] seconds
+}.
+error-consultation-not-open = This consultation is not open for comments.
+error-unavailable = The service is temporarily unavailable. Please try again shortly.
+error-internal = Something went wrong on our side. Please try again.
+error-already-exists = This already exists.
+
+# What someone may or may not do. Arguments: $what one of the action- messages below.
+error-may-not = Your account may not { $what }.
+error-moderators-only-to = Only staff of the lead or a cooperating department, or an admin, may { $what }.
+error-supervisors-only = Only appointed openness supervisors may { $what }.
+error-supervisor-revoked = Your supervisor appointment was revoked; you may no longer { $what }.
+error-supervisor-out-of-term = Your supervisor appointment is not in its term; you may not { $what }.
+
+action-create-consultations = create consultations
+action-edit-consultations = edit consultations
+action-manage-consultations = manage consultations
+action-conclude-consultations = conclude consultations
+action-export-comments = export its comments
+action-read-audit-log = read the audit log
+action-file-observations = file observations
+action-follow-up-observations = follow up observations
+action-create-departments = create departments
+action-create-accounts = create accounts
+action-suspend-accounts = suspend accounts
+action-read-scorecards = read department scorecards
+action-reply-to-comments = reply to comments
+action-endorse-comments = endorse comments
+action-report-comments = report comments
+action-comment = comment
+action-follow-new-comments = follow its new comments
+action-apply-supervisor = apply to be an openness supervisor
+action-review-applications = review supervisor applications
+action-list-applications = list supervisor applications
+action-list-supervisors = list supervisors
+action-revoke-appointments = revoke supervisor appointments
+action-moderate-comments = moderate comments
+
+error-staff-own-department-only = Staff may only create consultations led by their own department.
+error-consultation-final = A closed, concluded or withdrawn consultation can no longer be changed.
+error-admin-only-hand-over = Only an admin may hand a consultation to another department.
+error-list-department-consultations = Only the department's staff and admins may list its consultations.
+error-only-draft-publishable = Only a draft can be published.
+error-only-open-closable = Only an open consultation can be closed.
+error-only-draft-or-upcoming-withdrawable = Only a draft or an upcoming consultation can be withdrawn.
+error-only-closed-concludable = Only a closed consultation can be concluded.
+error-export-account-may-not = The account that requested this export may no longer export.
+error-manage-consultation = Only staff of the lead department or an admin may manage this consultation.
+error-moderators-only = Only staff of the lead or a cooperating department, or an admin, may do this.
+error-answer-observation = Only staff of the department or an admin may answer an observation.
+error-follow-up-own-only = Only the supervisor who filed an observation may follow it up.
+error-follow-up-awaits-answer = This observation still awaits the department's answer; follow it up once it is answered.
+error-observation-changed = The observation changed in the meantime; reload it.
+error-list-department-observations = Only the department's staff, admins and evaluators may list its observations.
+error-list-supervisor-observations = Only the supervisor, admins and evaluators may list a supervisor's observations.
+error-email-taken = An account with this email already exists.
+error-bad-credentials = The email or password is incorrect.
+error-account-suspended = This account is suspended.
+error-department-code-taken = A department with this code already exists.
+error-no-replies = This consultation does not take replies.
+error-reply-withdrawn-or-rejected = A withdrawn or rejected comment cannot be replied to.
+# Arguments: $status the comment's status, $decision the moderation decision.
+error-moderation-transition = A { $status ->
+        [PENDING] pending
+        [PUBLISHED] published
+        [HIDDEN] hidden
+        [REJECTED] rejected
+       *[WITHDRAWN] withdrawn
+    } comment cannot be { $decision ->
+        [PUBLISH] published
+        [REJECT] rejected
+       *[HIDE] hidden
+    }.
+error-endorse-published-only = Only published comments can be endorsed.
+error-endorse-own = You cannot endorse your own comment.
+error-already-reported = You have already reported this comment.
+error-list-unpublished-comments = Only the consultation's staff may list comments that are not published.
+error-list-reported-comments = Only the consultation's staff may list reported comments.
+error-comment-changed = The comment was changed by someone else; reload and try again.
+error-edit-withdrawn-or-rejected = A withdrawn or rejected comment cannot be edited.
+error-edit-replied = A comment that has a reply can no longer be edited.
+error-edit-window = Comments can only be edited within { $minutes } minutes of posting.
+error-edit-author-only = Only the author may edit a comment.
+error-withdraw-author-only = Only the author may withdraw a comment.
+error-email-not-set-up = Email is not set up on this platform.
+error-email-already-verified = This email address is already verified.
+error-session-ended = Your session has ended; sign in again.
+error-session-ended-feed = Your session has ended; sign in again to follow this feed.
+error-application-pending = You already have a pending supervisor application; withdraw it or wait for its review.
+error-already-supervisor = You are already an active openness supervisor.
+error-withdraw-applicant-only = Only the applicant may withdraw an application.
+error-withdraw-pending-only = Only a pending application can be withdrawn.
+error-application-reviewed-meanwhile = The application was reviewed in the meantime; reload it.
+# Arguments: $status the application's status.
+error-application-not-pending = This application is { $status ->
+        [APPROVED] approved
+        [REJECTED] rejected
+        [WITHDRAWN] withdrawn
+       *[PENDING] pending
+    } and can no longer be reviewed.
+error-application-changed = The application changed in the meantime; reload it.
+error-applicant-already-supervisor = The applicant is already an active openness supervisor.
+error-appointment-revoked = This appointment has already been revoked.
+error-appointment-ended = This appointment has already ended.
+error-own-comments-only = Only the author may list their comments.
+error-own-notifications-only = Only the recipient may read their notifications.
+error-own-notification-settings-only = Only the account itself may read its notification settings.
+error-own-notification-count-only = Only the recipient may count their notifications.
+error-own-applications-only = Only the applicant may list their supervisor applications.
+error-too-many-subscriptions = A connection may hold at most { $max } subscriptions.
+
+not-found-consultation = The consultation was not found.
+not-found-notification = The notification was not found.
+not-found-comment = The comment was not found.
+not-found-duplicate-group = The duplicate group was not found.
+not-found-observation = The observation was not found.
+not-found-account = The account was not found.
+not-found-application = The application was not found.
+not-found-supervisor = The supervisor was not found.
+not-found-applicant = The applicant was not found.
+not-found-department = The department was not found.
+not-found-author = The author was not found.
+not-found-lead-department = The lead department was not found.
+not-found-file = The file was not found.
+
+# Requests refused before they run.
+error-response-encoding = The response could not be encoded.
+error-bad-query-string = The query string is not a GraphQL request.
+error-body-too-large = The request body is larger than 1 MiB.
+error-body-unreadable = The request body could not be read.
+error-body-not-graphql = The request body is not a GraphQL request in JSON.
+error-mutation-over-get = Mutations must be sent with POST.
+error-content-encoding = Request bodies are accepted without a Content-Encoding only.
+error-too-many-connections = Too many open connections; close one and try again.
+error-export-link-expired = This export link has expired. Request a new export.
+error-export-link-invalid = This export link is not valid.
+query-invalid-at = The query is not valid GraphQL (line { $line }, column { $column }).
+query-invalid = The query is not valid GraphQL.
+query-too-deep = Query is nested too deep.
+query-schema-once = A request may read the schema (`__schema`) only once.
+query-nesting = The query nests brackets deeper than { $max } levels.
+query-sign-in-once = A request may sign in or change a password only once.
+
+## Field messages (`extensions.fields[].message`), said of the field they are reported for.
+
+field-required = is required
+field-not-empty = must not be empty
+field-at-least-chars = must be at least { $min } characters
+field-at-most-chars = must be at most { $max } characters
+field-no-control-chars = must not contain control characters
+field-no-direction-chars = must not contain text-direction control characters
+field-no-invisible-chars = must not contain invisible characters
+field-valid-email = must be a valid email address
+field-phone = must be a phone number of 5 to 20 digits
+field-between = must be between { $min } and { $max }
+field-positive = must be positive
+field-invalid-id = is not a valid id
+field-bad-cursor = is not a cursor from this list
+field-at-most-ids = must have at most { $max } ids
+field-ids-or-all = give the ids to mark, or all: true
+field-kind-repeated = names a kind more than once
+field-no-such-department = does not name a department
+field-no-such-consultation = does not name a consultation
+field-consultation-not-of-department = is not a consultation this department leads or cooperates on
+field-incorrect = is incorrect
+field-cannot-suspend-self = you cannot suspend your own account
+field-to-after-from = must be after from
+field-reason-required = is required to reject or hide a comment
+field-cannot-report-own-comment = you cannot report your own comment
+field-not-a-section = is not a section of this consultation
+field-client-request-id = must be at most { $max } printable characters
+field-code-wrong-or-expired = is not correct or has expired; ask for a new code
+field-code-six-digits = must be the six digits from the email
+field-not-an-email = is not an email address
+field-token-invalid-or-expired = is not valid or has expired; ask for a new link
+field-term-out-of-range = gives a term end out of range
+field-note-required = is required to reject an application
+field-at-most-sections = must have at most { $max } sections
+field-at-most-departments = must have at most { $max } departments
+field-cooperating-not-lead = must not include the lead department
+field-includes-no-such-department = includes an id that does not name a department
+field-opens-and-closes-required = opensAt and closesAt are required
+field-closes-after-opens = must be later than opensAt
+field-closes-at-future-to-publish = must be in the future to publish
+field-closes-at-future = must be in the future; use closeConsultation to close early
+field-draft-only = can only change while the consultation is a draft
+field-before-opening-only = can only change before the consultation opens
+field-extend-while-open = can only be extended while the consultation is open
+field-already-cooperating = is already a cooperating department
+field-department-code = must be 2 to 32 letters, digits, `-` or `_`
+field-role-not-citizen = citizens register themselves; choose STAFF, ADMIN or EVALUATOR
+field-department-required-for-staff = is required for STAFF
+field-department-empty-for-role = must be empty for ADMIN and EVALUATOR
+field-locale = must be zh-CN or en
+
+## Webhooks
+field-webhook-url = must be an absolute http or https address
+field-webhook-url-length = must be an http or https address of at most { $max } characters
+field-webhook-url-credentials = must not carry a user name or password; deliveries are signed instead
+field-webhook-kinds = must name at least one kind
+not-found-webhook = The webhook was not found.
+not-found-webhook-delivery = The webhook delivery was not found.
+action-see-webhooks = see webhooks
+action-register-webhooks = register webhooks
+action-change-webhooks = change webhooks
+action-delete-webhooks = delete webhooks
+action-redeliver-webhook-deliveries = redeliver webhook deliveries
+error-too-many-webhooks = At most { $max } webhooks may be registered; delete one first.
+error-delivery-still-pending = This delivery has not been given up on; it is retried by itself.
+error-delivery-changed = This delivery changed in the meantime; reload it.

@@ -88,3 +88,219 @@ notification-kind-APPOINTMENT_ENDING = 监督员任期即将届满
 notification-kind-OBSERVATION_DUE_SOON = 监督意见即将到期
 notification-kind-OBSERVATION_OVERDUE = 监督意见已逾期
 notification-kind-DAILY_DIGEST = 每日待办摘要
+
+## Errors (the `message` of a GraphQL error and of the other endpoints' JSON errors). The codes and the
+## field names stay in English: they are the API's, not the reader's.
+
+error-unauthenticated = 请先登录。
+error-bad-input-field = { $field }：{ $message }
+error-bad-input = 部分填写内容不符合要求，请检查后重新提交。
+error-rate-limited = 操作过于频繁，请在 { $seconds } 秒后重试。
+error-consultation-not-open = 该征求意见稿当前不在意见征集期内。
+error-unavailable = 服务暂时不可用，请稍后再试。
+error-internal = 系统出现错误，请稍后重试。
+error-already-exists = 该记录已存在。
+
+# 有无权限。参数：$what 下列 action- 之一。
+error-may-not = 您的账户无权{ $what }。
+error-moderators-only-to = 仅牵头部门、协办部门的工作人员或管理员可以{ $what }。
+error-supervisors-only = 仅受聘的政务公开监督员可以{ $what }。
+error-supervisor-revoked = 您的监督员聘任已被终止，不能再{ $what }。
+error-supervisor-out-of-term = 您的监督员聘任不在任期内，不能{ $what }。
+
+action-create-consultations = 创建征求意见稿
+action-edit-consultations = 编辑征求意见稿
+action-manage-consultations = 管理征求意见稿
+action-conclude-consultations = 办结征求意见
+action-export-comments = 导出该征求意见稿收到的意见
+action-read-audit-log = 查看审计日志
+action-file-observations = 提出监督意见
+action-follow-up-observations = 追问监督意见
+action-create-departments = 创建部门
+action-create-accounts = 创建账户
+action-suspend-accounts = 停用账户
+action-read-scorecards = 查看部门考评结果
+action-reply-to-comments = 答复意见
+action-endorse-comments = 附议意见
+action-report-comments = 举报意见
+action-comment = 发表意见
+action-follow-new-comments = 实时查看该征求意见稿的新意见
+action-apply-supervisor = 申请担任政务公开监督员
+action-review-applications = 审核监督员申请
+action-list-applications = 查看监督员申请
+action-list-supervisors = 查看监督员名单
+action-revoke-appointments = 终止监督员聘任
+action-moderate-comments = 审核意见
+
+error-staff-own-department-only = 工作人员只能创建由本部门牵头的征求意见稿。
+error-consultation-final = 已结束征集、已办结或已撤回的征求意见稿不能再修改。
+error-admin-only-hand-over = 仅管理员可以将征求意见稿移交其他部门牵头。
+error-list-department-consultations = 仅本部门工作人员和管理员可以查看本部门的征求意见稿。
+error-only-draft-publishable = 仅草稿可以发布。
+error-only-open-closable = 仅正在征集意见的征求意见稿可以结束征集。
+error-only-draft-or-upcoming-withdrawable = 仅草稿或尚未开始征集的征求意见稿可以撤回。
+error-only-closed-concludable = 仅已结束征集的征求意见稿可以办结。
+error-export-account-may-not = 申请本次导出的账户已无导出权限。
+error-manage-consultation = 仅牵头部门的工作人员或管理员可以管理该征求意见稿。
+error-moderators-only = 仅牵头部门、协办部门的工作人员或管理员可以进行此操作。
+error-answer-observation = 仅该部门的工作人员或管理员可以答复监督意见。
+error-follow-up-own-only = 仅提出该监督意见的监督员可以追问。
+error-follow-up-awaits-answer = 该监督意见尚待部门答复，请在部门答复后再追问。
+error-observation-changed = 该监督意见已有更新，请刷新后重试。
+error-list-department-observations = 仅本部门工作人员、管理员和考评人员可以查看本部门收到的监督意见。
+error-list-supervisor-observations = 仅监督员本人、管理员和考评人员可以查看该监督员提出的监督意见。
+error-email-taken = 该邮箱已注册过账户。
+error-bad-credentials = 邮箱或密码不正确。
+error-account-suspended = 该账户已被停用。
+error-department-code-taken = 该部门代码已存在。
+error-no-replies = 该征求意见稿当前不能答复意见。
+error-reply-withdrawn-or-rejected = 已撤回或未予公开的意见不能答复。
+# 参数：$status 意见的状态，$decision 审核决定。
+error-moderation-transition = { $status ->
+        [PENDING] 待审核
+        [PUBLISHED] 已公开
+        [HIDDEN] 已隐藏
+        [REJECTED] 未予公开
+       *[WITHDRAWN] 已撤回
+    }的意见不能{ $decision ->
+        [PUBLISH] 公开
+        [REJECT] 不予公开
+       *[HIDE] 隐藏
+    }。
+error-endorse-published-only = 仅已公开的意见可以附议。
+error-endorse-own = 不能附议自己的意见。
+error-already-reported = 您已举报过这条意见。
+error-list-unpublished-comments = 仅该征求意见稿的工作人员可以查看未公开的意见。
+error-list-reported-comments = 仅该征求意见稿的工作人员可以查看被举报的意见。
+error-comment-changed = 该意见已被他人修改，请刷新后重试。
+error-edit-withdrawn-or-rejected = 已撤回或未予公开的意见不能修改。
+error-edit-replied = 已获答复的意见不能再修改。
+error-edit-window = 意见仅可在提交后 { $minutes } 分钟内修改。
+error-edit-author-only = 仅意见提出人可以修改该意见。
+error-withdraw-author-only = 仅意见提出人可以撤回该意见。
+error-email-not-set-up = 本平台未开通邮件服务。
+error-email-already-verified = 该邮箱已完成验证。
+error-session-ended = 您的登录已失效，请重新登录。
+error-session-ended-feed = 您的登录已失效，请重新登录后继续接收实时动态。
+error-application-pending = 您已有一份待审核的监督员申请，请等待审核结果，或撤回后重新申请。
+error-already-supervisor = 您已是在任的政务公开监督员。
+error-withdraw-applicant-only = 仅申请人本人可以撤回申请。
+error-withdraw-pending-only = 仅待审核的申请可以撤回。
+error-application-reviewed-meanwhile = 该申请已审核完毕，请刷新后查看。
+# 参数：$status 申请的状态。
+error-application-not-pending = 该申请{ $status ->
+        [APPROVED] 已获批准
+        [REJECTED] 未获通过
+        [WITHDRAWN] 已撤回
+       *[PENDING] 待审核
+    }，不能再审核。
+error-application-changed = 该申请已有更新，请刷新后重试。
+error-applicant-already-supervisor = 申请人已是在任的政务公开监督员。
+error-appointment-revoked = 该聘任已终止。
+error-appointment-ended = 该聘任已届满。
+error-own-comments-only = 仅意见提出人本人可以查看其意见列表。
+error-own-notifications-only = 仅本人可以查看自己的通知。
+error-own-notification-settings-only = 仅账户本人可以查看其通知设置。
+error-own-notification-count-only = 仅本人可以查看自己的通知数量。
+error-own-applications-only = 仅申请人本人可以查看其监督员申请。
+error-too-many-subscriptions = 每个连接最多同时订阅 { $max } 项。
+
+not-found-consultation = 未找到该征求意见稿。
+not-found-notification = 未找到该通知。
+not-found-comment = 未找到该意见。
+not-found-duplicate-group = 未找到该重复意见组。
+not-found-observation = 未找到该监督意见。
+not-found-account = 未找到该账户。
+not-found-application = 未找到该申请。
+not-found-supervisor = 未找到该监督员。
+not-found-applicant = 未找到申请人。
+not-found-department = 未找到该部门。
+not-found-author = 未找到提出人。
+not-found-lead-department = 未找到牵头部门。
+not-found-file = 未找到该文件。
+
+# Requests refused before they run.
+error-response-encoding = 无法生成响应，请稍后重试。
+error-bad-query-string = 查询参数不是有效的 GraphQL 请求。
+error-body-too-large = 请求内容超过 1 MiB。
+error-body-unreadable = 无法读取请求内容。
+error-body-not-graphql = 请求内容不是 JSON 格式的 GraphQL 请求。
+error-mutation-over-get = 变更操作（mutation）须通过 POST 提交。
+error-content-encoding = 请求内容不得使用 Content-Encoding 压缩。
+error-too-many-connections = 打开的连接过多，请关闭部分连接后重试。
+error-export-link-expired = 该导出链接已过期，请重新申请导出。
+error-export-link-invalid = 该导出链接无效。
+query-invalid-at = 查询不是有效的 GraphQL（第 { $line } 行第 { $column } 列）。
+query-invalid = 查询不是有效的 GraphQL。
+query-too-deep = 查询嵌套层级过深。
+query-schema-once = 每个请求只能读取一次架构（`__schema`）。
+query-nesting = 查询中的括号嵌套超过 { $max } 层。
+query-sign-in-once = 每个请求只能登录或修改密码一次。
+
+## Field messages (`extensions.fields[].message`), said of the field they are reported for.
+
+field-required = 必须填写
+field-not-empty = 不能为空
+field-at-least-chars = 不能少于 { $min } 个字符
+field-at-most-chars = 不能超过 { $max } 个字符
+field-no-control-chars = 不能包含控制字符
+field-no-direction-chars = 不能包含文字方向控制字符
+field-no-invisible-chars = 不能包含不可见字符
+field-valid-email = 须为有效的邮箱地址
+field-phone = 须为 5 至 20 位数字的电话号码
+field-between = 须在 { $min } 至 { $max } 之间
+field-positive = 须为正数
+field-invalid-id = 不是有效的 ID
+field-bad-cursor = 不是此列表的分页游标
+field-at-most-ids = 最多 { $max } 个 ID
+field-ids-or-all = 请提供要标记的 ID，或设置 all: true
+field-kind-repeated = 同一通知类型出现了多次
+field-no-such-department = 不是已有的部门
+field-no-such-consultation = 不是已有的征求意见稿
+field-consultation-not-of-department = 不是该部门牵头或协办的征求意见稿
+field-incorrect = 不正确
+field-cannot-suspend-self = 不能停用自己的账户
+field-to-after-from = 须晚于起始日期（from）
+field-reason-required = 不予公开或隐藏意见时必须填写理由
+field-cannot-report-own-comment = 不能举报自己的意见
+field-not-a-section = 不是该征求意见稿的章节
+field-client-request-id = 不能超过 { $max } 个可打印字符
+field-code-wrong-or-expired = 验证码不正确或已过期，请重新获取
+field-code-six-digits = 须为邮件中的 6 位数字验证码
+field-not-an-email = 不是有效的邮箱地址
+field-token-invalid-or-expired = 链接无效或已过期，请重新申请
+field-term-out-of-range = 任期届满日期超出允许范围
+field-note-required = 不予通过时必须填写审核意见
+field-at-most-sections = 最多 { $max } 个章节
+field-at-most-departments = 最多 { $max } 个部门
+field-cooperating-not-lead = 不能包含牵头部门
+field-includes-no-such-department = 包含不存在的部门
+field-opens-and-closes-required = 须同时填写开始时间（opensAt）和截止时间（closesAt）
+field-closes-after-opens = 须晚于开始时间（opensAt）
+field-closes-at-future-to-publish = 发布时截止时间须晚于当前时间
+field-closes-at-future = 须晚于当前时间；如需提前结束征集，请使用 closeConsultation
+field-draft-only = 仅草稿状态下可以修改
+field-before-opening-only = 仅在征集开始前可以修改
+field-extend-while-open = 仅在征集期间可以延长
+field-already-cooperating = 已是协办部门
+field-department-code = 须为 2 至 32 位字母、数字、`-` 或 `_`
+field-role-not-citizen = 公众用户须自行注册；请选择 STAFF、ADMIN 或 EVALUATOR
+field-department-required-for-staff = STAFF 账户必须指定所属部门
+field-department-empty-for-role = ADMIN 和 EVALUATOR 账户不能指定部门
+field-locale = 须为 zh-CN 或 en
+
+## Webhooks
+field-webhook-url = 须为完整的 http 或 https 地址
+field-webhook-url-length = 须为不超过 { $max } 个字符的 http 或 https 地址
+field-webhook-url-credentials = 不得包含用户名或密码；推送以签名验证
+field-webhook-kinds = 须至少选择一种通知类型
+not-found-webhook = 未找到该推送地址。
+not-found-webhook-delivery = 未找到该推送记录。
+action-see-webhooks = 查看推送地址
+action-register-webhooks = 登记推送地址
+action-change-webhooks = 修改推送地址
+action-delete-webhooks = 删除推送地址
+action-redeliver-webhook-deliveries = 重新推送
+error-too-many-webhooks = 最多可登记 { $max } 个推送地址，请先删除一个。
+error-delivery-still-pending = 该推送仍在自动重试中，无需手动重新推送。
+error-delivery-changed = 该推送记录已发生变化，请刷新后重试。

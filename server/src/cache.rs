@@ -1,10 +1,11 @@
 //! A short-lived cache of anonymous GraphQL query responses.
 //!
 //! Public pages (the consultation list, a comment page) are read far more often than they change. An
-//! anonymous query's response depends only on its text and variables, so the serialised response is
-//! kept for a moment and served again while no public write has committed on this instance since it
-//! was computed (`Db::generation`). Writes on other instances and the clock (a consultation closing) are
-//! seen once the entry ages out after `ttl` (RESPONSE_CACHE_MS, default 1 s; 0 turns the cache off).
+//! anonymous query's response depends only on its text, its variables and the reader's language (the
+//! messages of its errors are in it), so the serialised response is kept for a moment and served
+//! again while no public write has committed on this instance since it was computed
+//! (`Db::generation`). Writes on other instances and the clock (a consultation closing) are seen once
+//! the entry ages out after `ttl` (RESPONSE_CACHE_MS, default 1 s; 0 turns the cache off).
 //!
 //! Misses are single-flight: when many readers ask for the same page at once (the moment an entry ages
 //! out, or right after a write), one of them computes it and the others wait for its answer instead of
@@ -17,6 +18,8 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
+
+use crate::i18n::Locale;
 
 const MAX_ENTRIES: usize = 4096;
 const MAX_BYTES: usize = 16 * 1024 * 1024;
@@ -78,8 +81,10 @@ impl ResponseCache {
         !self.ttl.is_zero()
     }
 
-    pub fn key(request: &async_graphql::Request) -> Key {
+    pub fn key(request: &async_graphql::Request, locale: Locale) -> Key {
         let mut hasher = Sha256::new();
+        hasher.update(locale.as_str().as_bytes());
+        hasher.update([0]);
         hasher.update(request.query.as_bytes());
         hasher.update([0]);
         hasher.update(request.operation_name.as_deref().unwrap_or_default().as_bytes());
@@ -202,12 +207,13 @@ mod tests {
     }
 
     #[test]
-    fn different_variables_are_different_entries() {
+    fn different_variables_and_languages_are_different_entries() {
         let a = async_graphql::Request::new("query($id: ID!) { consultation(id: $id) { id } }")
             .variables(async_graphql::Variables::from_json(serde_json::json!({ "id": "a" })));
         let b = async_graphql::Request::new("query($id: ID!) { consultation(id: $id) { id } }")
             .variables(async_graphql::Variables::from_json(serde_json::json!({ "id": "b" })));
-        assert_ne!(ResponseCache::key(&a), ResponseCache::key(&b));
+        assert_ne!(ResponseCache::key(&a, Locale::ZhCn), ResponseCache::key(&b, Locale::ZhCn));
+        assert_ne!(ResponseCache::key(&a, Locale::ZhCn), ResponseCache::key(&a, Locale::En), "a NOT_FOUND reads differently");
     }
 
     #[tokio::test]

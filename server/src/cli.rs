@@ -10,6 +10,7 @@ use entities::{consultation, department, user};
 
 use crate::config::Config;
 use crate::domain::{ModerationMode, Role};
+use crate::i18n::Locale;
 use crate::services::authz::Viewer;
 use crate::services::{accounts, consultations};
 use crate::state::AppState;
@@ -70,14 +71,15 @@ pub async fn create_admin(config: Config, email: String, display_name: String) -
     Ok(())
 }
 
+/// A refusal for the operator's console, in English like the rest of the command line.
 fn describe(error: crate::error::AppError) -> anyhow::Error {
     match error {
         crate::error::AppError::BadInput(fields) => {
-            let list: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+            let list: Vec<String> = fields.iter().map(|f| format!("{}: {}", f.field, f.message.render(Locale::En))).collect();
             anyhow::anyhow!("invalid input: {}", list.join("; "))
         }
         crate::error::AppError::Internal(e) | crate::error::AppError::Unavailable(e) => e,
-        other => anyhow::anyhow!("{}", other.message()),
+        other => anyhow::anyhow!("{}", other.message(Locale::En)),
     }
 }
 

@@ -45,11 +45,12 @@ impl<E: Endpoint> Endpoint for GzipEndpoint<E> {
     async fn call(&self, req: Request) -> Result<Response> {
         let encoded = req.headers().get(header::CONTENT_ENCODING).map(|v| v.as_bytes().trim_ascii());
         if encoded.is_some_and(|v| !v.eq_ignore_ascii_case(b"identity")) {
-            return Ok(crate::http::json_error(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "BAD_USER_INPUT",
-                "Request bodies are accepted without a Content-Encoding only.",
-            ));
+            // The state is added outside this middleware (startup), so every request carries it.
+            let locale = match req.data::<crate::state::AppState>() {
+                Some(state) => crate::http::anonymous_locale(state, &req),
+                None => crate::i18n::Locale::default(),
+            };
+            return Ok(crate::http::json_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "BAD_USER_INPUT", crate::t!("error-content-encoding"), locale));
         }
         let accepts = accepts_gzip(req.headers());
         let mut resp = self.ep.call(req).await?.into_response();

@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet};
 
 use crate::error::AppError;
+use crate::t;
 
 const MAX_ENTRIES: usize = 512;
 const MAX_TEXT: usize = 16 * 1024;
@@ -64,17 +65,17 @@ impl Documents {
         let document = async_graphql::parser::parse_query(query).map_err(|error| {
             let at = error.positions().next();
             let message = match at {
-                Some(pos) => format!("The query is not valid GraphQL (line {}, column {}).", pos.line, pos.column),
-                None => "The query is not valid GraphQL.".to_owned(),
+                Some(pos) => t!("query-invalid-at", line = pos.line, column = pos.column),
+                None => t!("query-invalid"),
             };
             AppError::bad_input("query", message)
         })?;
         let shape = selection_shape(&document);
         if shape.depth > MAX_DEPTH {
-            return Err(AppError::bad_input("query", "Query is nested too deep."));
+            return Err(AppError::bad_input("query", t!("query-too-deep")));
         }
         if shape.schemas > 1 {
-            return Err(AppError::bad_input("query", "A request may read the schema (`__schema`) only once."));
+            return Err(AppError::bad_input("query", t!("query-schema-once")));
         }
         let document = Arc::new(document);
         if query.len() <= MAX_TEXT {
@@ -122,7 +123,7 @@ pub fn check_shape(query: &str) -> Result<(), AppError> {
             b'{' | b'[' | b'(' => {
                 depth += 1;
                 if depth > MAX_NESTING {
-                    return Err(AppError::bad_input("query", format!("The query nests brackets deeper than {MAX_NESTING} levels.")));
+                    return Err(AppError::bad_input("query", t!("query-nesting", max = MAX_NESTING)));
                 }
             }
             b'}' | b']' | b')' => depth = depth.saturating_sub(1),
@@ -172,7 +173,7 @@ pub fn check_password_fields(document: &ExecutableDocument, operation_name: Opti
         .map(|op| count(document, &op.node.selection_set.node, &mut Vec::new()))
         .sum();
     if checks > 1 {
-        return Err(AppError::bad_input("query", "A request may sign in or change a password only once."));
+        return Err(AppError::bad_input("query", t!("query-sign-in-once")));
     }
     Ok(())
 }
@@ -270,7 +271,7 @@ mod tests {
 
     #[test]
     fn parse_errors_do_not_quote_the_text() {
-        let error = Documents::default().parse("query { a(x: ) }").err().map(|e| e.message()).unwrap_or_default();
+        let error = Documents::default().parse("query { a(x: ) }").err().map(|e| e.message(crate::i18n::Locale::En)).unwrap_or_default();
         assert_eq!(error, "query: The query is not valid GraphQL (line 1, column 14).");
     }
 

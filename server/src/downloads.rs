@@ -10,16 +10,18 @@ use std::io;
 use futures_util::stream::{self, Stream};
 use poem::http::{header, StatusCode};
 use poem::web::{Data, Path};
-use poem::{handler, Body, Response};
+use poem::{handler, Body, Request, Response};
 use serde_json::{json, Value as Json};
 use uuid::Uuid;
 
 use crate::domain::ExportFormat;
 use crate::error::AppError;
-use crate::http::json_error;
+use crate::http::{anonymous_locale, json_error};
+use crate::i18n::Locale;
 use crate::services::exports::{self, Audience, Batch, CommentRow, LinkError};
 use crate::services::open_data::{self, time};
 use crate::state::AppState;
+use crate::t;
 
 /// UTF-8 byte-order mark: without it Excel reads a CSV file in the local code page and garbles Chinese.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -308,7 +310,7 @@ fn extension(format: ExportFormat) -> &'static str {
     }
 }
 
-fn error_response(error: AppError) -> Response {
+fn error_response(error: AppError, locale: Locale) -> Response {
     let status = match &error {
         AppError::Unauthenticated | AppError::UnauthenticatedWith(_) => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -317,13 +319,12 @@ fn error_response(error: AppError) -> Response {
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::BAD_REQUEST,
     };
-    let code = error.code();
-    let error = error.into_graphql();
-    json_error(status, code, &error.message)
+    error.log();
+    json_error(status, error.code(), error.text(), locale)
 }
 
-fn not_found() -> Response {
-    error_response(AppError::NotFound("The file"))
+fn not_found(locale: Locale) -> Response {
+    error_response(AppError::NotFound(t!("not-found-file")), locale)
 }
 
 /// A streamed file: private to its requester (exports) or public and cacheable (open data).
@@ -341,17 +342,19 @@ fn file(format: ExportFormat, body: Body, filename: Option<String>, public: bool
 /// GET /exports/<token>: every comment of the consultation, every status, for the staff member the
 /// link was issued to. Tampered links get 403, expired ones 410.
 #[handler]
-pub async fn export(Path(token): Path<String>, Data(state): Data<&AppState>) -> Response {
+pub async fn export(req: &Request, Path(token): Path<String>, Data(state): Data<&AppState>) -> Response {
+    // The link is the only credential: no account to read the language of.
+    let locale = anonymous_locale(state, req);
     let grant = match exports::verify(&state.config.secret_key, &token, state.clock.now()) {
         Ok(grant) => grant,
         Err(LinkError::Expired) => {
-            return json_error(StatusCode::GONE, "FORBIDDEN", "This export link has expired. Request a new export.");
+            return json_error(StatusCode::GONE, "FORBIDDEN", t!("error-export-link-expired"), locale);
         }
-        Err(LinkError::Invalid) => return json_error(StatusCode::FORBIDDEN, "FORBIDDEN", "This export link is not valid."),
+        Err(LinkError::Invalid) => return json_error(StatusCode::FORBIDDEN, "FORBIDDEN", t!("error-export-link-invalid"), locale),
     };
     let consultation = match exports::authorize_download(state, &grant).await {
         Ok(c) => c,
-        Err(error) => return error_response(error),
+        Err(error) => return error_response(error, locale),
     };
     let body = Body::from_bytes_stream(comment_stream(state.clone(), consultation.id, Audience::Staff, grant.format));
     let name = format!("consultation-{}-comments.{}", consultation.id, extension(grant.format));
@@ -395,30 +398,32 @@ pub fn open_data_index(Data(state): Data<&AppState>) -> Response {
 
 /// GET /open-data/consultations/<id>.json: the consultation, its sections, counts and outcome.
 #[handler]
-pub async fn open_data_consultation(Path(name): Path<String>, Data(state): Data<&AppState>) -> Response {
-    let Some(id) = name.strip_suffix(".json").and_then(|id| id.parse::<Uuid>().ok()) else { return not_found() };
+pub async fn open_data_consultation(req: &Request, Path(name): Path<String>, Data(state): Data<&AppState>) -> Response {
+    let locale = anonymous_locale(state, req);
+    let Some(id) = name.strip_suffix(".json").and_then(|id| id.parse::<Uuid>().ok()) else { return not_found(locale) };
     let document = match open_data::published(state, id).await {
         Ok(c) => open_data::document(state, &c).await,
         Err(error) => Err(error),
     };
     match document.and_then(|d| serde_json::to_vec(&d).map_err(AppError::internal)) {
         Ok(bytes) => file(ExportFormat::Json, Body::from(bytes), None, true),
-        Err(error) => error_response(error),
+        Err(error) => error_response(error, locale),
     }
 }
 
 /// GET /open-data/consultations/<id>/comments.csv and comments.json: PUBLISHED comments with replies.
 #[handler]
-pub async fn open_data_comments(Path((id, name)): Path<(String, String)>, Data(state): Data<&AppState>) -> Response {
+pub async fn open_data_comments(req: &Request, Path((id, name)): Path<(String, String)>, Data(state): Data<&AppState>) -> Response {
+    let locale = anonymous_locale(state, req);
     let format = match name.as_str() {
         "comments.csv" => ExportFormat::Csv,
         "comments.json" => ExportFormat::Json,
-        _ => return not_found(),
+        _ => return not_found(locale),
     };
-    let Ok(id) = id.parse::<Uuid>() else { return not_found() };
+    let Ok(id) = id.parse::<Uuid>() else { return not_found(locale) };
     let consultation = match open_data::published(state, id).await {
         Ok(c) => c,
-        Err(error) => return error_response(error),
+        Err(error) => return error_response(error, locale),
     };
     let body = Body::from_bytes_stream(comment_stream(state.clone(), consultation.id, Audience::Public, format));
     let name = format!("consultation-{}-comments.{}", consultation.id, extension(format));

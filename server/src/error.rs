@@ -1,18 +1,29 @@
 //! The one error type of the service and its mapping to GraphQL `extensions.code`.
+//!
+//! What an error says is a `Text`, not a string: errors are made deep in the services, before anyone
+//! knows who will read them, and are rendered in the reader's language where the answer is written
+//! (`localize`; for GraphQL the schema's `graphql::l10n` extension). The code and the field names never
+//! change with the language.
 
-use async_graphql::ErrorExtensions;
+use std::any::Any;
+use std::sync::Arc;
+
+use async_graphql::{ErrorExtensionValues, ErrorExtensions};
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
+
+use crate::i18n::{Locale, Text};
+use crate::t;
 
 /// A field that failed validation, reported in `extensions.fields`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
-    pub message: String,
+    pub message: Text,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+    pub fn new(field: impl Into<String>, message: Text) -> Self {
+        Self { field: field.into(), message }
     }
 }
 
@@ -21,12 +32,14 @@ impl FieldError {
 #[derive(Debug)]
 pub enum AppError {
     Unauthenticated,
-    UnauthenticatedWith(&'static str),
-    Forbidden(String),
-    NotFound(&'static str),
+    UnauthenticatedWith(Text),
+    Forbidden(Text),
+    /// The whole sentence, one per kind of thing (`not-found-comment`): "未找到该评论。" does not
+    /// compose from a name the way "The comment was not found." does.
+    NotFound(Text),
     BadInput(Vec<FieldError>),
     RateLimited { retry_after: u64 },
-    Conflict(String),
+    Conflict(Text),
     ConsultationNotOpen,
     Unavailable(anyhow::Error),
     Internal(anyhow::Error),
@@ -34,27 +47,26 @@ pub enum AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
-fn bad_input_message(fields: &[FieldError]) -> String {
-    match fields {
-        [one] => format!("{}: {}", one.field, one.message),
-        _ => "Some fields are not valid.".to_owned(),
-    }
-}
-
 impl AppError {
-    /// The plain sentence a front end may show. Never contains internal details.
-    pub fn message(&self) -> String {
+    /// The plain sentence a front end may show, not yet rendered. Never contains internal details.
+    pub fn text(&self) -> Text {
         match self {
-            Self::Unauthenticated => "You need to sign in to do this.".to_owned(),
-            Self::UnauthenticatedWith(m) => (*m).to_owned(),
-            Self::Forbidden(m) | Self::Conflict(m) => m.clone(),
-            Self::NotFound(what) => format!("{what} was not found."),
-            Self::BadInput(fields) => bad_input_message(fields),
-            Self::RateLimited { retry_after } => format!("Too many attempts. Try again in {retry_after} seconds."),
-            Self::ConsultationNotOpen => "This consultation is not open for comments.".to_owned(),
-            Self::Unavailable(_) => "The service is temporarily unavailable. Please try again shortly.".to_owned(),
-            Self::Internal(_) => "Something went wrong on our side. Please try again.".to_owned(),
+            Self::Unauthenticated => t!("error-unauthenticated"),
+            Self::UnauthenticatedWith(m) | Self::Forbidden(m) | Self::NotFound(m) | Self::Conflict(m) => m.clone(),
+            Self::BadInput(fields) => match fields.as_slice() {
+                [one] => t!("error-bad-input-field", field = one.field.clone(), message = one.message.clone()),
+                _ => t!("error-bad-input"),
+            },
+            Self::RateLimited { retry_after } => t!("error-rate-limited", seconds = *retry_after),
+            Self::ConsultationNotOpen => t!("error-consultation-not-open"),
+            Self::Unavailable(_) => t!("error-unavailable"),
+            Self::Internal(_) => t!("error-internal"),
         }
+    }
+
+    /// The plain sentence in `locale`.
+    pub fn message(&self, locale: Locale) -> String {
+        self.text().render(locale)
     }
 
     pub fn code(&self) -> &'static str {
@@ -72,22 +84,22 @@ impl AppError {
     }
 
     /// UNAUTHENTICATED with a message of its own (a failed sign-in, say).
-    pub fn with_message(self, message: &'static str) -> Self {
+    pub fn with_message(self, message: Text) -> Self {
         match self {
             Self::Unauthenticated => Self::UnauthenticatedWith(message),
             other => other,
         }
     }
 
-    pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::Forbidden(message.into())
+    pub fn forbidden(message: Text) -> Self {
+        Self::Forbidden(message)
     }
 
-    pub fn conflict(message: impl Into<String>) -> Self {
-        Self::Conflict(message.into())
+    pub fn conflict(message: Text) -> Self {
+        Self::Conflict(message)
     }
 
-    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn bad_input(field: impl Into<String>, message: Text) -> Self {
         Self::BadInput(vec![FieldError::new(field, message)])
     }
 
@@ -95,42 +107,86 @@ impl AppError {
         Self::Internal(error.into())
     }
 
-    /// Turns the error into a GraphQL error, logging internal causes with their chain: clients only
-    /// ever see the plain message and the code.
-    pub fn into_graphql(self) -> async_graphql::Error {
-        match &self {
+    /// Logs internal causes with their chain: clients only ever see the plain message and the code.
+    pub fn log(&self) {
+        match self {
             Self::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
             Self::Unavailable(cause) => tracing::warn!(error = ?cause, "dependency unavailable"),
             _ => {}
         }
+    }
+
+    /// Turns the error into a GraphQL error, logging internal causes. The message and the field
+    /// messages are rendered in zh-CN here and kept as `Text` in the error's `source`, so that
+    /// `localize` renders them again once the reader's language is known.
+    pub fn into_graphql(self) -> async_graphql::Error {
+        self.log();
         let code = self.code();
-        let fields = match &self {
-            Self::BadInput(fields) => Some(fields.clone()),
-            _ => None,
-        };
         let retry_after = match &self {
             Self::RateLimited { retry_after } => Some(*retry_after),
             _ => None,
         };
-        async_graphql::Error::new(self.message()).extend_with(|_, ext| {
+        let message = self.text();
+        let fields = match self {
+            Self::BadInput(fields) => fields,
+            _ => Vec::new(),
+        };
+        let parts = Localizable { message, fields };
+        let mut error = async_graphql::Error::new(parts.message.render(Locale::default())).extend_with(|_, ext| {
             ext.set("code", code);
-            if let Some(fields) = &fields {
-                let list: Vec<async_graphql::Value> = fields
-                    .iter()
-                    .map(|f| {
-                        let mut map = async_graphql::indexmap::IndexMap::new();
-                        map.insert(async_graphql::Name::new("field"), async_graphql::Value::from(f.field.clone()));
-                        map.insert(async_graphql::Name::new("message"), async_graphql::Value::from(f.message.clone()));
-                        async_graphql::Value::Object(map)
-                    })
-                    .collect();
-                ext.set("fields", list);
+            if !parts.fields.is_empty() {
+                ext.set("fields", fields_value(&parts.fields, Locale::default()));
             }
             if let Some(seconds) = retry_after {
                 ext.set("retryAfter", seconds);
             }
-        })
+        });
+        error.source = Some(Arc::new(parts));
+        error
     }
+}
+
+/// What a person reads of a GraphQL error made by `into_graphql`, kept in its `source`.
+#[derive(Debug)]
+struct Localizable {
+    message: Text,
+    fields: Vec<FieldError>,
+}
+
+fn fields_value(fields: &[FieldError], locale: Locale) -> async_graphql::Value {
+    let list = fields
+        .iter()
+        .map(|f| {
+            let mut map = async_graphql::indexmap::IndexMap::new();
+            map.insert(async_graphql::Name::new("field"), async_graphql::Value::from(f.field.clone()));
+            map.insert(async_graphql::Name::new("message"), async_graphql::Value::from(f.message.render(locale)));
+            async_graphql::Value::Object(map)
+        })
+        .collect();
+    async_graphql::Value::List(list)
+}
+
+/// Renders the message and `extensions.fields[].message` of an error made by `into_graphql` in
+/// `locale`. Errors of other origins (the GraphQL engine's own parse and validation errors) stay as
+/// they are.
+fn localize(message: &mut String, source: Option<&Arc<dyn Any + Send + Sync>>, extensions: &mut Option<ErrorExtensionValues>, locale: Locale) {
+    let Some(parts) = source.and_then(|s| s.downcast_ref::<Localizable>()) else { return };
+    *message = parts.message.render(locale);
+    if !parts.fields.is_empty() {
+        extensions.get_or_insert_with(Default::default).set("fields", fields_value(&parts.fields, locale));
+    }
+}
+
+/// Every error of `response` in `locale` (see `localize`).
+pub fn localize_response(response: &mut async_graphql::Response, locale: Locale) {
+    for error in &mut response.errors {
+        localize(&mut error.message, error.source.as_ref(), &mut error.extensions, locale);
+    }
+}
+
+/// One GraphQL error in `locale` (see `localize`).
+pub fn localize_error(error: &mut async_graphql::Error, locale: Locale) {
+    localize(&mut error.message, error.source.as_ref(), &mut error.extensions, locale);
 }
 
 impl From<AppError> for async_graphql::Error {
@@ -142,7 +198,7 @@ impl From<AppError> for async_graphql::Error {
 impl From<DbErr> for AppError {
     fn from(error: DbErr) -> Self {
         if let Some(SqlErr::UniqueConstraintViolation(_)) = error.sql_err() {
-            return Self::Conflict("This already exists.".to_owned());
+            return Self::Conflict(t!("error-already-exists"));
         }
         if is_unavailable(&error) {
             return Self::Unavailable(error.into());

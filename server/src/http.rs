@@ -14,10 +14,12 @@ use crate::graphql::loaders::Loaders;
 use crate::graphql::AppSchema;
 use crate::services::accounts;
 use crate::graphql::context::RequestLocale;
-use crate::i18n::Locale;
+use crate::error::localize_response;
+use crate::i18n::{Locale, Text};
 use crate::services::authz::Viewer;
 use crate::state::AppState;
 use crate::util;
+use crate::t;
 
 /// Request bodies above this size get HTTP 413, whether or not they declare a length.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -33,12 +35,23 @@ pub struct Metrics {
 pub static METRICS: Metrics =
     Metrics { requests: AtomicU64::new(0), errors: AtomicU64::new(0), micros: AtomicU64::new(0), cache_hits: AtomicU64::new(0) };
 
-/// Works out who is asking from the bearer token and the client address.
 /// The language the request asks for in `Accept-Language`, if it is one of ours.
 pub fn request_locale(req: &Request) -> RequestLocale {
     RequestLocale(req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Locale::from_accept_language))
 }
 
+/// The reader's language (DESIGN): the signed-in account's, else the request's, else the default.
+pub fn reader_locale(state: &AppState, viewer: Option<&Viewer>, requested: RequestLocale) -> Locale {
+    let account = viewer.and_then(|v| v.user.as_ref()).and_then(|u| u.locale.as_deref());
+    Locale::choose(account, requested.0, state.config.default_locale)
+}
+
+/// The reader's language for an answer given without reading the account (a link, a refused upload).
+pub fn anonymous_locale(state: &AppState, req: &Request) -> Locale {
+    reader_locale(state, None, request_locale(req))
+}
+
+/// Works out who is asking from the bearer token and the client address.
 pub async fn viewer_for(state: &AppState, req: &Request) -> Result<Viewer, crate::error::AppError> {
     let mut viewer = Viewer::anonymous(client_key(state, req));
     let token = req
@@ -76,24 +89,28 @@ pub fn add_missing_codes(response: &mut async_graphql::Response) {
     }
 }
 
-/// An error in the shape GraphQL responses use, for the endpoints that are not GraphQL.
-pub fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    Response::builder().status(status).content_type("application/json").body(body.to_string())
+/// An error in the shape GraphQL responses use, for the endpoints that are not GraphQL, in `locale`.
+/// The body depends on `Accept-Language`, and says so to caches.
+pub fn json_error(status: StatusCode, code: &str, message: Text, locale: Locale) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message.render(locale), "extensions": { "code": code } }] });
+    Response::builder().status(status).content_type("application/json").header(header::VARY, "accept-language").body(body.to_string())
 }
 
-/// The GraphQL answer to a request refused before it runs: one error, no data.
-pub fn refused(error: crate::error::AppError) -> async_graphql::Response {
-    async_graphql::Response::from_errors(vec![error.into_graphql().into_server_error(Default::default())])
+/// The GraphQL answer to a request refused before it runs (so before the schema, which localizes
+/// every other answer): one error, no data, in `locale`.
+pub fn refused(error: crate::error::AppError, locale: Locale) -> async_graphql::Response {
+    let mut response = async_graphql::Response::from_errors(vec![error.into_graphql().into_server_error(Default::default())]);
+    localize_response(&mut response, locale);
+    response
 }
 
 /// A GraphQL response holding one error, for requests refused before they run.
-pub fn graphql_error(error: crate::error::AppError) -> Response {
+pub fn graphql_error(error: crate::error::AppError, locale: Locale) -> Response {
     METRICS.errors.fetch_add(1, Ordering::Relaxed);
-    let response = refused(error);
+    let response = refused(error, locale);
     match serde_json::to_vec(&response) {
         Ok(body) => Response::builder().content_type("application/json").body(body),
-        Err(_) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", "The response could not be encoded."),
+        Err(_) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", t!("error-response-encoding"), locale),
     }
 }
 
@@ -101,6 +118,9 @@ pub fn graphql_error(error: crate::error::AppError) -> Response {
 pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Data(schema): Data<&AppSchema>) -> Response {
     let started = Instant::now();
     METRICS.requests.fetch_add(1, Ordering::Relaxed);
+    let requested = request_locale(req);
+    // Until the account is read, the request's language (or the default).
+    let early = reader_locale(state, None, requested);
     let mut request = if req.method() == poem::http::Method::GET {
         let query = req.uri().query().unwrap_or_default();
         match async_graphql::http::parse_query_string(query) {
@@ -111,45 +131,52 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
                 }
                 r
             }
-            Err(_) => return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "The query string is not a GraphQL request."),
+            Err(_) => return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", t!("error-bad-query-string"), early),
         }
     } else {
         let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|n| n > MAX_BODY as u64) {
-            return json_error(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", "The request body is larger than 1 MiB.");
+            return json_error(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", t!("error-body-too-large"), early);
         }
         // A chunked body declares no length: it is cut off while reading instead.
         let bytes = match body.into_bytes_limit(MAX_BODY).await {
             Ok(b) => b,
             Err(poem::error::ReadBodyError::PayloadTooLarge) => {
-                return json_error(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", "The request body is larger than 1 MiB.")
+                return json_error(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", t!("error-body-too-large"), early)
             }
-            Err(_) => return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "The request body could not be read."),
+            Err(_) => return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", t!("error-body-unreadable"), early),
         };
         match serde_json::from_slice::<async_graphql::Request>(&bytes) {
             Ok(r) => r,
-            Err(_) => return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "The request body is not a GraphQL request in JSON."),
+            Err(_) => return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", t!("error-body-not-graphql"), early),
         }
     };
     // Checked and parsed before anything else: a text that could exhaust the parser never reaches it.
     let document = match state.documents.for_request(&request.query, request.operation_name.as_deref()) {
         Ok(document) => document,
-        Err(error) => return graphql_error(error),
+        Err(error) => {
+            // Refused before the account is read; it is read now for its language alone (failing that,
+            // the request's language answers).
+            let viewer = viewer_for(state, req).await.ok();
+            return graphql_error(error, reader_locale(state, viewer.as_ref(), requested));
+        }
     };
     let viewer = match viewer_for(state, req).await {
         Ok(v) => v,
-        Err(error) => return graphql_error(error),
+        Err(error) => return graphql_error(error, early),
     };
+    let locale = reader_locale(state, Some(&viewer), requested);
     let changes = changes_state(&document, request.operation_name.as_deref());
     if req.method() == poem::http::Method::GET && changes {
-        return json_error(StatusCode::METHOD_NOT_ALLOWED, "BAD_USER_INPUT", "Mutations must be sent with POST.");
+        return json_error(StatusCode::METHOD_NOT_ALLOWED, "BAD_USER_INPUT", t!("error-mutation-over-get"), locale);
     }
-    // An anonymous query's answer depends on nothing but the request: it may come from the cache.
+    // An anonymous query's answer depends on nothing but the request and its language (error messages
+    // are in it): it may come from the cache.
     let cacheable = state.responses.enabled() && viewer.user.is_none() && !changes;
     let generation = state.db.generation();
     let mut flight = None;
     if cacheable {
-        match state.responses.lookup(ResponseCache::key(&request), generation).await {
+        match state.responses.lookup(ResponseCache::key(&request, locale), generation).await {
             Lookup::Hit(body) => {
                 METRICS.cache_hits.fetch_add(1, Ordering::Relaxed);
                 METRICS.micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
@@ -162,8 +189,7 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
     request.set_parsed_query(document.as_ref().clone());
     let loaders = Loaders::new(&state.db.conn, viewer.user_id());
     let operation_name = request.operation_name.clone();
-    let locale = request_locale(req);
-    let mut response = schema.execute(request.data(viewer).data(loaders).data(locale)).await;
+    let mut response = schema.execute(request.data(viewer).data(loaders).data(requested)).await;
     crate::graphql::nulls::propagate(&mut response, &document, operation_name.as_deref());
     add_missing_codes(&mut response);
     if response.is_err() {
@@ -171,7 +197,7 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
     }
     let body = match serde_json::to_vec(&response) {
         Ok(b) => CachedBody::from(b),
-        Err(_) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", "The response could not be encoded."),
+        Err(_) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", t!("error-response-encoding"), locale),
     };
     if let Some(flight) = flight {
         flight.finish(body.clone(), !response.is_err());

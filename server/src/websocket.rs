@@ -32,15 +32,17 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::error::AppError;
+use crate::error::{localize_error, AppError};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::subscription::ConnectionSlots;
 use crate::graphql::AppSchema;
 use crate::http::{self, MAX_BODY};
 use crate::services::accounts;
 use crate::graphql::context::RequestLocale;
+use crate::i18n::Text;
 use crate::services::authz::Viewer;
 use crate::state::AppState;
+use crate::t;
 
 /// The server pings this often; browsers and client libraries answer with a pong on their own.
 const PING_EVERY: Duration = Duration::from_secs(30);
@@ -55,7 +57,7 @@ const CLOSE_DRAIN: Duration = Duration::from_secs(1);
 
 /// The close code of a connection whose session ended (graphql-transport-ws's "Unauthorized").
 pub const SESSION_ENDED: u16 = 4401;
-const SESSION_ENDED_MESSAGE: &str = "Your session has ended; sign in again.";
+const SESSION_ENDED_MESSAGE: Text = t!("error-session-ended");
 /// How long a socket whose session ended waits for the answers of operations already running.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
@@ -165,23 +167,32 @@ pub async fn graphql_ws(
 ) -> Response {
     let client_key = http::client_key(state, req);
     let Some(permit) = state.sockets.open(&client_key, state.config.ws_per_address, state.config.ws_per_instance) else {
-        return http::json_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "Too many open connections; close one and try again.");
+        return http::json_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", t!("error-too-many-connections"), http::anonymous_locale(state, req));
     };
     let state = state.clone();
     let connection = Arc::new(Connection::default());
-    let executor = WsExecutor { schema: schema.clone(), state: state.clone(), connection: connection.clone(), locale: http::request_locale(req) };
+    let locale = http::request_locale(req);
+    let executor = WsExecutor { schema: schema.clone(), state: state.clone(), connection: connection.clone(), locale };
     let config = WebSocketConfig::default().max_message_size(Some(MAX_BODY)).max_frame_size(Some(MAX_BODY));
     websocket
         .config(config)
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
-            serve(socket, executor, protocol, state, connection, client_key).await;
+            serve(socket, executor, protocol, state, connection, client_key, locale).await;
             drop(permit);
         })
         .into_response()
 }
 
-async fn serve(socket: WebSocketStream, executor: WsExecutor, protocol: GraphQLProtocol, state: AppState, connection: Arc<Connection>, client_key: String) {
+async fn serve(
+    socket: WebSocketStream,
+    executor: WsExecutor,
+    protocol: GraphQLProtocol,
+    state: AppState,
+    connection: Arc<Connection>,
+    client_key: String,
+    requested: RequestLocale,
+) {
     let (mut sink, incoming) = socket.split();
     let opened = Instant::now();
     let heard_ms = Arc::new(AtomicU64::new(0));
@@ -198,7 +209,11 @@ async fn serve(socket: WebSocketStream, executor: WsExecutor, protocol: GraphQLP
     let init_state = state.clone();
     let init_connection = connection.clone();
     let on_init = move |payload: Json| async move {
-        let viewer = signed_in_viewer(&init_state, client_key, &payload).await?;
+        let viewer = signed_in_viewer(&init_state, client_key, &payload).await.map_err(|mut error| {
+            // Nobody is signed in yet: the upgrade request's language.
+            localize_error(&mut error, http::reader_locale(&init_state, None, requested));
+            error
+        })?;
         if let Ok(mut slot) = init_connection.viewer.lock() {
             *slot = Some(viewer);
         }
@@ -344,12 +359,19 @@ struct WsExecutor {
 
 impl WsExecutor {
     async fn prepare(&self, mut request: async_graphql::Request) -> Result<(async_graphql::Request, Finish), async_graphql::Response> {
-        let document = self.state.documents.for_request(&request.query, request.operation_name.as_deref()).map_err(http::refused)?;
-        let viewer = self.current_viewer().await.map_err(http::refused)?;
+        let document = self.state.documents.for_request(&request.query, request.operation_name.as_deref()).map_err(|e| self.refused(e))?;
+        let viewer = self.current_viewer().await.map_err(|e| self.refused(e))?;
         request.set_parsed_query(document.as_ref().clone());
         let operation_name = request.operation_name.clone();
         let request = request.data(Loaders::new(&self.state.db.conn, viewer.user_id())).data(viewer).data(self.locale);
         Ok((request, Finish { document, operation_name }))
+    }
+
+    /// An operation refused before it runs, in the language of the account the connection signed in
+    /// with (as it was then: a session that just ended has no account to read afresh).
+    fn refused(&self, error: AppError) -> async_graphql::Response {
+        let locale = http::reader_locale(&self.state, self.connection.signed_in().as_ref(), self.locale);
+        http::refused(error, locale)
     }
 
     /// The connection's viewer as it is now: UNAUTHENTICATED (and the connection closing) once its

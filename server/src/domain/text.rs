@@ -3,26 +3,28 @@
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::FieldError;
+use crate::i18n::Text;
+use crate::t;
 
 /// Trims, NFC-normalises and checks a free-text field. `multiline` allows newline and tab.
 pub fn clean_text(field: &str, value: &str, min: usize, max: usize, multiline: bool) -> Result<String, FieldError> {
     let text: String = value.trim().nfc().collect();
     let len = text.chars().count();
     if len < min {
-        return Err(FieldError::new(field, if min == 1 { "must not be empty".to_owned() } else { format!("must be at least {min} characters") }));
+        return Err(FieldError::new(field, if min == 1 { t!("field-not-empty") } else { t!("field-at-least-chars", min = min) }));
     }
     if len > max {
-        return Err(FieldError::new(field, format!("must be at most {max} characters")));
+        return Err(FieldError::new(field, t!("field-at-most-chars", max = max)));
     }
     let allowed = |c: char| multiline && (c == '\n' || c == '\t');
     if text.chars().any(|c| c.is_control() && !allowed(c)) {
-        return Err(FieldError::new(field, "must not contain control characters"));
+        return Err(FieldError::new(field, t!("field-no-control-chars")));
     }
     if text.chars().any(is_bidi_control) {
-        return Err(FieldError::new(field, "must not contain text-direction control characters"));
+        return Err(FieldError::new(field, t!("field-no-direction-chars")));
     }
     if !multiline && text.chars().any(is_invisible) {
-        return Err(FieldError::new(field, "must not contain invisible characters"));
+        return Err(FieldError::new(field, t!("field-no-invisible-chars")));
     }
     Ok(text)
 }
@@ -69,7 +71,7 @@ impl Checks {
         }
     }
 
-    pub fn fail(&mut self, field: &str, message: impl Into<String>) {
+    pub fn fail(&mut self, field: &str, message: Text) {
         self.errors.push(FieldError::new(field, message));
     }
 
@@ -95,7 +97,7 @@ impl Email {
         if valid {
             Ok(Self(email))
         } else {
-            Err(FieldError::new(field, "must be a valid email address"))
+            Err(FieldError::new(field, t!("field-valid-email")))
         }
     }
 
@@ -112,9 +114,9 @@ impl Password {
     pub fn parse(field: &str, value: &str) -> Result<Self, FieldError> {
         let len = value.chars().count();
         if len < 10 {
-            Err(FieldError::new(field, "must be at least 10 characters"))
+            Err(FieldError::new(field, t!("field-at-least-chars", min = 10)))
         } else if len > 128 {
-            Err(FieldError::new(field, "must be at most 128 characters"))
+            Err(FieldError::new(field, t!("field-at-most-chars", max = 128)))
         } else {
             Ok(Self(value.to_owned()))
         }
@@ -143,7 +145,7 @@ pub fn phone(field: &str, value: &str) -> Result<String, FieldError> {
     if allowed && (5..=20).contains(&digits) && text.len() <= 32 {
         Ok(text.to_owned())
     } else {
-        Err(FieldError::new(field, "must be a phone number of 5 to 20 digits"))
+        Err(FieldError::new(field, t!("field-phone")))
     }
 }
 

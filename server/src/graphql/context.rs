@@ -8,6 +8,7 @@ use crate::graphql::loaders::{LoadError, Loaders};
 use crate::i18n::Locale;
 use crate::services::authz::Viewer;
 use crate::state::AppState;
+use crate::t;
 
 pub trait ContextExt {
     fn state(&self) -> AppResult<&AppState>;
@@ -44,7 +45,7 @@ impl ContextExt for Context<'_> {
 
 /// Parses an opaque ID argument.
 pub fn parse_id(field: &str, id: &ID) -> AppResult<Uuid> {
-    id.parse::<Uuid>().map_err(|_| AppError::bad_input(field, "is not a valid id"))
+    id.parse::<Uuid>().map_err(|_| AppError::bad_input(field, t!("field-invalid-id")))
 }
 
 pub fn parse_ids(field: &str, ids: &[ID]) -> AppResult<Vec<Uuid>> {
@@ -57,7 +58,7 @@ pub fn load_error(error: LoadError) -> AppError {
         Err(shared) => match shared.as_ref() {
             AppError::Unavailable(cause) => AppError::Unavailable(anyhow::anyhow!("{cause:#}")),
             AppError::Internal(cause) => AppError::internal(anyhow::anyhow!("{cause:#}")),
-            other => AppError::internal(anyhow::anyhow!("loader failed: {}", other.message())),
+            other => AppError::internal(anyhow::anyhow!("loader failed: {}", other.message(Locale::En))),
         },
     }
 }

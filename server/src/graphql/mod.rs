@@ -1,6 +1,7 @@
 //! The GraphQL schema: roots, types, loaders and limits.
 
 pub mod context;
+pub mod l10n;
 pub mod loaders;
 pub mod mutation;
 pub mod nulls;
@@ -35,10 +36,12 @@ pub fn list_cost(rows: usize, child_complexity: usize) -> usize {
     rows.saturating_mul(child_complexity).saturating_add(1)
 }
 
-/// The schema with its limits, before the state is added (the client-operation test adds an
-/// analyzer to read each operation's cost).
+/// The schema with its limits and its errors in the reader's language (`l10n`), before the state is
+/// added (the client-operation test adds an analyzer to read each operation's cost).
 pub fn schema_builder() -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, subscription::Subscription> {
-    Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription).limit_complexity(MAX_COMPLEXITY)
+    Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription)
+        .limit_complexity(MAX_COMPLEXITY)
+        .extension(l10n::Localize)
 }
 
 pub fn build_schema(state: Option<crate::state::AppState>) -> AppSchema {

@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crate::graphql::context::{parse_id, ContextExt, GqlResult};
 use crate::graphql::types::{Comment, Notification, Reply};
 use crate::services::live;
+use crate::t;
 
 /// Most subscriptions one connection may hold at once.
 pub const MAX_PER_CONNECTION: usize = 32;
@@ -26,7 +27,7 @@ impl ConnectionSlots {
         let taken = self.0.fetch_add(1, Ordering::AcqRel);
         let slot = Slot(self.0.clone());
         if taken >= MAX_PER_CONNECTION {
-            return Err(AppError::forbidden(format!("A connection may hold at most {MAX_PER_CONNECTION} subscriptions.")));
+            return Err(AppError::forbidden(t!("error-too-many-subscriptions", max = MAX_PER_CONNECTION)));
         }
         Ok(slot)
     }

@@ -14,6 +14,8 @@ use crate::services::audit;
 use crate::services::authz::{self, Viewer};
 use crate::state::{AppState, LimitKind};
 use crate::util;
+use crate::i18n::Text;
+use crate::t;
 
 pub struct SignedIn {
     pub token: String,
@@ -59,7 +61,7 @@ struct NewUser<'a> {
 /// registration wins the race to the unique index).
 async fn insert_user(db: &impl ConnectionTrait, clock: &Clock, new: NewUser<'_>) -> AppResult<user::Model> {
     if user::Entity::find().filter(user::Column::Email.eq(new.email.as_str())).one(db).await?.is_some() {
-        return Err(AppError::conflict("An account with this email already exists."));
+        return Err(AppError::conflict(t!("error-email-taken")));
     }
     let now = clock.now();
     user::ActiveModel {
@@ -84,12 +86,12 @@ async fn insert_user(db: &impl ConnectionTrait, clock: &Clock, new: NewUser<'_>)
 
 fn conflict_on_email(error: AppError) -> AppError {
     match error {
-        AppError::Conflict(_) => AppError::conflict("An account with this email already exists."),
+        AppError::Conflict(_) => AppError::conflict(t!("error-email-taken")),
         other => other,
     }
 }
 
-const BAD_CREDENTIALS: &str = "The email or password is incorrect.";
+const BAD_CREDENTIALS: Text = t!("error-bad-credentials");
 
 pub async fn login(state: &AppState, viewer: &Viewer, email: &str, password: &str) -> AppResult<SignedIn> {
     // A malformed email is answered like a wrong password: sign-in never says which accounts exist.
@@ -113,7 +115,7 @@ pub async fn login(state: &AppState, viewer: &Viewer, email: &str, password: &st
     };
     attempt.succeeded(state).await?;
     if user.suspended {
-        return Err(AppError::forbidden("This account is suspended."));
+        return Err(AppError::forbidden(t!("error-account-suspended")));
     }
     let issued = state.sessions.issue(user.id).await?;
     let txn = state.db.begin().await?;
@@ -179,7 +181,7 @@ pub async fn change_password(state: &AppState, viewer: &Viewer, current: &str, n
     let attempt = Attempt::reserve(state, &viewer.client_key, &account_key).await?;
     let current = current.chars().take(128).collect::<String>();
     if !state.hasher.verify(&current, Some(&user.password_hash)).await? {
-        return Err(AppError::bad_input("currentPassword", "is incorrect"));
+        return Err(AppError::bad_input("currentPassword", t!("field-incorrect")));
     }
     attempt.succeeded(state).await?;
     let hash = state.hasher.hash(new.expose()).await?;
@@ -197,17 +199,17 @@ pub async fn change_password(state: &AppState, viewer: &Viewer, current: &str, n
 }
 
 pub async fn create_department(state: &AppState, viewer: &Viewer, code: &str, name: &str) -> AppResult<department::Model> {
-    let admin = authz::require_admin(viewer, "create departments")?;
+    let admin = authz::require_admin(viewer, t!("action-create-departments"))?;
     let mut checks = Checks::new();
     let code = code.trim().to_uppercase();
     if !(2..=32).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-        checks.fail("code", "must be 2 to 32 letters, digits, `-` or `_`");
+        checks.fail("code", t!("field-department-code"));
     }
     let name = checks.take(domain::clean_text("name", name, 1, 100, false));
     checks.finish()?;
     let txn = state.db.begin().await?;
     if department::Entity::find().filter(department::Column::Code.eq(code.as_str())).one(&*txn).await?.is_some() {
-        return Err(AppError::conflict("A department with this code already exists."));
+        return Err(AppError::conflict(t!("error-department-code-taken")));
     }
     let department = department::ActiveModel {
         id: Set(state.clock.new_id()),
@@ -234,7 +236,7 @@ pub struct CreateAccountInput {
 /// command line creates the first admin.
 pub async fn create_account(state: &AppState, actor: Option<&Viewer>, input: CreateAccountInput) -> AppResult<user::Model> {
     let actor_id = match actor {
-        Some(viewer) => Some(authz::require_admin(viewer, "create accounts")?.id),
+        Some(viewer) => Some(authz::require_admin(viewer, t!("action-create-accounts"))?.id),
         None => None,
     };
     let mut checks = Checks::new();
@@ -242,15 +244,15 @@ pub async fn create_account(state: &AppState, actor: Option<&Viewer>, input: Cre
     let password = checks.take(Password::parse("password", &input.password));
     let display_name = checks.take(domain::display_name("displayName", &input.display_name));
     match (input.role, input.department_id) {
-        (Role::Citizen, _) => checks.fail("role", "citizens register themselves; choose STAFF, ADMIN or EVALUATOR"),
-        (Role::Staff, None) => checks.fail("departmentId", "is required for STAFF"),
-        (Role::Admin | Role::Evaluator, Some(_)) => checks.fail("departmentId", "must be empty for ADMIN and EVALUATOR"),
+        (Role::Citizen, _) => checks.fail("role", t!("field-role-not-citizen")),
+        (Role::Staff, None) => checks.fail("departmentId", t!("field-department-required-for-staff")),
+        (Role::Admin | Role::Evaluator, Some(_)) => checks.fail("departmentId", t!("field-department-empty-for-role")),
         _ => {}
     }
     checks.finish()?;
     if let Some(department) = input.department_id {
         if department::Entity::find_by_id(department).one(&state.db.conn).await?.is_none() {
-            return Err(AppError::bad_input("departmentId", "does not name a department"));
+            return Err(AppError::bad_input("departmentId", t!("field-no-such-department")));
         }
     }
     let hash = state.hasher.hash(password.expose()).await?;
@@ -263,13 +265,13 @@ pub async fn create_account(state: &AppState, actor: Option<&Viewer>, input: Cre
 }
 
 pub async fn suspend_account(state: &AppState, viewer: &Viewer, id: Uuid, reason: &str) -> AppResult<user::Model> {
-    let admin = authz::require_admin(viewer, "suspend accounts")?;
+    let admin = authz::require_admin(viewer, t!("action-suspend-accounts"))?;
     let reason = domain::clean_text("reason", reason, 1, 500, true).map_err(|e| AppError::BadInput(vec![e]))?;
     if admin.id == id {
-        return Err(AppError::bad_input("id", "you cannot suspend your own account"));
+        return Err(AppError::bad_input("id", t!("field-cannot-suspend-self")));
     }
     let txn = state.db.begin().await?;
-    let user = user::Entity::find_by_id(id).one(&*txn).await?.ok_or(AppError::NotFound("The account"))?;
+    let user = user::Entity::find_by_id(id).one(&*txn).await?.ok_or(AppError::NotFound(t!("not-found-account")))?;
     let mut active: user::ActiveModel = user.into();
     active.suspended = Set(true);
     active.suspended_reason = Set(Some(reason.clone()));
@@ -332,7 +334,7 @@ pub async fn update_profile(state: &AppState, viewer: &Viewer, input: ProfileInp
         Some(tag) => match crate::i18n::Locale::parse(tag) {
             Some(locale) if tag == locale.as_str() => Some(locale),
             _ => {
-                checks.fail("locale", "must be zh-CN or en");
+                checks.fail("locale", t!("field-locale"));
                 None
             }
         },

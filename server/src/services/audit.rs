@@ -8,6 +8,7 @@ use entities::audit_entry;
 
 use crate::error::AppResult;
 use crate::clock::Clock;
+use crate::t;
 
 pub async fn record(
     db: &impl ConnectionTrait,
@@ -51,7 +52,7 @@ pub async fn list(
 ) -> AppResult<(crate::services::pagination::Page<audit_entry::Model>, i64)> {
     use crate::domain::Role;
     use crate::services::{authz, pagination};
-    authz::require_role(viewer, &[Role::Admin, Role::Evaluator], "read the audit log")?;
+    authz::require_role(viewer, &[Role::Admin, Role::Evaluator], t!("action-read-audit-log"))?;
     let first = pagination::page_size(first)?;
     let after = pagination::parse_id_cursor(after)?;
     let mut list = crate::sql::List::new("audit_log");

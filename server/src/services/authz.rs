@@ -8,7 +8,9 @@ use entities::{consultation, user};
 
 use crate::domain::{ConsultationState, Role};
 use crate::error::{AppError, AppResult};
+use crate::i18n::Text;
 use crate::sql;
+use crate::t;
 
 /// Who is asking: the signed-in account (if any), its session, and a keyed hash of its address.
 #[derive(Clone, Debug, Default)]
@@ -48,19 +50,19 @@ impl Viewer {
     }
 }
 
-pub fn require_role<'a>(viewer: &'a Viewer, roles: &[Role], what: &str) -> AppResult<&'a user::Model> {
+pub fn require_role<'a>(viewer: &'a Viewer, roles: &[Role], what: Text) -> AppResult<&'a user::Model> {
     let user = viewer.user()?;
     match viewer.role() {
         Some(role) if roles.contains(&role) => Ok(user),
-        _ => Err(AppError::forbidden(format!("Your account may not {what}."))),
+        _ => Err(AppError::forbidden(t!("error-may-not", what = what))),
     }
 }
 
-pub fn require_admin<'a>(viewer: &'a Viewer, what: &str) -> AppResult<&'a user::Model> {
+pub fn require_admin(viewer: &Viewer, what: Text) -> AppResult<&user::Model> {
     require_role(viewer, &[Role::Admin], what)
 }
 
-pub fn require_citizen<'a>(viewer: &'a Viewer, what: &str) -> AppResult<&'a user::Model> {
+pub fn require_citizen(viewer: &Viewer, what: Text) -> AppResult<&user::Model> {
     require_role(viewer, &[Role::Citizen], what)
 }
 
@@ -74,7 +76,7 @@ pub fn require_manage<'a>(viewer: &'a Viewer, consultation: &consultation::Model
     if can_manage(viewer, consultation) {
         Ok(user)
     } else {
-        Err(AppError::forbidden("Only staff of the lead department or an admin may manage this consultation."))
+        Err(AppError::forbidden(t!("error-manage-consultation")))
     }
 }
 
@@ -116,24 +118,24 @@ pub async fn require_moderate<'a>(
     if can_moderate(db, viewer, consultation).await? {
         Ok(user)
     } else {
-        Err(AppError::forbidden("Only staff of the lead or a cooperating department, or an admin, may do this."))
+        Err(AppError::forbidden(t!("error-moderators-only")))
     }
 }
 
 /// The consultation `id` for an action of its moderators (live feed, export): UNAUTHENTICATED without
 /// an account, NOT_FOUND when the viewer may not even see it, FORBIDDEN when they see but do not
 /// moderate it.
-pub async fn moderated_consultation(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid, what: &str) -> AppResult<consultation::Model> {
+pub async fn moderated_consultation(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid, what: Text) -> AppResult<consultation::Model> {
     viewer.user()?;
-    let found = consultation::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound("The consultation"))?;
+    let found = consultation::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound(t!("not-found-consultation")))?;
     // Visibility first: a cooperating department does not see a draft until it is published.
     if !can_see(viewer, &found) {
-        return Err(AppError::NotFound("The consultation"));
+        return Err(AppError::NotFound(t!("not-found-consultation")));
     }
     if can_moderate(db, viewer, &found).await? {
         return Ok(found);
     }
-    Err(AppError::forbidden(format!("Only staff of the lead or a cooperating department, or an admin, may {what}.")))
+    Err(AppError::forbidden(t!("error-moderators-only-to", what = what)))
 }
 
 /// DRAFT and WITHDRAWN consultations are seen only by the lead department's staff and admins.

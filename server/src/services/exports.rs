@@ -21,8 +21,10 @@ use crate::services::{audit, counters};
 use crate::sql;
 use crate::state::AppState;
 use crate::util;
+use crate::i18n::Text;
+use crate::t;
 
-const WHAT: &str = "export its comments";
+const WHAT: Text = t!("action-export-comments");
 
 /// What a link lets its holder download, and until when.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,7 +110,7 @@ pub fn verify(secret: &[u8], token: &str, now: DateTime<Utc>) -> Result<ExportGr
 /// have been suspended or moved to another department since).
 pub async fn authorize_download(state: &AppState, grant: &ExportGrant) -> AppResult<consultation::Model> {
     let account = user::Entity::find_by_id(grant.account_id).one(&state.db.conn).await?.filter(|u| !u.suspended);
-    let Some(account) = account else { return Err(AppError::forbidden("The account that requested this export may no longer export.")) };
+    let Some(account) = account else { return Err(AppError::forbidden(t!("error-export-account-may-not"))) };
     let viewer = Viewer { user: Some(account), token_hash: None, client_key: String::new() };
     authz::moderated_consultation(&state.db.conn, &viewer, grant.consultation_id, WHAT).await
 }

@@ -18,6 +18,7 @@ use crate::events::Event;
 use crate::services::accounts;
 use crate::services::authz::{self, Viewer};
 use crate::state::AppState;
+use crate::t;
 
 /// How often a long-lived feed checks again that its session is live and still allows the feed, so
 /// that signing out, a suspension or a change of department ends it.
@@ -25,7 +26,7 @@ const RECHECK: Duration = Duration::from_secs(30);
 
 /// The consultation whose new comments the viewer may follow: its staff and admins only.
 pub async fn authorize_comment_feed(state: &AppState, viewer: &Viewer, consultation_id: Uuid) -> AppResult<consultation::Model> {
-    authz::moderated_consultation(&state.db.conn, viewer, consultation_id, "follow its new comments").await
+    authz::moderated_consultation(&state.db.conn, viewer, consultation_id, t!("action-follow-new-comments")).await
 }
 
 /// New comments on the consultation, every status, as they are submitted.
@@ -122,7 +123,7 @@ impl Feed {
         let Some(hash) = self.viewer.token_hash.as_deref() else { return Err(AppError::Unauthenticated) };
         let user = accounts::session_user(&self.state, hash)
             .await?
-            .ok_or(AppError::UnauthenticatedWith("Your session has ended; sign in again to follow this feed."))?;
+            .ok_or(AppError::UnauthenticatedWith(t!("error-session-ended-feed")))?;
         self.viewer.user = Some(user);
         if let Subject::Comments(consultation) = &self.subject {
             authz::require_moderate(&self.state.db.conn, &self.viewer, consultation).await?;

@@ -18,6 +18,7 @@ use crate::services::authz::Viewer;
 use crate::services::pagination::{self, Page};
 use crate::sql::{self, Params};
 use crate::state::AppState;
+use crate::t;
 
 /// Rows one insert statement writes: what the rows share is bound once, and each row adds three values
 /// (its id, recipient and subject), well under the limits of both databases (PostgreSQL 65,535
@@ -158,7 +159,7 @@ pub async fn mark_read(state: &AppState, viewer: &Viewer, ids: Option<Vec<Uuid>>
         }
         (Some(mut ids), false) => {
             if ids.len() > MAX_MARKED {
-                return Err(AppError::bad_input("ids", format!("must have at most {MAX_MARKED} ids")));
+                return Err(AppError::bad_input("ids", t!("field-at-most-ids", max = MAX_MARKED)));
             }
             ids.sort_unstable();
             ids.dedup();
@@ -172,7 +173,7 @@ pub async fn mark_read(state: &AppState, viewer: &Viewer, ids: Option<Vec<Uuid>>
             )
             .await?;
             if usize::try_from(owned).unwrap_or(0) != ids.len() {
-                return Err(AppError::NotFound("The notification"));
+                return Err(AppError::NotFound(t!("not-found-notification")));
             }
             let at = params.bind(now);
             sql::execute(
@@ -182,7 +183,7 @@ pub async fn mark_read(state: &AppState, viewer: &Viewer, ids: Option<Vec<Uuid>>
             )
             .await?;
         }
-        (None, false) => return Err(AppError::bad_input("ids", "give the ids to mark, or all: true")),
+        (None, false) => return Err(AppError::bad_input("ids", t!("field-ids-or-all"))),
     }
     let left = unread_count(&*txn, user.id).await?;
     txn.commit().await?;

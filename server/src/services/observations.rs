@@ -17,8 +17,10 @@ use crate::services::notifications::{self, Notice};
 use crate::services::{audit, supervisors};
 use crate::sql;
 use crate::state::{AppState, LimitKind};
+use crate::i18n::Text;
+use crate::t;
 
-const NOT_FOUND: AppError = AppError::NotFound("The observation");
+const NOT_FOUND: AppError = AppError::NotFound(t!("not-found-observation"));
 
 /// Whether an observation is overdue at `now`: still awaiting its answer after its due time. The one
 /// definition: the overdue filter and the scorecards use `overdue_condition`, its SQL.
@@ -60,12 +62,12 @@ pub async fn get(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<obser
 }
 
 /// The viewer's appointment if it is active now; FORBIDDEN otherwise, saying why.
-async fn require_active_supervisor(db: &impl ConnectionTrait, viewer: &Viewer, now: DateTime<Utc>, what: &str) -> AppResult<supervisor::Model> {
+async fn require_active_supervisor(db: &impl ConnectionTrait, viewer: &Viewer, now: DateTime<Utc>, what: Text) -> AppResult<supervisor::Model> {
     let user = viewer.user()?;
     match supervisors::latest_appointment(db, user.id).await? {
-        None => Err(AppError::forbidden(format!("Only appointed openness supervisors may {what}."))),
-        Some(s) if s.revoked_at.is_some() => Err(AppError::forbidden(format!("Your supervisor appointment was revoked; you may no longer {what}."))),
-        Some(s) if !supervisors::is_active_at(&s, now) => Err(AppError::forbidden(format!("Your supervisor appointment is not in its term; you may not {what}."))),
+        None => Err(AppError::forbidden(t!("error-supervisors-only", what = what))),
+        Some(s) if s.revoked_at.is_some() => Err(AppError::forbidden(t!("error-supervisor-revoked", what = what))),
+        Some(s) if !supervisors::is_active_at(&s, now) => Err(AppError::forbidden(t!("error-supervisor-out-of-term", what = what))),
         Some(s) => Ok(s),
     }
 }
@@ -82,18 +84,18 @@ pub struct FileInput {
 /// consultations it leads or cooperates on. It is due in the configured number of working days.
 pub async fn file(state: &AppState, viewer: &Viewer, input: FileInput) -> AppResult<observation::Model> {
     let user = viewer.user()?.clone();
-    require_active_supervisor(&state.db.conn, viewer, state.clock.now(), "file observations").await?;
+    require_active_supervisor(&state.db.conn, viewer, state.clock.now(), t!("action-file-observations")).await?;
     let mut checks = Checks::new();
     let title = checks.take(domain::clean_text("title", &input.title, 1, 200, false));
     let body = checks.take(domain::clean_text("body", &input.body, 1, 10_000, true));
     checks.finish()?;
     if department::Entity::find_by_id(input.department_id).one(&state.db.conn).await?.is_none() {
-        return Err(AppError::bad_input("departmentId", "does not name a department"));
+        return Err(AppError::bad_input("departmentId", t!("field-no-such-department")));
     }
     if let Some(consultation_id) = input.consultation_id {
         let found = consultation::Entity::find_by_id(consultation_id).one(&state.db.conn).await?;
         let Some(consultation) = found.filter(|c| authz::can_see(viewer, c)) else {
-            return Err(AppError::bad_input("consultationId", "does not name a consultation"));
+            return Err(AppError::bad_input("consultationId", t!("field-no-such-consultation")));
         };
         let involved = consultation.lead_department_id == input.department_id
             || sql::count(
@@ -104,14 +106,14 @@ pub async fn file(state: &AppState, viewer: &Viewer, input: FileInput) -> AppRes
             .await?
                 > 0;
         if !involved {
-            return Err(AppError::bad_input("consultationId", "is not a consultation this department leads or cooperates on"));
+            return Err(AppError::bad_input("consultationId", t!("field-consultation-not-of-department")));
         }
     }
     state.limiter.hit(state.limit(LimitKind::ObservationsPerDay), &user.id.to_string()).await?;
 
     let txn = state.db.begin().await?;
     // Checked again inside the transaction: a revocation may have landed since.
-    let appointment = require_active_supervisor(&*txn, viewer, state.clock.now(), "file observations").await?;
+    let appointment = require_active_supervisor(&*txn, viewer, state.clock.now(), t!("action-file-observations")).await?;
     let now = state.clock.now();
     let observation = observation::Model {
         id: state.clock.new_id(),
@@ -170,7 +172,7 @@ pub async fn reply(state: &AppState, viewer: &Viewer, observation_id: Uuid, body
         return Err(NOT_FOUND);
     }
     if !can_answer(viewer, &current) {
-        return Err(AppError::forbidden("Only staff of the department or an admin may answer an observation."));
+        return Err(AppError::forbidden(t!("error-answer-observation")));
     }
     let now = state.clock.now();
     let reply = observation_reply::Model {
@@ -215,11 +217,11 @@ pub async fn follow_up(state: &AppState, viewer: &Viewer, id: Uuid, body: &str) 
     }
     let filed_by = supervisor::Entity::find_by_id(current.supervisor_id).one(&*txn).await?.ok_or(NOT_FOUND)?;
     if filed_by.user_id != user.id {
-        return Err(AppError::forbidden("Only the supervisor who filed an observation may follow it up."));
+        return Err(AppError::forbidden(t!("error-follow-up-own-only")));
     }
-    require_active_supervisor(&*txn, viewer, state.clock.now(), "follow up observations").await?;
+    require_active_supervisor(&*txn, viewer, state.clock.now(), t!("action-follow-up-observations")).await?;
     if current.status != ObservationStatus::Answered {
-        return Err(AppError::conflict("This observation still awaits the department's answer; follow it up once it is answered."));
+        return Err(AppError::conflict(t!("error-follow-up-awaits-answer")));
     }
     let now = state.clock.now();
     let due_at = due_from_now(state, now);
@@ -232,7 +234,7 @@ pub async fn follow_up(state: &AppState, viewer: &Viewer, id: Uuid, body: &str) 
     )
     .await?;
     if changed == 0 {
-        return Err(AppError::conflict("The observation changed in the meantime; reload it."));
+        return Err(AppError::conflict(t!("error-observation-changed")));
     }
     audit::record(&*txn, &state.clock, Some(user.id), "observation.follow_up", "Observation", Some(id), json!({ "followUpId": follow_up.id, "dueAt": due_at })).await?;
     let updated = observation::Model { status: ObservationStatus::Open, due_at, updated_at: now, ..current };
@@ -286,7 +288,7 @@ pub async fn department_list(
     viewer.user()?;
     let allowed = matches!(viewer.role(), Some(Role::Admin | Role::Evaluator)) || viewer.staff_department() == Some(department_id);
     if !allowed {
-        return Err(AppError::forbidden("Only the department's staff, admins and evaluators may list its observations."));
+        return Err(AppError::forbidden(t!("error-list-department-observations")));
     }
     list(state, "department_id", department_id, filter, first, after).await
 }
@@ -302,7 +304,7 @@ pub async fn supervisor_list(
 ) -> AppResult<(Page<observation::Model>, i64)> {
     viewer.user()?;
     if !supervisors::can_list_observations(viewer, appointment) {
-        return Err(AppError::forbidden("Only the supervisor, admins and evaluators may list a supervisor's observations."));
+        return Err(AppError::forbidden(t!("error-list-supervisor-observations")));
     }
     list(state, "supervisor_id", appointment.id, filter, first, after).await
 }

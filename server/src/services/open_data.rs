@@ -19,6 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::{consultations, counters};
 use crate::sql;
 use crate::state::AppState;
+use crate::t;
 
 /// Stable paths of the open-data files (the README lists them).
 pub fn document_path(id: Uuid) -> String {
@@ -39,7 +40,7 @@ pub async fn published(state: &AppState, id: Uuid) -> AppResult<consultation::Mo
         .one(&state.db.conn)
         .await?
         .filter(consultations::is_public)
-        .ok_or(AppError::NotFound("The consultation"))
+        .ok_or(AppError::NotFound(t!("not-found-consultation")))
 }
 
 fn department_json(d: &department::Model) -> Json {

@@ -29,6 +29,7 @@ use crate::i18n::Locale;
 use crate::services::mail;
 use crate::sql::{self, Params};
 use crate::state::AppState;
+use crate::t;
 
 /// Notifications one dispatch step takes, and deliveries one send step takes.
 const BATCH: usize = 200;
@@ -362,7 +363,7 @@ pub async fn set_email_settings(db: &impl ConnectionTrait, user: Uuid, changes: 
 pub async fn update_settings(state: &AppState, viewer: &crate::services::authz::Viewer, changes: &[(NotificationKind, bool)]) -> AppResult<Vec<(NotificationKind, bool)>> {
     let user = viewer.user()?.id;
     if changes.len() > NotificationKind::ALL.len() {
-        return Err(crate::error::AppError::bad_input("input", "names a kind more than once"));
+        return Err(crate::error::AppError::bad_input("input", t!("field-kind-repeated")));
     }
     let txn = state.db.begin().await?;
     set_email_settings(&*txn, user, changes).await?;

@@ -6,6 +6,7 @@ use uuid::Uuid;
 use crate::error::{AppError, AppResult};
 use crate::sql::{self, ListQuery};
 use crate::util;
+use crate::t;
 
 pub const DEFAULT_PAGE: u64 = 20;
 pub const MAX_PAGE: u64 = 100;
@@ -19,7 +20,7 @@ pub fn page_size(first: Option<i32>) -> AppResult<u64> {
     match first {
         None => Ok(DEFAULT_PAGE),
         Some(n) if (0..=MAX_PAGE as i32).contains(&n) => Ok(n as u64),
-        Some(_) => Err(AppError::bad_input("first", format!("must be between 0 and {MAX_PAGE}"))),
+        Some(_) => Err(AppError::bad_input("first", t!("field-between", min = 0, max = MAX_PAGE))),
     }
 }
 
@@ -36,7 +37,7 @@ pub fn parse_id_cursor(after: Option<&str>) -> AppResult<Option<Uuid>> {
             _ => None,
         })
         .map(Some)
-        .ok_or_else(|| AppError::bad_input("after", "is not a cursor from this list"))
+        .ok_or_else(|| AppError::bad_input("after", t!("field-bad-cursor")))
 }
 
 /// A cursor holding a sort key and an id.
@@ -52,7 +53,7 @@ pub fn parse_key_cursor(after: Option<&str>) -> AppResult<Option<(i64, Uuid)>> {
             _ => None,
         })
         .map(Some)
-        .ok_or_else(|| AppError::bad_input("after", "is not a cursor from this list"))
+        .ok_or_else(|| AppError::bad_input("after", t!("field-bad-cursor")))
 }
 
 /// One page of a list: the rows (at most `first`), whether more follow, and the list's total.

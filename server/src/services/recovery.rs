@@ -19,6 +19,7 @@ use crate::services::outbox;
 use crate::sql;
 use crate::state::{AppState, LimitKind};
 use crate::util;
+use crate::t;
 
 /// How long a code or a link works.
 pub const VALID_MINUTES: i64 = 30;
@@ -46,7 +47,7 @@ fn locale_of(state: &AppState, account: &user::Model, request: Option<Locale>) -
 
 fn email_is_set_up(state: &AppState) -> AppResult<()> {
     if state.mailer.is_none() {
-        return Err(AppError::conflict("Email is not set up on this platform."));
+        return Err(AppError::conflict(t!("error-email-not-set-up")));
     }
     Ok(())
 }
@@ -57,7 +58,7 @@ pub async fn request_email_verification(state: &AppState, viewer: &Viewer, reque
     email_is_set_up(state)?;
     let account = user::Entity::find_by_id(signed_in.id).one(&state.db.conn).await?.ok_or(AppError::Unauthenticated)?;
     if account.email_verified_at.is_some() {
-        return Err(AppError::conflict("This email address is already verified."));
+        return Err(AppError::conflict(t!("error-email-already-verified")));
     }
     state.limiter.hit(state.limit(LimitKind::VerificationEmails), &account.id.to_string()).await?;
     let code = new_code()?;
@@ -98,10 +99,10 @@ struct Token {
 /// The signed-in account proves its address with the code it was sent.
 pub async fn verify_email(state: &AppState, viewer: &Viewer, code: &str) -> AppResult<user::Model> {
     let signed_in = viewer.user()?;
-    let wrong = || AppError::bad_input("code", "is not correct or has expired; ask for a new code");
+    let wrong = || AppError::bad_input("code", t!("field-code-wrong-or-expired"));
     let code = code.trim();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AppError::bad_input("code", "must be the six digits from the email"));
+        return Err(AppError::bad_input("code", t!("field-code-six-digits")));
     }
     let now = state.clock.now();
     let txn = state.db.begin().await?;
@@ -135,7 +136,7 @@ pub async fn verify_email(state: &AppState, viewer: &Viewer, code: &str) -> AppR
 pub async fn request_password_reset(state: &AppState, viewer: &Viewer, email: &str, request: Option<Locale>) -> AppResult<bool> {
     let email = email.trim().to_lowercase();
     if email.is_empty() || email.len() > 254 || email.contains('\0') {
-        return Err(AppError::bad_input("email", "is not an email address"));
+        return Err(AppError::bad_input("email", t!("field-not-an-email")));
     }
     state.limiter.hit(state.limit(LimitKind::PasswordResetsPerAddress), &viewer.client_key).await?;
     state.limiter.hit(state.limit(LimitKind::PasswordResets), &util::sha256_hex(email.as_bytes())).await?;
@@ -161,7 +162,7 @@ pub async fn request_password_reset(state: &AppState, viewer: &Viewer, email: &s
 /// Sets a new password with the token of a reset link (once, within 30 minutes); every session of
 /// the account ends, and a new one begins. The link also proves the address.
 pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -> AppResult<SignedIn> {
-    let invalid = || AppError::bad_input("token", "is not valid or has expired; ask for a new link");
+    let invalid = || AppError::bad_input("token", t!("field-token-invalid-or-expired"));
     let new = Password::parse("newPassword", new_password).map_err(|e| AppError::BadInput(vec![e]))?;
     let token = token.trim();
     if token.is_empty() || token.len() > 200 {
@@ -185,7 +186,7 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
     }
     let account = user::Entity::find_by_id(found.user_id).one(&*txn).await?.ok_or_else(invalid)?;
     if account.suspended {
-        return Err(AppError::forbidden("This account is suspended."));
+        return Err(AppError::forbidden(t!("error-account-suspended")));
     }
     let mut active: user::ActiveModel = account.clone().into();
     active.password_hash = Set(hash);

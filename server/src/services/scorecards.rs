@@ -17,6 +17,7 @@ use crate::services::authz::{self, Viewer};
 use crate::services::{consultations, observations};
 use crate::sql::{self, Params};
 use crate::state::AppState;
+use crate::t;
 
 /// The verdicts a scorecard counts as adopting a suggestion (in whole or in part).
 pub const ADOPTED: [Adoption; 2] = [Adoption::Adopted, Adoption::PartiallyAdopted];
@@ -179,9 +180,9 @@ fn scorecard_sql(backend: DbBackend, from: DateTime<Utc>, to: DateTime<Utc>, now
 /// Every department's scorecard over `[from, to)`, for admins and evaluators; departments without
 /// activity are included with zero counts and null rates.
 pub async fn department_scorecards(state: &AppState, viewer: &Viewer, from: DateTime<Utc>, to: DateTime<Utc>) -> AppResult<Vec<Scorecard>> {
-    authz::require_role(viewer, &[Role::Admin, Role::Evaluator], "read department scorecards")?;
+    authz::require_role(viewer, &[Role::Admin, Role::Evaluator], t!("action-read-scorecards"))?;
     if to <= from {
-        return Err(AppError::bad_input("to", "must be after from"));
+        return Err(AppError::bad_input("to", t!("field-to-after-from")));
     }
     let (sql_text, values) = scorecard_sql(state.db.backend(), from, to, state.clock.now());
     let rows: Vec<Row> = sql::all(&state.db.conn, &sql_text, values).await?;

@@ -15,6 +15,8 @@ use crate::services::authz::{self, Viewer};
 use crate::services::pagination::{self, Page};
 use crate::sql;
 use crate::state::{AppState, LimitKind};
+use crate::i18n::Text;
+use crate::t;
 
 /// An appointment's default length.
 pub const DEFAULT_TERM_MONTHS: i32 = 24;
@@ -23,7 +25,7 @@ pub const MAX_TERM_MONTHS: i32 = 120;
 /// `me.supervisorApplications` shows at most this many, newest first (the daily limit keeps it short).
 pub const OWN_APPLICATIONS_SHOWN: u64 = 100;
 
-const PENDING_EXISTS: &str = "You already have a pending supervisor application; withdraw it or wait for its review.";
+const PENDING_EXISTS: Text = t!("error-application-pending");
 
 /// Whether an appointment lets its holder act as a supervisor at `now`: within its term, not revoked.
 pub fn is_active_at(s: &supervisor::Model, now: DateTime<Utc>) -> bool {
@@ -64,7 +66,7 @@ async fn has_pending(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<bool
 
 /// A citizen applies to be appointed; one PENDING application at a time, none while appointed.
 pub async fn apply(state: &AppState, viewer: &Viewer, input: ApplicationInput) -> AppResult<supervisor_application::Model> {
-    let user = authz::require_citizen(viewer, "apply to be an openness supervisor")?.clone();
+    let user = authz::require_citizen(viewer, t!("action-apply-supervisor"))?.clone();
     let mut checks = Checks::new();
     let real_name = checks.take(domain::clean_text("realName", &input.real_name, 1, 50, false));
     let organization = checks.take(domain::clean_optional("organization", input.organization.as_deref(), 100, false));
@@ -75,7 +77,7 @@ pub async fn apply(state: &AppState, viewer: &Viewer, input: ApplicationInput) -
         return Err(AppError::conflict(PENDING_EXISTS));
     }
     if latest_appointment(&state.db.conn, user.id).await?.is_some_and(|s| is_active_at(&s, state.clock.now())) {
-        return Err(AppError::conflict("You are already an active openness supervisor."));
+        return Err(AppError::conflict(t!("error-already-supervisor")));
     }
     state.limiter.hit(state.limit(LimitKind::ApplicationsPerDay), &user.id.to_string()).await?;
 
@@ -119,7 +121,7 @@ pub async fn apply(state: &AppState, viewer: &Viewer, input: ApplicationInput) -
 }
 
 async fn load_application(db: &impl ConnectionTrait, id: Uuid) -> AppResult<supervisor_application::Model> {
-    supervisor_application::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound("The application"))
+    supervisor_application::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound(t!("not-found-application")))
 }
 
 /// The applicant withdraws a PENDING application. Anyone else is told it does not exist.
@@ -129,10 +131,10 @@ pub async fn withdraw(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<
     let current = load_application(&*txn, id).await?;
     if current.applicant_id != user.id {
         // Admins see every application (they review them); to anyone else another's does not exist.
-        return Err(if viewer.is_admin() { AppError::forbidden("Only the applicant may withdraw an application.") } else { AppError::NotFound("The application") });
+        return Err(if viewer.is_admin() { AppError::forbidden(t!("error-withdraw-applicant-only")) } else { AppError::NotFound(t!("not-found-application")) });
     }
     if current.status != ApplicationStatus::Pending {
-        return Err(AppError::conflict("Only a pending application can be withdrawn."));
+        return Err(AppError::conflict(t!("error-withdraw-pending-only")));
     }
     let now = state.clock.now();
     let changed = sql::execute(
@@ -142,7 +144,7 @@ pub async fn withdraw(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<
     )
     .await?;
     if changed == 0 {
-        return Err(AppError::conflict("The application was reviewed in the meantime; reload it."));
+        return Err(AppError::conflict(t!("error-application-reviewed-meanwhile")));
     }
     audit::record(&*txn, &state.clock, Some(user.id), "supervisor_application.withdraw", "SupervisorApplication", Some(id), json!({})).await?;
     txn.commit().await?;
@@ -158,26 +160,23 @@ pub struct ReviewInput {
 /// An admin approves (appointing the applicant from now for `termMonths`) or rejects (with a note) a
 /// PENDING application.
 pub async fn review(state: &AppState, viewer: &Viewer, id: Uuid, input: ReviewInput) -> AppResult<supervisor_application::Model> {
-    let admin = authz::require_admin(viewer, "review supervisor applications")?.clone();
+    let admin = authz::require_admin(viewer, t!("action-review-applications"))?.clone();
     let mut checks = Checks::new();
     let note = checks.take(domain::clean_optional("note", input.note.as_deref(), 2000, true));
     if input.decision == ReviewDecision::Reject && note.is_none() {
-        checks.fail("note", "is required to reject an application");
+        checks.fail("note", t!("field-note-required"));
     }
     // termMonths only matters when appointing; a form may send its default along with REJECT.
     let term_months = input.term_months.unwrap_or(DEFAULT_TERM_MONTHS);
     if input.decision == ReviewDecision::Approve && !(1..=MAX_TERM_MONTHS).contains(&term_months) {
-        checks.fail("termMonths", format!("must be between 1 and {MAX_TERM_MONTHS}"));
+        checks.fail("termMonths", t!("field-between", min = 1, max = MAX_TERM_MONTHS));
     }
     checks.finish()?;
 
     let txn = state.db.begin().await?;
     let current = load_application(&*txn, id).await?;
     if current.status != ApplicationStatus::Pending {
-        return Err(AppError::conflict(format!(
-            "This application is {} and can no longer be reviewed.",
-            current.status.as_str().to_lowercase()
-        )));
+        return Err(AppError::conflict(t!("error-application-not-pending", status = current.status.as_str())));
     }
     let now = state.clock.now();
     let status = match input.decision {
@@ -192,18 +191,18 @@ pub async fn review(state: &AppState, viewer: &Viewer, id: Uuid, input: ReviewIn
     )
     .await?;
     if changed == 0 {
-        return Err(AppError::conflict("The application changed in the meantime; reload it."));
+        return Err(AppError::conflict(t!("error-application-changed")));
     }
     let mut appointed = None;
     let mut appointed_until = None;
     if input.decision == ReviewDecision::Approve {
         if latest_appointment(&*txn, current.applicant_id).await?.is_some_and(|s| is_active_at(&s, now)) {
-            return Err(AppError::conflict("The applicant is already an active openness supervisor."));
+            return Err(AppError::conflict(t!("error-applicant-already-supervisor")));
         }
-        let months = u32::try_from(term_months).map_err(|_| AppError::bad_input("termMonths", "must be positive"))?;
+        let months = u32::try_from(term_months).map_err(|_| AppError::bad_input("termMonths", t!("field-positive")))?;
         let term_end = now
             .checked_add_months(Months::new(months))
-            .ok_or_else(|| AppError::bad_input("termMonths", "gives a term end out of range"))?;
+            .ok_or_else(|| AppError::bad_input("termMonths", t!("field-term-out-of-range")))?;
         let appointment = supervisor::Model {
             id: state.clock.new_id(),
             user_id: current.applicant_id,
@@ -260,7 +259,7 @@ pub async fn list_applications(
     first: Option<i32>,
     after: Option<&str>,
 ) -> AppResult<(Page<supervisor_application::Model>, i64)> {
-    authz::require_admin(viewer, "list supervisor applications")?;
+    authz::require_admin(viewer, t!("action-list-applications"))?;
     let first = pagination::page_size(first)?;
     let after = pagination::parse_id_cursor(after)?;
     let mut list = sql::List::new("supervisor_applications");
@@ -283,16 +282,16 @@ pub async fn own_applications(state: &AppState, viewer: &Viewer) -> AppResult<Ve
 
 /// An admin ends an appointment early, giving a reason.
 pub async fn revoke(state: &AppState, viewer: &Viewer, id: Uuid, reason: &str) -> AppResult<supervisor::Model> {
-    let admin = authz::require_admin(viewer, "revoke supervisor appointments")?.clone();
+    let admin = authz::require_admin(viewer, t!("action-revoke-appointments"))?.clone();
     let reason = domain::clean_text("reason", reason, 1, 1000, true).map_err(|e| AppError::BadInput(vec![e]))?;
     let txn = state.db.begin().await?;
-    let current = supervisor::Entity::find_by_id(id).one(&*txn).await?.ok_or(AppError::NotFound("The supervisor"))?;
+    let current = supervisor::Entity::find_by_id(id).one(&*txn).await?.ok_or(AppError::NotFound(t!("not-found-supervisor")))?;
     if current.revoked_at.is_some() {
-        return Err(AppError::conflict("This appointment has already been revoked."));
+        return Err(AppError::conflict(t!("error-appointment-revoked")));
     }
     let now = state.clock.now();
     if current.term_end <= now {
-        return Err(AppError::conflict("This appointment has already ended."));
+        return Err(AppError::conflict(t!("error-appointment-ended")));
     }
     let changed = sql::execute(
         &*txn,
@@ -301,7 +300,7 @@ pub async fn revoke(state: &AppState, viewer: &Viewer, id: Uuid, reason: &str) -
     )
     .await?;
     if changed == 0 {
-        return Err(AppError::conflict("This appointment has already been revoked."));
+        return Err(AppError::conflict(t!("error-appointment-revoked")));
     }
     audit::record(&*txn, &state.clock, Some(admin.id), "supervisor.revoke", "Supervisor", Some(id), json!({ "reason": reason })).await?;
     let kind = notifications::Kind {
@@ -324,7 +323,7 @@ pub async fn list_supervisors(
     first: Option<i32>,
     after: Option<&str>,
 ) -> AppResult<(Page<supervisor::Model>, i64)> {
-    authz::require_role(viewer, &[Role::Admin, Role::Evaluator], "list supervisors")?;
+    authz::require_role(viewer, &[Role::Admin, Role::Evaluator], t!("action-list-supervisors"))?;
     let first = pagination::page_size(first)?;
     let after = pagination::parse_id_cursor(after)?;
     let mut list = sql::List::new("supervisors s");

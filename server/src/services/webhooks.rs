@@ -29,6 +29,7 @@ use crate::services::notifications::{self, Part};
 use crate::services::{audit, outbox, pagination};
 use crate::sql::{self, Params};
 use crate::state::AppState;
+use crate::t;
 use crate::util;
 
 /// The longest endpoint address and description accepted.
@@ -99,19 +100,19 @@ pub struct WebhookInput {
 fn check_url(url: &str, fields: &mut Vec<FieldError>) -> Option<String> {
     let url = url.trim();
     if url.is_empty() || url.len() > MAX_URL {
-        fields.push(FieldError::new("input.url", format!("must be an http or https address of at most {MAX_URL} characters")));
+        fields.push(FieldError::new("input.url", t!("field-webhook-url-length", max = MAX_URL)));
         return None;
     }
     match reqwest::Url::parse(url) {
         Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host_str().is_some_and(|h| !h.is_empty()) => {
             if !parsed.username().is_empty() || parsed.password().is_some() {
-                fields.push(FieldError::new("input.url", "must not carry a user name or password; deliveries are signed instead"));
+                fields.push(FieldError::new("input.url", t!("field-webhook-url-credentials")));
                 return None;
             }
             Some(parsed.to_string())
         }
         _ => {
-            fields.push(FieldError::new("input.url", "must be an absolute http or https address"));
+            fields.push(FieldError::new("input.url", t!("field-webhook-url")));
             None
         }
     }
@@ -121,7 +122,7 @@ fn check_description(description: Option<String>, fields: &mut Vec<FieldError>) 
     let description = description?;
     let trimmed = description.trim();
     if trimmed.chars().count() > MAX_DESCRIPTION {
-        fields.push(FieldError::new("input.description", format!("must be at most {MAX_DESCRIPTION} characters")));
+        fields.push(FieldError::new("input.description", t!("field-at-most-chars", max = MAX_DESCRIPTION)));
         return None;
     }
     Some((!trimmed.is_empty()).then(|| trimmed.to_owned()))
@@ -130,7 +131,7 @@ fn check_description(description: Option<String>, fields: &mut Vec<FieldError>) 
 fn check_kinds(kinds: Option<Vec<NotificationKind>>, fields: &mut Vec<FieldError>) -> Option<String> {
     let kinds = kinds?;
     if kinds.is_empty() {
-        fields.push(FieldError::new("input.kinds", "must name at least one kind"));
+        fields.push(FieldError::new("input.kinds", t!("field-webhook-kinds")));
         return None;
     }
     Some(stored_kinds(&kinds))
@@ -141,18 +142,18 @@ async fn find(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Webhook> {
         .await?
         .into_iter()
         .next()
-        .ok_or(AppError::NotFound("The webhook"))
+        .ok_or(AppError::NotFound(t!("not-found-webhook")))
 }
 
 /// Every registered webhook, oldest first (admins only).
 pub async fn list(state: &AppState, viewer: &Viewer) -> AppResult<Vec<Webhook>> {
-    authz::require_admin(viewer, "see webhooks")?;
+    authz::require_admin(viewer, t!("action-see-webhooks"))?;
     sql::all(&state.db.conn, &format!("SELECT {COLUMNS} FROM webhooks ORDER BY created_at, id"), vec![]).await
 }
 
 /// Registers a webhook (admins only); returns it with its secret, which is shown this once.
 pub async fn create(state: &AppState, viewer: &Viewer, input: WebhookInput) -> AppResult<(Webhook, String)> {
-    let admin = authz::require_admin(viewer, "register webhooks")?.id;
+    let admin = authz::require_admin(viewer, t!("action-register-webhooks"))?.id;
     let mut fields = Vec::new();
     let url = match &input.url {
         Some(url) => check_url(url, &mut fields),
@@ -163,13 +164,13 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: WebhookInput) -> A
     if !fields.is_empty() {
         return Err(AppError::BadInput(fields));
     }
-    let (Some(url), Some(kinds)) = (url, kinds) else { return Err(AppError::bad_input("input.url", "is required")) };
+    let (Some(url), Some(kinds)) = (url, kinds) else { return Err(AppError::bad_input("input.url", t!("field-required"))) };
     let salt = util::random_token(32).map_err(AppError::internal)?;
     let (id, now) = state.clock.new_id_and_time();
     let txn = state.db.begin().await?;
     let registered = sql::count(&*txn, "SELECT COUNT(*) FROM webhooks", vec![]).await?;
     if registered >= MAX_WEBHOOKS {
-        return Err(AppError::conflict(format!("At most {MAX_WEBHOOKS} webhooks may be registered; delete one first.")));
+        return Err(AppError::conflict(t!("error-too-many-webhooks", max = MAX_WEBHOOKS)));
     }
     sql::execute(
         &*txn,
@@ -188,7 +189,7 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: WebhookInput) -> A
 /// Changes a webhook's address, kinds, description or whether it is active (admins only). Deliveries
 /// already written keep going to the webhook, at its address when they are sent.
 pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, input: WebhookInput) -> AppResult<Webhook> {
-    let admin = authz::require_admin(viewer, "change webhooks")?.id;
+    let admin = authz::require_admin(viewer, t!("action-change-webhooks"))?.id;
     let mut fields = Vec::new();
     let url = input.url.as_deref().and_then(|url| check_url(url, &mut fields));
     let kinds = check_kinds(input.kinds.clone(), &mut fields);
@@ -229,7 +230,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, input: WebhookI
 
 /// Removes a webhook and its delivery log (admins only); deliveries not yet sent are not sent.
 pub async fn delete(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<bool> {
-    let admin = authz::require_admin(viewer, "delete webhooks")?.id;
+    let admin = authz::require_admin(viewer, t!("action-delete-webhooks"))?.id;
     let txn = state.db.begin().await?;
     let webhook = find(&*txn, id).await?;
     sql::execute(&*txn, "DELETE FROM deliveries WHERE webhook_id = $1", vec![id.into()]).await?;
@@ -276,7 +277,7 @@ pub async fn deliveries(state: &AppState, webhook: Uuid, first: Option<i32>, aft
 /// one the endpoint lost. It keeps its id, so the endpoint can tell it is the same; its attempts
 /// start again. One still PENDING is retried by itself: CONFLICT.
 pub async fn redeliver(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<WebhookDelivery> {
-    let admin = authz::require_admin(viewer, "redeliver webhook deliveries")?.id;
+    let admin = authz::require_admin(viewer, t!("action-redeliver-webhook-deliveries"))?.id;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
     let found: Option<WebhookDelivery> = sql::all(
@@ -287,9 +288,9 @@ pub async fn redeliver(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult
     .await?
     .into_iter()
     .next();
-    let Some(found) = found else { return Err(AppError::NotFound("The webhook delivery")) };
+    let Some(found) = found else { return Err(AppError::NotFound(t!("not-found-webhook-delivery"))) };
     if found.status == DeliveryStatus::Pending.as_str() {
-        return Err(AppError::conflict("This delivery has not been given up on; it is retried by itself."));
+        return Err(AppError::conflict(t!("error-delivery-still-pending")));
     }
     // Conditional on the status read above, so two admins redelivering at once send it once more, not twice.
     let changed = sql::execute(
@@ -299,14 +300,14 @@ pub async fn redeliver(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult
     )
     .await?;
     if changed != 1 {
-        return Err(AppError::conflict("This delivery changed in the meantime; reload it."));
+        return Err(AppError::conflict(t!("error-delivery-changed")));
     }
     audit::record(&*txn, &state.clock, Some(admin), "webhook.redeliver", "WebhookDelivery", Some(id), json!({ "was": found.status })).await?;
     let after: WebhookDelivery = sql::all(&*txn, &format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1"), vec![id.into()])
         .await?
         .into_iter()
         .next()
-        .ok_or(AppError::NotFound("The webhook delivery"))?;
+        .ok_or(AppError::NotFound(t!("not-found-webhook-delivery")))?;
     txn.commit_private().await?;
     state.outbox_wake.notify_one();
     Ok(after)

@@ -1,5 +1,5 @@
 //! Errors and limits at the edge: body size, malformed requests, depth and complexity, bad ids and
-//! cursors, a lost database or Redis, and the operational endpoints.
+//! cursors, a lost database or Redis, the operational endpoints, and errors in the reader's language.
 
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
 use crate::support::{self, assert_no_leak, fields, op};
+use crate::ws::{Answer, Ws, COMMENT_ADDED};
 
 const MIB: usize = 1024 * 1024;
 
@@ -97,7 +98,7 @@ async fn deep_and_complex_queries_are_refused_with_a_code() {
     let gql = app.gql(None, &format!("query($id: ID!) {{ consultation(id: $id) {{ {deep} }} }}"), json!({ "id": w.consultation })).await;
     assert!(gql.0["data"].is_null(), "nothing runs: {:#}", gql.0);
     assert_eq!(gql.code(), "BAD_USER_INPUT");
-    assert!(gql.error()["message"].as_str().is_some_and(|m| m.to_lowercase().contains("nested") || m.to_lowercase().contains("depth")));
+    assert_eq!(gql.error()["message"], "query：查询嵌套层级过深。");
     let wide: String = (0..1500).map(|i| format!("a{i}: departments {{ id }} ")).collect();
     let gql = app.gql(None, &format!("{{ {wide} }}"), json!({})).await;
     assert!(gql.0["data"].is_null());
@@ -315,4 +316,132 @@ async fn operational_endpoints_answer() {
         .expect("a request counter");
     assert!(requests >= 2, "{text}");
     assert!(text.contains("# TYPE gongkai_graphql_requests_total counter"));
+}
+
+/// The message of the first error and the `field: message` pairs of its `extensions.fields`.
+fn said(gql: &Gql) -> (String, Vec<(String, String)>) {
+    let error = gql.error();
+    let fields = error["extensions"]["fields"]
+        .as_array()
+        .map(|list| list.iter().map(|f| (f["field"].as_str().expect("field").to_owned(), f["message"].as_str().expect("message").to_owned())).collect())
+        .unwrap_or_default();
+    (error["message"].as_str().expect("a message").to_owned(), fields)
+}
+
+/// A refused registration: three fields wrong at once.
+fn bad_registration() -> Value {
+    json!({ "input": { "email": "not-an-email", "password": "short", "displayName": " " } })
+}
+
+#[tokio::test]
+async fn errors_are_in_the_readers_language_and_codes_and_fields_are_not() {
+    let app = spawn_with(no_limits).await;
+    let w = support::open_world(&app).await;
+    let me = support::citizen(&app).await;
+    let missing = json!({ "id": Uuid::now_v7().to_string() });
+    let detail = op("citizen", "ConsultationDetail");
+    let register = op("citizen", "Register");
+    let create_department = op("admin", "CreateDepartment");
+    let department = json!({ "input": { "code": "X1", "name": "某部门" } });
+
+    // Chinese by default.
+    let not_found = app.gql(None, &detail, missing.clone()).await;
+    assert_eq!(not_found.code(), "NOT_FOUND");
+    assert_eq!(said(&not_found).0, "未找到该征求意见稿。");
+    let bad = app.gql(None, &register, bad_registration()).await;
+    assert_eq!(fields(&bad), ["displayName", "email", "password"]);
+    let (message, zh_fields) = said(&bad);
+    assert_eq!(message, "部分填写内容不符合要求，请检查后重新提交。");
+    assert!(zh_fields.contains(&("email".to_owned(), "须为有效的邮箱地址".to_owned())), "{zh_fields:?}");
+    assert!(zh_fields.contains(&("password".to_owned(), "不能少于 10 个字符".to_owned())), "{zh_fields:?}");
+    assert!(zh_fields.contains(&("displayName".to_owned(), "不能为空".to_owned())), "{zh_fields:?}");
+    let forbidden = app.gql(Some(&me.token), &create_department, department.clone()).await;
+    assert_eq!(forbidden.code(), "FORBIDDEN");
+    assert_eq!(said(&forbidden).0, "您的账户无权创建部门。");
+
+    // English when the request asks for it; the same codes and field names.
+    let en_not_found = support::gql_in(&app, None, "en-US,en;q=0.9", &detail, missing.clone()).await;
+    assert_eq!(en_not_found.code(), "NOT_FOUND");
+    assert_eq!(said(&en_not_found).0, "The consultation was not found.");
+    let en_bad = support::gql_in(&app, None, "en", &register, bad_registration()).await;
+    assert_eq!(fields(&en_bad), ["displayName", "email", "password"]);
+    let (message, en_fields) = said(&en_bad);
+    assert_eq!(message, "Some fields are not valid.");
+    assert!(en_fields.contains(&("password".to_owned(), "must be at least 10 characters".to_owned())), "{en_fields:?}");
+    let field_names = |list: &[(String, String)]| list.iter().map(|(f, _)| f.clone()).collect::<Vec<_>>();
+    assert_eq!(field_names(&zh_fields), field_names(&en_fields), "fields in the same order");
+    let en_forbidden = support::gql_in(&app, Some(&me.token), "en", &create_department, department.clone()).await;
+    assert_eq!(en_forbidden.code(), "FORBIDDEN");
+    assert_eq!(said(&en_forbidden).0, "Your account may not create departments.");
+    // A single field's error names it in the message.
+    let one = support::gql_in(&app, None, "en", &detail, json!({ "id": "not-a-uuid" })).await;
+    assert_eq!(said(&one), ("id: is not a valid id".to_owned(), vec![("id".to_owned(), "is not a valid id".to_owned())]));
+    let one = app.gql(None, &detail, json!({ "id": "not-a-uuid" })).await;
+    assert_eq!(said(&one), ("id：不是有效的 ID".to_owned(), vec![("id".to_owned(), "不是有效的 ID".to_owned())]));
+
+    // The account's own language wins over the request's, for errors refused before anything runs too.
+    let profile = app.ok(Some(&me.token), &op("notifications", "UpdateProfile"), json!({ "input": { "locale": "en" } })).await;
+    assert_eq!(profile["updateProfile"]["locale"], "en");
+    let mine = support::gql_in(&app, Some(&me.token), "zh-CN", &create_department, department.clone()).await;
+    assert_eq!(said(&mine).0, "Your account may not create departments.");
+    let mine = app.gql(Some(&me.token), &detail, missing.clone()).await;
+    assert_eq!(said(&mine).0, "The consultation was not found.");
+    let unparsable = app.gql(Some(&me.token), "query { a(x: ) }", json!({})).await;
+    assert_eq!(said(&unparsable).0, "query: The query is not valid GraphQL (line 1, column 14).");
+    let unparsable = app.gql(None, "query { a(x: ) }", json!({})).await;
+    assert_eq!(said(&unparsable).0, "query：查询不是有效的 GraphQL（第 1 行第 14 列）。");
+    // Someone else is still answered in Chinese.
+    assert_eq!(said(&app.gql(Some(&w.staff), &create_department, department.clone()).await).0, "您的账户无权创建部门。");
+
+    // The endpoints that are not GraphQL, by the request's language.
+    let url = format!("{}/graphql", app.url);
+    for (language, expected) in [(None, "请求内容不是 JSON 格式的 GraphQL 请求。"), (Some("en"), "The request body is not a GraphQL request in JSON.")] {
+        let mut request = app.http.post(&url).header("content-type", "application/json").body("{not json");
+        if let Some(language) = language {
+            request = request.header("Accept-Language", language);
+        }
+        let body: Value = request.send().await.expect("send").json().await.expect("a JSON error");
+        assert_eq!(body["errors"][0]["message"], expected);
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    }
+}
+
+/// The first error's message of a WebSocket answer.
+fn ws_said(answer: Answer) -> (String, String) {
+    match answer {
+        Answer::Response(payload) => {
+            let error = &payload["errors"][0];
+            (error["extensions"]["code"].as_str().expect("a code").to_owned(), error["message"].as_str().expect("a message").to_owned())
+        }
+        Answer::Closed(code) => panic!("the socket closed ({code:?}) instead of answering"),
+    }
+}
+
+#[tokio::test]
+async fn websocket_errors_are_in_the_readers_language_too() {
+    let app = spawn_with(no_limits).await;
+    let me = support::citizen(&app).await;
+    let missing = json!({ "id": Uuid::now_v7().to_string() });
+    let detail = op("citizen", "ConsultationDetail");
+    let feed = json!({ "consultationId": Uuid::now_v7().to_string() });
+
+    let mut zh = Ws::connect(&app.url, None).await;
+    assert_eq!(ws_said(zh.run("q", &detail, missing.clone()).await), ("NOT_FOUND".to_owned(), "未找到该征求意见稿。".to_owned()));
+    assert_eq!(ws_said(zh.run("s", COMMENT_ADDED, feed.clone()).await), ("UNAUTHENTICATED".to_owned(), "请先登录。".to_owned()));
+    zh.close().await;
+
+    let mut en = Ws::connect_in(&app.url, None, Some("en")).await;
+    assert_eq!(ws_said(en.run("q", &detail, missing.clone()).await), ("NOT_FOUND".to_owned(), "The consultation was not found.".to_owned()));
+    assert_eq!(ws_said(en.run("s", COMMENT_ADDED, feed.clone()).await), ("UNAUTHENTICATED".to_owned(), "You need to sign in to do this.".to_owned()));
+    en.close().await;
+
+    // Signed in with English chosen: English whatever the upgrade request asked for, a subscription's
+    // refusal and an operation refused before it runs included.
+    app.ok(Some(&me.token), &op("notifications", "UpdateProfile"), json!({ "input": { "locale": "en" } })).await;
+    let mut mine = Ws::connect_in(&app.url, Some(&me.token), Some("zh-CN")).await;
+    assert_eq!(ws_said(mine.run("q", &detail, missing).await), ("NOT_FOUND".to_owned(), "The consultation was not found.".to_owned()));
+    assert_eq!(ws_said(mine.run("s", COMMENT_ADDED, feed).await), ("NOT_FOUND".to_owned(), "The consultation was not found.".to_owned()));
+    let (code, message) = ws_said(mine.run("p", "query { a(x: ) }", json!({})).await);
+    assert_eq!((code.as_str(), message.as_str()), ("BAD_USER_INPUT", "query: The query is not valid GraphQL (line 1, column 14)."));
+    mine.close().await;
 }

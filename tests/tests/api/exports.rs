@@ -284,7 +284,7 @@ async fn expired_tampered_and_revoked_links_are_refused() {
     let (status, body) = get(format!("/exports/{}", exports::sign(&app.state.config.secret_key, &grant))).await;
     assert_eq!(status, 410);
     assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("expired"));
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("已过期"));
 
     // Anything changed: the expiry, the format, the consultation, the signature; or another key.
     let (payload, signature) = token.rsplit_once('.').unwrap();

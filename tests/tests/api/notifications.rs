@@ -1,7 +1,7 @@
 //! Notifications: each kind written by the action that causes it, in the recipient's inbox, in their
 //! language; read marks; the live feed, on another instance too; the profile's language.
 
-use gongkai_tests::{no_limits, spawn_with, Gql, TestApp};
+use gongkai_tests::{no_limits, spawn_with, TestApp};
 use serde_json::{json, Value};
 
 use crate::support::{self, op, Account};
@@ -9,20 +9,6 @@ use crate::supervisors::{appoint, file, id};
 use crate::ws::Ws;
 
 const INBOX: &str = "MyNotifications";
-
-/// Sends an operation with an `Accept-Language` header.
-async fn gql_in(app: &TestApp, token: &str, language: &str, query: &str, variables: Value) -> Gql {
-    let response = app
-        .http
-        .post(format!("{}/graphql", app.url))
-        .bearer_auth(token)
-        .header("Accept-Language", language)
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .expect("send");
-    Gql(response.json().await.expect("JSON"))
-}
 
 /// The inbox's nodes, newest first.
 async fn inbox(app: &TestApp, token: &str) -> Vec<Value> {
@@ -67,13 +53,13 @@ async fn replies_and_moderation_notify_the_author_in_their_language() {
     assert_eq!(unread(&app, &author.token).await, 2);
 
     // English when the request asks for it, and when the account chose it (over the request).
-    let english = gql_in(&app, &author.token, "en-GB,en;q=0.9", &op("notifications", INBOX), json!({})).await;
+    let english = support::gql_in(&app, Some(&author.token), "en-GB,en;q=0.9", &op("notifications", INBOX), json!({})).await;
     let node = &english.data()["me"]["notifications"]["edges"][0]["node"];
     assert_eq!(node["title"], "Your comment has a reply");
     assert_eq!(node["body"], format!("The department replied to your comment on “{title}”. Verdict: partially adopted."));
     let profile = app.ok(Some(&author.token), &op("notifications", "UpdateProfile"), json!({ "input": { "locale": "en" } })).await;
     assert_eq!(profile["updateProfile"]["locale"], "en");
-    let chosen = gql_in(&app, &author.token, "zh-CN", &op("notifications", INBOX), json!({})).await;
+    let chosen = support::gql_in(&app, Some(&author.token), "zh-CN", &op("notifications", INBOX), json!({})).await;
     assert_eq!(chosen.data()["me"]["notifications"]["edges"][1]["node"]["title"], "Your comment is published");
     // The kind and the codes never change with the language.
     assert_eq!(chosen.data()["me"]["notifications"]["edges"][1]["node"]["kind"], "COMMENT_MODERATED");

@@ -116,7 +116,7 @@ async fn a_revoked_supervisor_can_no_longer_file_or_follow_up() {
 
     let refused = app.gql(Some(&supervisor.token), &op("supervisor", "FileObservation"), json!({ "input": { "departmentId": w.department, "kind": "OTHER", "title": "t", "body": "b" } })).await;
     assert_eq!(refused.code(), "FORBIDDEN");
-    assert!(refused.error()["message"].as_str().is_some_and(|m| m.contains("revoked")));
+    assert!(refused.error()["message"].as_str().is_some_and(|m| m.contains("聘任已被终止")));
     assert_eq!(follow_up(&app, &supervisor.token, &observation, "再次跟进").await.code(), "FORBIDDEN");
     // The former supervisor still reads what they filed.
     let read = app.ok(Some(&supervisor.token), &op("supervisor", "Observation"), json!({ "id": observation })).await;
@@ -137,7 +137,7 @@ async fn an_expired_supervisor_can_no_longer_file() {
     assert_eq!(me["me"]["supervisor"]["active"], false);
     let refused = app.gql(Some(&supervisor.token), &op("supervisor", "FileObservation"), json!({ "input": { "departmentId": w.department, "kind": "SERVICE", "title": "t", "body": "b" } })).await;
     assert_eq!(refused.code(), "FORBIDDEN");
-    assert!(refused.error()["message"].as_str().is_some_and(|m| m.contains("term")));
+    assert!(refused.error()["message"].as_str().is_some_and(|m| m.contains("不在任期内")));
     let active = app.ok(Some(&w.admin), &op("admin", "Supervisors"), json!({ "active": true })).await;
     assert_eq!(active["supervisors"]["totalCount"], 0);
     // An ended appointment cannot be revoked any more.

@@ -136,6 +136,16 @@ pub fn op(file: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no operation {name} in clients/{file}.graphql"))
 }
 
+/// Sends an operation with an `Accept-Language` header.
+pub async fn gql_in(app: &TestApp, token: Option<&str>, language: &str, query: &str, variables: Value) -> Gql {
+    let mut request = app.http.post(format!("{}/graphql", app.url)).header("Accept-Language", language).json(&json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("send");
+    Gql(response.json().await.expect("JSON"))
+}
+
 /// The `field` names of a BAD_USER_INPUT error, sorted.
 pub fn fields(gql: &Gql) -> Vec<String> {
     assert_eq!(gql.code(), "BAD_USER_INPUT", "expected BAD_USER_INPUT: {:#}", gql.0);

@@ -34,9 +34,17 @@ impl Ws {
     /// Opens `/graphql/ws` on the server at `base` (`http://…`) and signs in with `token` through
     /// `connection_init`.
     pub async fn connect(base: &str, token: Option<&str>) -> Ws {
+        Ws::connect_in(base, token, None).await
+    }
+
+    /// `connect`, the upgrade request asking for `language` (`Accept-Language`).
+    pub async fn connect_in(base: &str, token: Option<&str>, language: Option<&str>) -> Ws {
         let url = format!("{}/graphql/ws", base.replacen("http://", "ws://", 1));
         let mut request = url.into_client_request().expect("a WebSocket request");
         request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("graphql-transport-ws"));
+        if let Some(language) = language {
+            request.headers_mut().insert("Accept-Language", HeaderValue::from_str(language).expect("a header value"));
+        }
         let (socket, response) = tokio_tungstenite::connect_async(request).await.expect("open the WebSocket");
         assert_eq!(response.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok()), Some("graphql-transport-ws"));
         let mut ws = Ws { socket, closed: None };

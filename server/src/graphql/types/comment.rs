@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crate::graphql::context::{load_error, ContextExt, GqlResult};
 use crate::graphql::types::consultation::{Consultation, Department, Section};
 use crate::graphql::types::user::User;
+use crate::t;
 
 pub struct Comment {
     pub model: comment::Model,
@@ -76,7 +77,7 @@ impl Comment {
 
     async fn author(&self, ctx: &Context<'_>) -> GqlResult<User> {
         let found = ctx.loaders()?.users.load_one(self.model.author_id).await.map_err(load_error)?;
-        let model = found.ok_or(AppError::NotFound("The author"))?;
+        let model = found.ok_or(AppError::NotFound(t!("not-found-author")))?;
         let viewer = ctx.viewer()?;
         let private = self.moderator || viewer.is_admin() || viewer.user_id() == Some(model.id);
         Ok(User { model, private })
@@ -89,7 +90,7 @@ impl Comment {
 
     async fn consultation(&self, ctx: &Context<'_>) -> GqlResult<Consultation> {
         let found = ctx.loaders()?.consultations.load_one(self.model.consultation_id).await.map_err(load_error)?;
-        found.map(Consultation).ok_or_else(|| AppError::NotFound("The consultation").into())
+        found.map(Consultation).ok_or_else(|| AppError::NotFound(t!("not-found-consultation")).into())
     }
 
     #[graphql(complexity = "crate::graphql::list_cost(10, child_complexity)")]
@@ -168,12 +169,12 @@ impl Reply {
     /// The department the reply speaks for.
     async fn department(&self, ctx: &Context<'_>) -> GqlResult<Department> {
         let found = ctx.loaders()?.departments.load_one(self.0.department_id).await.map_err(load_error)?;
-        found.map(Department).ok_or_else(|| AppError::NotFound("The department").into())
+        found.map(Department).ok_or_else(|| AppError::NotFound(t!("not-found-department")).into())
     }
 
     async fn comment(&self, ctx: &Context<'_>) -> GqlResult<Comment> {
         let found = ctx.loaders()?.comments.load_one(self.0.comment_id).await.map_err(load_error)?;
-        found.map(|c| Comment::new(c, false)).ok_or_else(|| AppError::NotFound("The comment").into())
+        found.map(|c| Comment::new(c, false)).ok_or_else(|| AppError::NotFound(t!("not-found-comment")).into())
     }
 }
 

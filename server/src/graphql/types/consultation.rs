@@ -12,6 +12,7 @@ use crate::graphql::types::comment::{Comment, DuplicateGroup};
 use crate::graphql::types::connection::{connection, TotalCount};
 use crate::graphql::types::supervisor::ObservationConnection;
 use crate::services::{authz, comments, consultations, counters::Counts, observations, pagination};
+use crate::t;
 
 pub struct Department(pub department::Model);
 
@@ -200,7 +201,7 @@ impl Consultation {
 
     async fn lead_department(&self, ctx: &Context<'_>) -> GqlResult<Department> {
         let found = ctx.loaders()?.departments.load_one(self.0.lead_department_id).await.map_err(load_error)?;
-        found.map(Department).ok_or_else(|| crate::error::AppError::NotFound("The lead department").into())
+        found.map(Department).ok_or_else(|| crate::error::AppError::NotFound(t!("not-found-lead-department")).into())
     }
 
     #[graphql(complexity = "crate::graphql::list_cost(10, child_complexity)")]

@@ -13,6 +13,7 @@ use crate::graphql::context::{load_error, ContextExt, GqlResult};
 use crate::graphql::types::connection::{connection, TotalCount};
 use crate::graphql::types::{Consultation, Department, User};
 use crate::services::{authz, observations, pagination, scorecards, supervisors};
+use crate::t;
 
 connection!(SupervisorApplicationConnection, SupervisorApplicationEdge, SupervisorApplication);
 connection!(SupervisorConnection, SupervisorEdge, Supervisor);
@@ -82,7 +83,7 @@ impl SupervisorApplication {
 
     async fn applicant(&self, ctx: &Context<'_>) -> GqlResult<User> {
         let found = ctx.loaders()?.users.load_one(self.0.applicant_id).await.map_err(load_error)?;
-        let model = found.ok_or(AppError::NotFound("The applicant"))?;
+        let model = found.ok_or(AppError::NotFound(t!("not-found-applicant")))?;
         Ok(User::seen_by(model, ctx.viewer()?))
     }
 
@@ -218,13 +219,13 @@ impl Observation {
 
     async fn supervisor(&self, ctx: &Context<'_>) -> GqlResult<Supervisor> {
         let found = ctx.loaders()?.supervisors.load_one(self.0.supervisor_id).await.map_err(load_error)?;
-        found.map(Supervisor).ok_or_else(|| AppError::NotFound("The supervisor").into())
+        found.map(Supervisor).ok_or_else(|| AppError::NotFound(t!("not-found-supervisor")).into())
     }
 
     /// The department the observation is addressed to.
     async fn department(&self, ctx: &Context<'_>) -> GqlResult<Department> {
         let found = ctx.loaders()?.departments.load_one(self.0.department_id).await.map_err(load_error)?;
-        found.map(Department).ok_or_else(|| AppError::NotFound("The department").into())
+        found.map(Department).ok_or_else(|| AppError::NotFound(t!("not-found-department")).into())
     }
 
     /// The consultation the observation is about, if any (and if the viewer may see it).
@@ -270,19 +271,19 @@ impl ObservationReply {
     /// The staff member or admin who answered.
     async fn author(&self, ctx: &Context<'_>) -> GqlResult<User> {
         let found = ctx.loaders()?.users.load_one(self.0.author_id).await.map_err(load_error)?;
-        let model = found.ok_or(AppError::NotFound("The author"))?;
+        let model = found.ok_or(AppError::NotFound(t!("not-found-author")))?;
         Ok(User::seen_by(model, ctx.viewer()?))
     }
 
     /// The department the answer speaks for: the one the observation is addressed to.
     async fn department(&self, ctx: &Context<'_>) -> GqlResult<Department> {
         let found = ctx.loaders()?.departments.load_one(self.0.department_id).await.map_err(load_error)?;
-        found.map(Department).ok_or_else(|| AppError::NotFound("The department").into())
+        found.map(Department).ok_or_else(|| AppError::NotFound(t!("not-found-department")).into())
     }
 
     async fn observation(&self, ctx: &Context<'_>) -> GqlResult<Observation> {
         let found = ctx.loaders()?.observations.load_one(self.0.observation_id).await.map_err(load_error)?;
-        found.map(Observation).ok_or_else(|| AppError::NotFound("The observation").into())
+        found.map(Observation).ok_or_else(|| AppError::NotFound(t!("not-found-observation")).into())
     }
 }
 

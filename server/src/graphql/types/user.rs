@@ -11,6 +11,7 @@ use crate::graphql::context::{load_error, ContextExt, GqlResult};
 use crate::graphql::types::connection::{connection, TotalCount};
 use crate::graphql::types::{Comment, Department, Notification, Supervisor, SupervisorApplication};
 use crate::services::{comments, notifications, pagination, supervisors};
+use crate::t;
 
 pub struct User {
     pub model: user::Model,
@@ -78,7 +79,7 @@ impl User {
     #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn comments(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> GqlResult<Option<CommentConnection>> {
         if !self.is_self(ctx) {
-            return Err(crate::error::AppError::forbidden("Only the author may list their comments.").into());
+            return Err(crate::error::AppError::forbidden(t!("error-own-comments-only")).into());
         }
         let (page, total) = comments::list_own(ctx.state()?, ctx.viewer()?, first, after.as_deref()).await?;
         let items = page.items.into_iter().map(|c| (pagination::id_cursor(c.id), Comment::new(c, false))).collect();
@@ -106,7 +107,7 @@ impl User {
         unread_only: Option<bool>,
     ) -> GqlResult<Option<NotificationConnection>> {
         if !self.is_self(ctx) {
-            return Err(crate::error::AppError::forbidden("Only the recipient may read their notifications.").into());
+            return Err(crate::error::AppError::forbidden(t!("error-own-notifications-only")).into());
         }
         let (page, total) = notifications::inbox(ctx.state()?, ctx.viewer()?, unread_only.unwrap_or(false), first, after.as_deref()).await?;
         let items = page.items.into_iter().map(|n| (pagination::id_cursor(n.id), Notification(n))).collect();
@@ -122,7 +123,7 @@ impl User {
     /// The account's email choice for every notification kind (only on `me`).
     async fn notification_settings(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<NotificationSetting>>> {
         if !self.is_self(ctx) {
-            return Err(crate::error::AppError::forbidden("Only the account itself may read its notification settings.").into());
+            return Err(crate::error::AppError::forbidden(t!("error-own-notification-settings-only")).into());
         }
         let settings = crate::services::outbox::email_settings(&ctx.state()?.db.conn, self.model.id).await?;
         Ok(Some(settings.into_iter().map(|(kind, email)| NotificationSetting { kind, email }).collect()))
@@ -131,7 +132,7 @@ impl User {
     /// How many of the account's notifications are unread (only on `me`).
     async fn unread_notification_count(&self, ctx: &Context<'_>) -> GqlResult<Option<i32>> {
         if !self.is_self(ctx) {
-            return Err(crate::error::AppError::forbidden("Only the recipient may count their notifications.").into());
+            return Err(crate::error::AppError::forbidden(t!("error-own-notification-count-only")).into());
         }
         let n = notifications::unread_count(&ctx.state()?.db.conn, self.model.id).await?;
         Ok(Some(i32::try_from(n).unwrap_or(i32::MAX)))
@@ -152,7 +153,7 @@ impl User {
     #[graphql(complexity = "crate::graphql::list_cost(10, child_complexity)")]
     async fn supervisor_applications(&self, ctx: &Context<'_>) -> GqlResult<Vec<SupervisorApplication>> {
         if !self.is_self(ctx) {
-            return Err(crate::error::AppError::forbidden("Only the applicant may list their supervisor applications.").into());
+            return Err(crate::error::AppError::forbidden(t!("error-own-applications-only")).into());
         }
         let rows = supervisors::own_applications(ctx.state()?, ctx.viewer()?).await?;
         Ok(rows.into_iter().map(SupervisorApplication).collect())

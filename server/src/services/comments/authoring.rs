@@ -12,6 +12,7 @@ use crate::services::authz::Viewer;
 use crate::services::counters::{self};
 use crate::services::{audit, consultations};
 use crate::state::AppState;
+use crate::t;
 use super::{facts, join_group, lock_comment, refuse, set_status};
 
 /// How long after posting an author may edit a comment (also in `editComment`'s description).
@@ -25,21 +26,21 @@ pub async fn edit(state: &AppState, viewer: &Viewer, id: Uuid, body: Option<Stri
     };
     let txn = state.db.begin().await?;
     let current = lock_comment(&*txn, id).await?;
-    let consultation = consultation::Entity::find_by_id(current.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
+    let consultation = consultation::Entity::find_by_id(current.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound(t!("not-found-comment")))?;
     if current.author_id != user.id {
-        return Err(refuse(&*txn, viewer, &current, &consultation, "Only the author may edit a comment.").await);
+        return Err(refuse(&*txn, viewer, &current, &consultation, t!("error-edit-author-only")).await);
     }
     if consultations::status(&consultation, state.clock.now()) != ConsultationStatus::Open {
         return Err(AppError::ConsultationNotOpen);
     }
     if matches!(current.status, CommentStatus::Withdrawn | CommentStatus::Rejected) {
-        return Err(AppError::conflict("A withdrawn or rejected comment cannot be edited."));
+        return Err(AppError::conflict(t!("error-edit-withdrawn-or-rejected")));
     }
     if current.reply_count > 0 {
-        return Err(AppError::conflict("A comment that has a reply can no longer be edited."));
+        return Err(AppError::conflict(t!("error-edit-replied")));
     }
     if state.clock.now() - current.created_at > chrono::Duration::minutes(EDIT_WINDOW_MINUTES) {
-        return Err(AppError::conflict(format!("Comments can only be edited within {EDIT_WINDOW_MINUTES} minutes of posting.")));
+        return Err(AppError::conflict(t!("error-edit-window", minutes = EDIT_WINDOW_MINUTES)));
     }
     let before = facts(&current);
     let mut active: comment::ActiveModel = current.clone().into();
@@ -73,9 +74,9 @@ pub async fn withdraw(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<
     let user = viewer.user()?.clone();
     let txn = state.db.begin().await?;
     let current = lock_comment(&*txn, id).await?;
-    let consultation = consultation::Entity::find_by_id(current.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
+    let consultation = consultation::Entity::find_by_id(current.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound(t!("not-found-comment")))?;
     if current.author_id != user.id {
-        return Err(refuse(&*txn, viewer, &current, &consultation, "Only the author may withdraw a comment.").await);
+        return Err(refuse(&*txn, viewer, &current, &consultation, t!("error-withdraw-author-only")).await);
     }
     if consultations::status(&consultation, state.clock.now()) != ConsultationStatus::Open {
         return Err(AppError::ConsultationNotOpen);

@@ -12,6 +12,7 @@ use crate::services::counters::{self};
 use crate::services::pagination::{self, Page};
 use crate::sql::{self, ListQuery, Params};
 use crate::state::AppState;
+use crate::t;
 
 #[derive(Clone, Debug, Default)]
 pub struct CommentFilter {
@@ -53,10 +54,10 @@ pub async fn list(
             return Err(AppError::Unauthenticated);
         }
         if filter.status.is_some_and(|s| s != CommentStatus::Published) {
-            return Err(AppError::forbidden("Only the consultation's staff may list comments that are not published."));
+            return Err(AppError::forbidden(t!("error-list-unpublished-comments")));
         }
         if filter.reported.is_some() {
-            return Err(AppError::forbidden("Only the consultation's staff may list reported comments."));
+            return Err(AppError::forbidden(t!("error-list-reported-comments")));
         }
     }
     let status = if moderator { filter.status } else { Some(CommentStatus::Published) };

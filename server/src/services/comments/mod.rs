@@ -22,6 +22,8 @@ use crate::services::authz::{self, Viewer};
 use crate::services::counters::{self, CommentFacts};
 use crate::sql;
 use crate::state::AppState;
+use crate::i18n::Text;
+use crate::t;
 
 pub use authoring::{edit, withdraw, EDIT_WINDOW_MINUTES};
 pub use list::{duplicate_groups, duplicate_groups_query, list, list_own, list_query, CommentFilter, CommentList, Total};
@@ -40,7 +42,7 @@ pub(super) fn facts(c: &comment::Model) -> CommentFacts {
 /// rests on the row as it stands, not on a copy that a concurrent moderator, reply or edit has changed.
 pub(super) async fn lock_comment(db: &impl ConnectionTrait, id: Uuid) -> AppResult<comment::Model> {
     let statement = sql::statement(db, "UPDATE comments SET updated_at = updated_at WHERE id = $1 RETURNING *", vec![id.into()]);
-    comment::Entity::find().from_raw_sql(statement).one(db).await?.ok_or(AppError::NotFound("The comment"))
+    comment::Entity::find().from_raw_sql(statement).one(db).await?.ok_or(AppError::NotFound(t!("not-found-comment")))
 }
 
 /// The duplicate group of a fingerprint, created on first use. Campaign comments share one group row,
@@ -80,10 +82,10 @@ pub(super) async fn may_see(db: &impl ConnectionTrait, viewer: &Viewer, comment:
 
 /// FORBIDDEN for someone who may see the comment but not do this to it; NOT_FOUND for someone who
 /// may not even see it, exactly as for an id that names nothing.
-pub(super) async fn refuse(db: &impl ConnectionTrait, viewer: &Viewer, comment: &comment::Model, consultation: &consultation::Model, message: &str) -> AppError {
+pub(super) async fn refuse(db: &impl ConnectionTrait, viewer: &Viewer, comment: &comment::Model, consultation: &consultation::Model, message: Text) -> AppError {
     match may_see(db, viewer, comment, consultation).await {
         Ok(true) => AppError::forbidden(message),
-        Ok(false) => AppError::NotFound("The comment"),
+        Ok(false) => AppError::NotFound(t!("not-found-comment")),
         Err(error) => error,
     }
 }
@@ -91,28 +93,28 @@ pub(super) async fn refuse(db: &impl ConnectionTrait, viewer: &Viewer, comment: 
 /// A comment the viewer may see: PUBLISHED on a visible consultation, their own, or any on a
 /// consultation they moderate.
 pub async fn get_visible(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<(comment::Model, consultation::Model)> {
-    let comment = comment::Entity::find_by_id(id).one(&state.db.conn).await?.ok_or(AppError::NotFound("The comment"))?;
+    let comment = comment::Entity::find_by_id(id).one(&state.db.conn).await?.ok_or(AppError::NotFound(t!("not-found-comment")))?;
     let consultation = consultation::Entity::find_by_id(comment.consultation_id)
         .one(&state.db.conn)
         .await?
-        .ok_or(AppError::NotFound("The comment"))?;
+        .ok_or(AppError::NotFound(t!("not-found-comment")))?;
     if may_see(&state.db.conn, viewer, &comment, &consultation).await? {
         Ok((comment, consultation))
     } else {
-        Err(AppError::NotFound("The comment"))
+        Err(AppError::NotFound(t!("not-found-comment")))
     }
 }
 
 /// The viewer, when they moderate the comment's consultation; checked before any row is locked, so
 /// that someone without the role can neither hold a row nor learn whether the id names a comment.
-pub(super) async fn require_moderator_of<'a>(state: &AppState, viewer: &'a Viewer, id: Uuid, what: &str) -> AppResult<&'a entities::user::Model> {
+pub(super) async fn require_moderator_of<'a>(state: &AppState, viewer: &'a Viewer, id: Uuid, what: Text) -> AppResult<&'a entities::user::Model> {
     let user = authz::require_role(viewer, &[Role::Staff, Role::Admin], what)?;
-    let comment = comment::Entity::find_by_id(id).one(&state.db.conn).await?.ok_or(AppError::NotFound("The comment"))?;
-    let consultation = consultation::Entity::find_by_id(comment.consultation_id).one(&state.db.conn).await?.ok_or(AppError::NotFound("The comment"))?;
+    let comment = comment::Entity::find_by_id(id).one(&state.db.conn).await?.ok_or(AppError::NotFound(t!("not-found-comment")))?;
+    let consultation = consultation::Entity::find_by_id(comment.consultation_id).one(&state.db.conn).await?.ok_or(AppError::NotFound(t!("not-found-comment")))?;
     if authz::can_moderate(&state.db.conn, viewer, &consultation).await? {
         return Ok(user);
     }
-    Err(refuse(&state.db.conn, viewer, &comment, &consultation, "Only staff of the lead or a cooperating department, or an admin, may do this.").await)
+    Err(refuse(&state.db.conn, viewer, &comment, &consultation, t!("error-moderators-only")).await)
 }
 
 /// Moves a comment from one status to another, keeping the counters right. Fails with CONFLICT when a
@@ -131,7 +133,7 @@ pub(super) async fn set_status(
     )
     .await?;
     if changed == 0 {
-        return Err(AppError::conflict("The comment was changed by someone else; reload and try again."));
+        return Err(AppError::conflict(t!("error-comment-changed")));
     }
     let before = facts(current);
     let after = CommentFacts { status: to, ..before };

@@ -13,14 +13,15 @@ use crate::services::authz::Viewer;
 use crate::services::audit;
 use crate::services::notifications::{self, Notice};
 use crate::state::AppState;
+use crate::t;
 use super::{lock_comment, require_moderator_of, set_status};
 
 pub async fn moderate(state: &AppState, viewer: &Viewer, id: Uuid, decision: ModerationDecision, reason: Option<String>) -> AppResult<comment::Model> {
     let reason = domain::clean_optional("reason", reason.as_deref(), 1000, true).map_err(|e| AppError::BadInput(vec![e]))?;
     if decision != ModerationDecision::Publish && reason.is_none() {
-        return Err(AppError::bad_input("reason", "is required to reject or hide a comment"));
+        return Err(AppError::bad_input("reason", t!("field-reason-required")));
     }
-    let user = require_moderator_of(state, viewer, id, "moderate comments").await?.clone();
+    let user = require_moderator_of(state, viewer, id, t!("action-moderate-comments")).await?.clone();
     let txn = state.db.begin().await?;
     let current = lock_comment(&*txn, id).await?;
     let from = current.status;
@@ -29,15 +30,12 @@ pub async fn moderate(state: &AppState, viewer: &Viewer, id: Uuid, decision: Mod
         (ModerationDecision::Reject, CommentStatus::Pending) => CommentStatus::Rejected,
         (ModerationDecision::Hide, CommentStatus::Published) => CommentStatus::Hidden,
         _ => {
-            return Err(AppError::conflict(format!(
-                "A {} comment cannot be {}.",
-                from.as_str().to_lowercase(),
-                match decision {
-                    ModerationDecision::Publish => "published",
-                    ModerationDecision::Reject => "rejected",
-                    ModerationDecision::Hide => "hidden",
-                }
-            )))
+            let decision = match decision {
+                ModerationDecision::Publish => "PUBLISH",
+                ModerationDecision::Reject => "REJECT",
+                ModerationDecision::Hide => "HIDE",
+            };
+            return Err(AppError::conflict(t!("error-moderation-transition", status = from.as_str(), decision = decision)))
         }
     };
     let updated = set_status(&*txn, &state.clock, &current, to, reason.clone()).await?;
@@ -45,7 +43,7 @@ pub async fn moderate(state: &AppState, viewer: &Viewer, id: Uuid, decision: Mod
     // The author hears of a decision on what the public reads: published after review, rejected, hidden.
     let tell = !(from == CommentStatus::Hidden && to == CommentStatus::Published);
     let notified = if tell {
-        let consultation = consultation::Entity::find_by_id(current.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
+        let consultation = consultation::Entity::find_by_id(current.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound(t!("not-found-comment")))?;
         let kind = notifications::Kind {
             kind: NotificationKind::CommentModerated,
             subject_type: NotificationSubjectType::Comment,

@@ -12,18 +12,19 @@ use crate::services::authz::{self, Viewer};
 use crate::services::audit;
 use crate::sql;
 use crate::state::{AppState, LimitKind};
+use crate::t;
 use super::{get_visible, set_status};
 
 /// Endorses a PUBLISHED comment once; endorsing again changes nothing.
 pub async fn endorse(state: &AppState, viewer: &Viewer, id: Uuid, endorse: bool) -> AppResult<comment::Model> {
-    let user = authz::require_citizen(viewer, "endorse comments")?.clone();
+    let user = authz::require_citizen(viewer, t!("action-endorse-comments"))?.clone();
     let (comment, consultation) = get_visible(state, viewer, id).await?;
     if endorse {
         if comment.status != CommentStatus::Published || !authz::can_see(viewer, &consultation) {
-            return Err(AppError::conflict("Only published comments can be endorsed."));
+            return Err(AppError::conflict(t!("error-endorse-published-only")));
         }
         if comment.author_id == user.id {
-            return Err(AppError::forbidden("You cannot endorse your own comment."));
+            return Err(AppError::forbidden(t!("error-endorse-own")));
         }
     }
     let txn = state.db.begin().await?;
@@ -43,18 +44,18 @@ pub async fn endorse(state: &AppState, viewer: &Viewer, id: Uuid, endorse: bool)
         let action = if endorse { "comment.endorse" } else { "comment.remove_endorsement" };
         audit::record(&*txn, &state.clock, Some(user.id), action, "Comment", Some(id), json!({})).await?;
     }
-    let updated = comment::Entity::find_by_id(id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
+    let updated = comment::Entity::find_by_id(id).one(&*txn).await?.ok_or(AppError::NotFound(t!("not-found-comment")))?;
     txn.commit().await?;
     Ok(updated)
 }
 
 pub async fn report(state: &AppState, viewer: &Viewer, id: Uuid, reason: ReportReason, detail: Option<String>) -> AppResult<bool> {
     // Evaluators only read (the roles table, docs/design.md); everyone else signed in may report.
-    let user = authz::require_role(viewer, &[Role::Citizen, Role::Staff, Role::Admin], "report comments")?.clone();
+    let user = authz::require_role(viewer, &[Role::Citizen, Role::Staff, Role::Admin], t!("action-report-comments"))?.clone();
     let detail = domain::clean_optional("detail", detail.as_deref(), 1000, true).map_err(|e| AppError::BadInput(vec![e]))?;
     let (comment, _) = get_visible(state, viewer, id).await?;
     if comment.author_id == user.id {
-        return Err(AppError::bad_input("commentId", "you cannot report your own comment"));
+        return Err(AppError::bad_input("commentId", t!("field-cannot-report-own-comment")));
     }
     state.limiter.hit(state.limit(LimitKind::Reports), &user.id.to_string()).await?;
     let txn = state.db.begin().await?;
@@ -66,10 +67,10 @@ pub async fn report(state: &AppState, viewer: &Viewer, id: Uuid, reason: ReportR
     )
     .await?;
     if inserted == 0 {
-        return Err(AppError::conflict("You have already reported this comment."));
+        return Err(AppError::conflict(t!("error-already-reported")));
     }
     sql::execute(&*txn, "UPDATE comments SET report_count = report_count + 1 WHERE id = $1", vec![id.into()]).await?;
-    let current = comment::Entity::find_by_id(id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
+    let current = comment::Entity::find_by_id(id).one(&*txn).await?.ok_or(AppError::NotFound(t!("not-found-comment")))?;
     // Hidden when the count reaches the threshold; once staff have published it again, more reports
     // do not hide it a second time.
     let hide = current.status == CommentStatus::Published && current.report_count == state.config.report_hide_threshold;

@@ -17,6 +17,7 @@ use crate::services::notifications::{self, Notice};
 use crate::services::{audit, consultations};
 use crate::sql;
 use crate::state::AppState;
+use crate::t;
 use super::{lock_comment, require_moderator_of};
 
 /// The department a reply speaks for: the staff member's, or the lead department for an admin.
@@ -26,10 +27,10 @@ fn replying_department(viewer: &Viewer, consultation: &consultation::Model) -> U
 
 fn check_reply_allowed(consultation: &consultation::Model, comment: &comment::Model) -> AppResult<()> {
     if !consultations::takes_replies(consultation) {
-        return Err(AppError::conflict("This consultation does not take replies."));
+        return Err(AppError::conflict(t!("error-no-replies")));
     }
     if matches!(comment.status, CommentStatus::Withdrawn | CommentStatus::Rejected) {
-        return Err(AppError::conflict("A withdrawn or rejected comment cannot be replied to."));
+        return Err(AppError::conflict(t!("error-reply-withdrawn-or-rejected")));
     }
     Ok(())
 }
@@ -78,7 +79,7 @@ async fn insert_reply(
         vec![adoption.as_str().into(), now.into(), comment.id.into()],
     )
     .await?
-    .ok_or(AppError::NotFound("The comment"))?;
+    .ok_or(AppError::NotFound(t!("not-found-comment")))?;
     if after.reply_count == 1 {
         let before = CommentFacts { status: after.status, stance: after.stance, replied: false };
         let now_facts = CommentFacts { replied: true, ..before };
@@ -120,10 +121,10 @@ fn clean_reply_body(body: &str) -> AppResult<String> {
 
 pub async fn reply(state: &AppState, viewer: &Viewer, comment_id: Uuid, body: &str, adoption: Adoption) -> AppResult<reply::Model> {
     let body = clean_reply_body(body)?;
-    let user = require_moderator_of(state, viewer, comment_id, "reply to comments").await?.clone();
+    let user = require_moderator_of(state, viewer, comment_id, t!("action-reply-to-comments")).await?.clone();
     let txn = state.db.begin().await?;
     let comment = lock_comment(&*txn, comment_id).await?;
-    let consultation = consultation::Entity::find_by_id(comment.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound("The comment"))?;
+    let consultation = consultation::Entity::find_by_id(comment.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound(t!("not-found-comment")))?;
     check_reply_allowed(&consultation, &comment)?;
     let mut changes = counters::Changes::default();
     let answer = Answer { author: user.id, department: replying_department(viewer, &consultation), body: &body, adoption };
@@ -148,16 +149,16 @@ const REPLIES_PER_STATEMENT: usize = 2_000;
 /// multi-row inserts too — all in the one transaction of the mutation.
 pub async fn reply_to_group(state: &AppState, viewer: &Viewer, group_id: Uuid, body: &str, adoption: Adoption) -> AppResult<i64> {
     let body = clean_reply_body(body)?;
-    let user = authz::require_role(viewer, &[Role::Staff, Role::Admin], "reply to comments")?.clone();
+    let user = authz::require_role(viewer, &[Role::Staff, Role::Admin], t!("action-reply-to-comments"))?.clone();
     let txn = state.db.begin().await?;
-    let group = duplicate_group::Entity::find_by_id(group_id).one(&*txn).await?.ok_or(AppError::NotFound("The duplicate group"))?;
-    let consultation = consultation::Entity::find_by_id(group.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound("The duplicate group"))?;
+    let group = duplicate_group::Entity::find_by_id(group_id).one(&*txn).await?.ok_or(AppError::NotFound(t!("not-found-duplicate-group")))?;
+    let consultation = consultation::Entity::find_by_id(group.consultation_id).one(&*txn).await?.ok_or(AppError::NotFound(t!("not-found-duplicate-group")))?;
     if !authz::can_moderate(&*txn, viewer, &consultation).await? {
         // Groups are listed to the consultation's staff only: to anyone else they do not exist.
-        return Err(AppError::NotFound("The duplicate group"));
+        return Err(AppError::NotFound(t!("not-found-duplicate-group")));
     }
     if !consultations::takes_replies(&consultation) {
-        return Err(AppError::conflict("This consultation does not take replies."));
+        return Err(AppError::conflict(t!("error-no-replies")));
     }
     #[derive(FromQueryResult)]
     struct Replied {

@@ -13,6 +13,7 @@ use crate::services::audit;
 use crate::services::authz::{self, Viewer};
 use crate::state::AppState;
 use crate::clock::Clock;
+use crate::t;
 use super::{load_for_manage, status};
 
 #[derive(Clone, Debug)]
@@ -40,7 +41,7 @@ struct CleanSections(Vec<(String, String)>);
 
 fn check_sections(checks: &mut Checks, sections: &[SectionInput]) -> CleanSections {
     if sections.len() > 200 {
-        checks.fail("sections", "must have at most 200 sections");
+        checks.fail("sections", t!("field-at-most-sections", max = 200));
     }
     let mut out = Vec::with_capacity(sections.len());
     for (i, s) in sections.iter().enumerate() {
@@ -56,19 +57,19 @@ async fn check_departments(db: &impl ConnectionTrait, checks: &mut Checks, lead:
     ids.sort();
     ids.dedup();
     if ids.contains(&lead) {
-        checks.fail("cooperatingDepartmentIds", "must not include the lead department");
+        checks.fail("cooperatingDepartmentIds", t!("field-cooperating-not-lead"));
     }
     if ids.len() > 50 {
-        checks.fail("cooperatingDepartmentIds", "must have at most 50 departments");
+        checks.fail("cooperatingDepartmentIds", t!("field-at-most-departments", max = 50));
     }
     let mut wanted = ids.clone();
     wanted.push(lead);
     let found = department::Entity::find().filter(department::Column::Id.is_in(wanted.clone())).all(db).await?;
     if !found.iter().any(|d| d.id == lead) {
-        checks.fail("leadDepartmentId", "does not name a department");
+        checks.fail("leadDepartmentId", t!("field-no-such-department"));
     }
     if ids.iter().any(|id| !found.iter().any(|d| d.id == *id)) {
-        checks.fail("cooperatingDepartmentIds", "includes an id that does not name a department");
+        checks.fail("cooperatingDepartmentIds", t!("field-includes-no-such-department"));
     }
     Ok(ids)
 }
@@ -78,13 +79,13 @@ fn search_text(title: &str, summary: &str) -> String {
 }
 
 pub async fn create(state: &AppState, viewer: &Viewer, input: ConsultationInput) -> AppResult<consultation::Model> {
-    let user = authz::require_role(viewer, &[Role::Staff, Role::Admin], "create consultations")?.clone();
+    let user = authz::require_role(viewer, &[Role::Staff, Role::Admin], t!("action-create-consultations"))?.clone();
     let mut checks = Checks::new();
     let required = |checks: &mut Checks, field: &str, v: &Option<String>, max: usize, multiline: bool| -> String {
         match v {
             Some(v) => checks.take(domain::clean_text(field, v, 1, max, multiline)),
             None => {
-                checks.fail(field, "is required");
+                checks.fail(field, t!("field-required"));
                 String::new()
             }
         }
@@ -97,22 +98,22 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: ConsultationInput)
     let (opens_at, closes_at) = match (input.opens_at, input.closes_at) {
         (Some(o), Some(c)) => (o, c),
         _ => {
-            checks.fail("opensAt", "opensAt and closesAt are required");
+            checks.fail("opensAt", t!("field-opens-and-closes-required"));
             (state.clock.now(), state.clock.now())
         }
     };
     if closes_at <= opens_at {
-        checks.fail("closesAt", "must be later than opensAt");
+        checks.fail("closesAt", t!("field-closes-after-opens"));
     }
     let sections = check_sections(&mut checks, input.sections.as_deref().unwrap_or_default());
     let Some(lead) = input.lead_department_id else {
-        checks.fail("leadDepartmentId", "is required");
-        return Err(checks.finish().err().unwrap_or(AppError::bad_input("leadDepartmentId", "is required")));
+        checks.fail("leadDepartmentId", t!("field-required"));
+        return Err(checks.finish().err().unwrap_or(AppError::bad_input("leadDepartmentId", t!("field-required"))));
     };
     let cooperating = check_departments(&state.db.conn, &mut checks, lead, input.cooperating_department_ids.as_deref().unwrap_or_default()).await?;
     checks.finish()?;
     if viewer.role() == Some(Role::Staff) && user.department_id != Some(lead) {
-        return Err(AppError::forbidden("Staff may only create consultations led by their own department."));
+        return Err(AppError::forbidden(t!("error-staff-own-department-only")));
     }
 
     let now = state.clock.now();
@@ -193,13 +194,13 @@ async fn replace_cooperating(db: &impl ConnectionTrait, consultation_id: Uuid, i
 }
 
 pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, input: ConsultationInput) -> AppResult<consultation::Model> {
-    authz::require_role(viewer, &[Role::Staff, Role::Admin], "edit consultations")?;
+    authz::require_role(viewer, &[Role::Staff, Role::Admin], t!("action-edit-consultations"))?;
     let txn = state.db.begin().await?;
     let (current, user) = load_for_manage(&*txn, viewer, id).await?;
     let status = status(&current, state.clock.now());
     let draft = status == ConsultationStatus::Draft;
     if matches!(status, ConsultationStatus::Closed | ConsultationStatus::Concluded | ConsultationStatus::Withdrawn) {
-        return Err(AppError::conflict("A closed, concluded or withdrawn consultation can no longer be changed."));
+        return Err(AppError::conflict(t!("error-consultation-final")));
     }
     let mut checks = Checks::new();
     let mut active: consultation::ActiveModel = current.clone().into();
@@ -219,15 +220,15 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, input: Consulta
     }
     if let Some(v) = &input.body {
         if !draft {
-            checks.fail("body", "can only change while the consultation is a draft");
+            checks.fail("body", t!("field-draft-only"));
         }
         active.body = Set(checks.take(domain::clean_text("body", v, 1, 200_000, true)));
     }
     if input.sections.is_some() && !draft {
-        checks.fail("sections", "can only change while the consultation is a draft");
+        checks.fail("sections", t!("field-draft-only"));
     }
     if input.moderation.is_some() && !draft {
-        checks.fail("moderation", "can only change while the consultation is a draft");
+        checks.fail("moderation", t!("field-draft-only"));
     }
     if let Some(m) = input.moderation {
         active.moderation = Set(m);
@@ -236,30 +237,30 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, input: Consulta
     let mut closes_at = current.closes_at;
     if let Some(o) = input.opens_at {
         if !matches!(status, ConsultationStatus::Draft | ConsultationStatus::Upcoming) {
-            checks.fail("opensAt", "can only change before the consultation opens");
+            checks.fail("opensAt", t!("field-before-opening-only"));
         }
         opens_at = o.trunc_micros();
     }
     if let Some(c) = input.closes_at {
         let c = c.trunc_micros();
         if status == ConsultationStatus::Open && c < current.closes_at {
-            checks.fail("closesAt", "can only be extended while the consultation is open");
+            checks.fail("closesAt", t!("field-extend-while-open"));
         }
         if status == ConsultationStatus::Open && c <= state.clock.now() {
-            checks.fail("closesAt", "must be in the future; use closeConsultation to close early");
+            checks.fail("closesAt", t!("field-closes-at-future"));
         }
         closes_at = c;
     }
     if closes_at <= opens_at {
-        checks.fail("closesAt", "must be later than opensAt");
+        checks.fail("closesAt", t!("field-closes-after-opens"));
     }
     let lead = input.lead_department_id.unwrap_or(current.lead_department_id);
     if lead != current.lead_department_id {
         if !draft {
-            checks.fail("leadDepartmentId", "can only change while the consultation is a draft");
+            checks.fail("leadDepartmentId", t!("field-draft-only"));
         }
         if !viewer.is_admin() {
-            return Err(AppError::forbidden("Only an admin may hand a consultation to another department."));
+            return Err(AppError::forbidden(t!("error-admin-only-hand-over")));
         }
     }
     let sections = input.sections.as_deref().map(|s| check_sections(&mut checks, s));
@@ -271,7 +272,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, input: Consulta
                 .all(&*txn)
                 .await?;
             if existing.iter().any(|d| d.department_id == lead) {
-                checks.fail("leadDepartmentId", "is already a cooperating department");
+                checks.fail("leadDepartmentId", t!("field-already-cooperating"));
             }
             None
         }

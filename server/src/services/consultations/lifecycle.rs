@@ -13,6 +13,7 @@ use crate::services::notifications::{self, Notice};
 use crate::services::authz::{self, Viewer};
 use crate::sql;
 use crate::state::AppState;
+use crate::t;
 use super::{load_for_manage, status};
 
 async fn transition(
@@ -23,7 +24,7 @@ async fn transition(
     detail: serde_json::Value,
     change: impl FnOnce(&consultation::Model, ConsultationStatus, &mut consultation::ActiveModel) -> AppResult<()>,
 ) -> AppResult<consultation::Model> {
-    authz::require_role(viewer, &[Role::Staff, Role::Admin], "manage consultations")?;
+    authz::require_role(viewer, &[Role::Staff, Role::Admin], t!("action-manage-consultations"))?;
     let txn = state.db.begin().await?;
     let (current, user) = load_for_manage(&*txn, viewer, id).await?;
     let status = status(&current, state.clock.now());
@@ -39,10 +40,10 @@ async fn transition(
 pub async fn publish(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<consultation::Model> {
     transition(state, viewer, id, "consultation.publish", json!({}), |c, status, active| {
         if status != ConsultationStatus::Draft {
-            return Err(AppError::conflict("Only a draft can be published."));
+            return Err(AppError::conflict(t!("error-only-draft-publishable")));
         }
         if c.closes_at <= state.clock.now() {
-            return Err(AppError::bad_input("closesAt", "must be in the future to publish"));
+            return Err(AppError::bad_input("closesAt", t!("field-closes-at-future-to-publish")));
         }
         active.state = Set(ConsultationState::Published);
         active.published_at = Set(Some(state.clock.now()));
@@ -54,7 +55,7 @@ pub async fn publish(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<c
 pub async fn close(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<consultation::Model> {
     transition(state, viewer, id, "consultation.close", json!({}), |_, status, active| {
         if status != ConsultationStatus::Open {
-            return Err(AppError::conflict("Only an open consultation can be closed."));
+            return Err(AppError::conflict(t!("error-only-open-closable")));
         }
         active.closes_at = Set(state.clock.now());
         Ok(())
@@ -66,7 +67,7 @@ pub async fn withdraw(state: &AppState, viewer: &Viewer, id: Uuid, reason: &str)
     let reason = domain::clean_text("reason", reason, 1, 1000, true).map_err(|e| AppError::BadInput(vec![e]))?;
     transition(state, viewer, id, "consultation.withdraw", json!({ "reason": reason }), |_, status, active| {
         if !matches!(status, ConsultationStatus::Draft | ConsultationStatus::Upcoming) {
-            return Err(AppError::conflict("Only a draft or an upcoming consultation can be withdrawn."));
+            return Err(AppError::conflict(t!("error-only-draft-or-upcoming-withdrawable")));
         }
         active.state = Set(ConsultationState::Withdrawn);
         active.withdrawn_reason = Set(Some(reason.clone()));
@@ -86,12 +87,12 @@ struct OutcomeCounts {
 }
 
 pub async fn conclude(state: &AppState, viewer: &Viewer, id: Uuid, summary: &str) -> AppResult<consultation::Model> {
-    authz::require_role(viewer, &[Role::Staff, Role::Admin], "conclude consultations")?;
+    authz::require_role(viewer, &[Role::Staff, Role::Admin], t!("action-conclude-consultations"))?;
     let summary = domain::clean_text("summary", summary, 1, 20_000, true).map_err(|e| AppError::BadInput(vec![e]))?;
     let txn = state.db.begin().await?;
     let (current, user) = load_for_manage(&*txn, viewer, id).await?;
     if status(&current, state.clock.now()) != ConsultationStatus::Closed {
-        return Err(AppError::conflict("Only a closed consultation can be concluded."));
+        return Err(AppError::conflict(t!("error-only-closed-concludable")));
     }
     let counts: OutcomeCounts = sql::one(
         &*txn,

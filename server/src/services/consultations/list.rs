@@ -12,6 +12,7 @@ use crate::services::authz::Viewer;
 use crate::services::pagination::{self, Page};
 use crate::sql::{self, ListQuery};
 use crate::state::AppState;
+use crate::t;
 use super::{public_condition, status_condition};
 
 #[derive(Clone, Debug, Default)]
@@ -81,7 +82,7 @@ pub fn list_query(viewer: &Viewer, filter: &ListFilter, first: u64, after: Optio
     }
     if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty() && !unmatchable) {
         if search.chars().count() > 100 {
-            return Err(AppError::bad_input("filter.search", "must be at most 100 characters"));
+            return Err(AppError::bad_input("filter.search", t!("field-at-most-chars", max = 100)));
         }
         let escaped = search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         let pattern = list.bind(format!("%{escaped}%"));
@@ -100,7 +101,7 @@ pub async fn department_list(
     after: Option<&str>,
 ) -> AppResult<ListResult> {
     if !(viewer.is_admin() || viewer.staff_department() == Some(department_id)) {
-        return Err(AppError::forbidden("Only the department's staff and admins may list its consultations."));
+        return Err(AppError::forbidden(t!("error-list-department-consultations")));
     }
     let first = pagination::page_size(first)?;
     let after = pagination::parse_id_cursor(after)?;

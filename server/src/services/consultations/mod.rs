@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::authz::{self, Viewer};
 use crate::sql::{self, Params};
 use crate::state::AppState;
+use crate::t;
 
 pub use drafting::{create, update, ConsultationInput, SectionInput};
 pub use lifecycle::{close, conclude, publish, withdraw};
@@ -113,9 +114,9 @@ pub fn public_condition(c: &str, params: &mut Params) -> String {
 pub(super) async fn load_for_manage<'a>(db: &impl ConnectionTrait, viewer: &'a Viewer, id: Uuid) -> AppResult<(consultation::Model, &'a entities::user::Model)> {
     let user = viewer.user()?;
     let statement = sql::statement(db, "UPDATE consultations SET updated_at = updated_at WHERE id = $1 RETURNING *", vec![id.into()]);
-    let c = consultation::Entity::find().from_raw_sql(statement).one(db).await?.ok_or(AppError::NotFound("The consultation"))?;
+    let c = consultation::Entity::find().from_raw_sql(statement).one(db).await?.ok_or(AppError::NotFound(t!("not-found-consultation")))?;
     if !authz::can_see(viewer, &c) && !authz::can_manage(viewer, &c) {
-        return Err(AppError::NotFound("The consultation"));
+        return Err(AppError::NotFound(t!("not-found-consultation")));
     }
     authz::require_manage(viewer, &c)?;
     Ok((c, user))
@@ -123,11 +124,11 @@ pub(super) async fn load_for_manage<'a>(db: &impl ConnectionTrait, viewer: &'a V
 
 /// A consultation the viewer may see, or NOT_FOUND (a hidden draft does not reveal that it exists).
 pub async fn get(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<consultation::Model> {
-    let c = consultation::Entity::find_by_id(id).one(&state.db.conn).await?.ok_or(AppError::NotFound("The consultation"))?;
+    let c = consultation::Entity::find_by_id(id).one(&state.db.conn).await?.ok_or(AppError::NotFound(t!("not-found-consultation")))?;
     if authz::can_see(viewer, &c) {
         Ok(c)
     } else {
-        Err(AppError::NotFound("The consultation"))
+        Err(AppError::NotFound(t!("not-found-consultation")))
     }
 }
 

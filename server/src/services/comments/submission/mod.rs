@@ -38,6 +38,7 @@ use crate::services::authz::{self, Viewer};
 use crate::services::counters::{self};
 use crate::services::{audit, consultations};
 use crate::state::{AppState, LimitKind};
+use crate::t;
 use super::{facts, join_group};
 
 pub use batch::{statement, write, Submission, Submissions, Written, MAX_BATCH};
@@ -68,12 +69,12 @@ pub struct SubmitInput {
 }
 
 pub async fn submit(state: &AppState, viewer: &Viewer, input: SubmitInput) -> AppResult<comment::Model> {
-    let author = authz::require_citizen(viewer, "comment")?.clone();
+    let author = authz::require_citizen(viewer, t!("action-comment"))?.clone();
     let mut checks = Checks::new();
     let body = checks.take(domain::comment_body("body", &input.body));
     let request_id = input.client_request_id.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
     if request_id.as_ref().is_some_and(|r| r.chars().count() > 100 || r.chars().any(char::is_control)) {
-        checks.fail("clientRequestId", "must be at most 100 printable characters");
+        checks.fail("clientRequestId", t!("field-client-request-id", max = 100));
     }
     checks.finish()?;
     if let Some(request_id) = &request_id {
@@ -185,7 +186,7 @@ async fn write_step_by_step(state: &AppState, viewer: &Viewer, new: NewComment, 
     if let Some(section_id) = input.section_id {
         let found = section::Entity::find_by_id(section_id).one(&state.db.conn).await?;
         if found.is_none_or(|s| s.consultation_id != consultation.id) {
-            return Err(AppError::bad_input("sectionId", "is not a section of this consultation"));
+            return Err(AppError::bad_input("sectionId", t!("field-not-a-section")));
         }
     }
     if !limits_counted {
