@@ -320,7 +320,7 @@ async fn the_daily_digest_tells_each_staff_member_what_waits_once_a_day() {
     }
     assert!(digests(inbox(&app, &idle).await).is_empty(), "no work waiting, no digest");
     assert!(digests(inbox(&app, &author.token).await).is_empty(), "digests are for staff");
-    let read = gql_in(&app, &w.staff, "en", &op("notifications", INBOX), json!({})).await;
+    let read = support::gql_in(&app, Some(&w.staff), "en", &op("notifications", INBOX), json!({})).await;
     let english = read.data()["me"]["notifications"]["edges"].as_array().expect("edges").iter().find(|e| e["node"]["kind"] == "DAILY_DIGEST").expect("the digest")["node"].clone();
     assert!(english["body"].as_str().is_some_and(|b| b.contains("unreplied comments on consultations closing within 3 days: 1")), "{english}");
 
