@@ -23,7 +23,7 @@ use serde_json::json;
 
 const REPLY: &str = "mutation($input: ReplyToDuplicateGroupInput!) { replyToDuplicateGroup(input: $input) { repliedCount } }";
 const SUBMIT: &str = "mutation($input: SubmitCommentInput!) { submitComment(input: $input) { comment { id } } }";
-const PAGE: &str = "query($id: ID!) { consultation(id: $id) { comments(first: 20) { edges { node { id body replyCount } } } } }";
+const PAGE: &str = "query($id: ID!) { consultation(id: $id) { comments(first: 20) { edges { node { id body stance } } } } }";
 const INBOX: &str = "query($after: String) { me { notifications(first: 20, after: $after) { pageInfo { endCursor } edges { node { id title } } } } }";
 
 fn quantile(sorted: &[f64], q: f64) -> f64 {

@@ -49,7 +49,7 @@ pub async fn list(
     filter: &AuditFilter,
     first: Option<i32>,
     after: Option<&str>,
-) -> AppResult<(crate::services::pagination::Page<audit_entry::Model>, i64)> {
+) -> AppResult<(crate::services::pagination::Page<audit_entry::Model>, crate::services::pagination::Total)> {
     use crate::domain::Role;
     use crate::services::{authz, pagination};
     authz::require_role(viewer, &[Role::Admin, Role::Evaluator], t!("action-read-audit-log"))?;
@@ -63,7 +63,7 @@ pub async fn list(
     // A NUL is in no action or subject type, and PostgreSQL refuses it in a parameter: such a filter
     // matches nothing, on either database.
     if [&filter.action, &filter.subject_type].iter().any(|f| f.as_deref().is_some_and(|v| v.contains('\0'))) {
-        return Ok((crate::services::pagination::Page::from_rows(Vec::new(), first), 0));
+        return Ok((crate::services::pagination::Page::from_rows(Vec::new(), first), crate::services::pagination::Total::Known(0)));
     }
     if let Some(action) = &filter.action {
         let action = list.bind(action.clone());

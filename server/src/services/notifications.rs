@@ -126,7 +126,7 @@ pub fn render(n: &notification::Model, part: Part, locale: Locale) -> String {
 }
 
 /// A page of the signed-in user's notifications, newest first; `unread_only` keeps the unread.
-pub async fn inbox(state: &AppState, viewer: &Viewer, unread_only: bool, first: Option<i32>, after: Option<&str>) -> AppResult<(Page<notification::Model>, i64)> {
+pub async fn inbox(state: &AppState, viewer: &Viewer, unread_only: bool, first: Option<i32>, after: Option<&str>) -> AppResult<(Page<notification::Model>, pagination::Total)> {
     let user = viewer.user()?;
     let first = pagination::page_size(first)?;
     let after = pagination::parse_id_cursor(after)?;

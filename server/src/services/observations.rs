@@ -259,7 +259,7 @@ async fn list(
     filter: ListFilter,
     first: Option<i32>,
     after: Option<&str>,
-) -> AppResult<(Page<observation::Model>, i64)> {
+) -> AppResult<(Page<observation::Model>, pagination::Total)> {
     let first = pagination::page_size(first)?;
     let after = pagination::parse_id_cursor(after)?;
     let mut list = sql::List::new("observations");
@@ -284,7 +284,7 @@ pub async fn department_list(
     filter: ListFilter,
     first: Option<i32>,
     after: Option<&str>,
-) -> AppResult<(Page<observation::Model>, i64)> {
+) -> AppResult<(Page<observation::Model>, pagination::Total)> {
     viewer.user()?;
     let allowed = matches!(viewer.role(), Some(Role::Admin | Role::Evaluator)) || viewer.staff_department() == Some(department_id);
     if !allowed {
@@ -301,7 +301,7 @@ pub async fn supervisor_list(
     filter: ListFilter,
     first: Option<i32>,
     after: Option<&str>,
-) -> AppResult<(Page<observation::Model>, i64)> {
+) -> AppResult<(Page<observation::Model>, pagination::Total)> {
     viewer.user()?;
     if !supervisors::can_list_observations(viewer, appointment) {
         return Err(AppError::forbidden(t!("error-list-supervisor-observations")));

@@ -71,9 +71,17 @@ impl<T> Page<T> {
     }
 }
 
-/// Runs a list's count and page: the page of `first` rows of entity `E` and the list's total.
-pub async fn fetch<E: EntityTrait>(db: &impl ConnectionTrait, query: ListQuery, first: u64) -> AppResult<(Page<E::Model>, i64)> {
-    let total = sql::count(db, &query.count_sql, query.count_values).await?;
+/// A list's total: known already (from counters), or the count query to run if a reader asks for it.
+#[derive(Debug)]
+pub enum Total {
+    Known(i64),
+    Query(String, Vec<sea_orm::Value>),
+}
+
+/// Runs a list's page: the page of `first` rows of entity `E`, and the list's count query, which runs
+/// only when `totalCount` is selected (a page of an account's 100,000 notifications does not count
+/// them all).
+pub async fn fetch<E: EntityTrait>(db: &impl ConnectionTrait, query: ListQuery, first: u64) -> AppResult<(Page<E::Model>, Total)> {
     let rows = E::find().from_raw_sql(sql::statement(db, &query.page_sql, query.page_values)).all(db).await?;
-    Ok((Page::from_rows(rows, first), total))
+    Ok((Page::from_rows(rows, first), Total::Query(query.count_sql, query.count_values)))
 }

@@ -258,7 +258,7 @@ pub async fn list_applications(
     status: Option<ApplicationStatus>,
     first: Option<i32>,
     after: Option<&str>,
-) -> AppResult<(Page<supervisor_application::Model>, i64)> {
+) -> AppResult<(Page<supervisor_application::Model>, pagination::Total)> {
     authz::require_admin(viewer, t!("action-list-applications"))?;
     let first = pagination::page_size(first)?;
     let after = pagination::parse_id_cursor(after)?;
@@ -322,7 +322,7 @@ pub async fn list_supervisors(
     active: Option<bool>,
     first: Option<i32>,
     after: Option<&str>,
-) -> AppResult<(Page<supervisor::Model>, i64)> {
+) -> AppResult<(Page<supervisor::Model>, pagination::Total)> {
     authz::require_role(viewer, &[Role::Admin, Role::Evaluator], t!("action-list-supervisors"))?;
     let first = pagination::page_size(first)?;
     let after = pagination::parse_id_cursor(after)?;

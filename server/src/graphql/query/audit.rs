@@ -4,7 +4,7 @@ use async_graphql::{Context, InputObject, Object, ID};
 use chrono::{DateTime, Utc};
 
 use crate::graphql::context::{parse_id, ContextExt, GqlResult};
-use crate::graphql::types::connection::{connection, TotalCount};
+use crate::graphql::types::connection::connection;
 use crate::graphql::types::AuditEntry;
 use crate::services::{audit, pagination};
 
@@ -42,6 +42,6 @@ impl AuditQuery {
         };
         let (page, total) = audit::list(ctx.state()?, ctx.viewer()?, &filter, first, after.as_deref()).await?;
         let items = page.items.into_iter().map(|e| (pagination::id_cursor(e.id), AuditEntry(e))).collect();
-        Ok(Some(AuditEntryConnection::new(items, page.has_next, TotalCount::Known(total))))
+        Ok(Some(AuditEntryConnection::new(items, page.has_next, total.into())))
     }
 }

@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::ApplicationStatus;
 use crate::graphql::context::{parse_id, ContextExt, GqlResult};
-use crate::graphql::types::connection::TotalCount;
 use crate::graphql::types::supervisor::{SupervisorApplicationConnection, SupervisorConnection};
 use crate::graphql::types::{DepartmentScorecard, Observation, Supervisor, SupervisorApplication};
 use crate::services::{observations, pagination, scorecards, supervisors};
@@ -26,7 +25,7 @@ impl SupervisorsQuery {
     ) -> GqlResult<Option<SupervisorApplicationConnection>> {
         let (page, total) = supervisors::list_applications(ctx.state()?, ctx.viewer()?, status, first, after.as_deref()).await?;
         let items = page.items.into_iter().map(|a| (pagination::id_cursor(a.id), SupervisorApplication(a))).collect();
-        Ok(Some(SupervisorApplicationConnection::new(items, page.has_next, TotalCount::Known(total))))
+        Ok(Some(SupervisorApplicationConnection::new(items, page.has_next, total.into())))
     }
 
     /// Supervisor appointments, newest first (admins and evaluators). `active: true` keeps those in
@@ -41,7 +40,7 @@ impl SupervisorsQuery {
     ) -> GqlResult<Option<SupervisorConnection>> {
         let (page, total) = supervisors::list_supervisors(ctx.state()?, ctx.viewer()?, active, first, after.as_deref()).await?;
         let items = page.items.into_iter().map(|s| (pagination::id_cursor(s.id), Supervisor(s))).collect();
-        Ok(Some(SupervisorConnection::new(items, page.has_next, TotalCount::Known(total))))
+        Ok(Some(SupervisorConnection::new(items, page.has_next, total.into())))
     }
 
     /// An observation, for its supervisor, the department's staff, admins and evaluators; NOT_FOUND for

@@ -23,7 +23,7 @@ connection!(DuplicateGroupConnection, DuplicateGroupEdge, DuplicateGroup);
 impl ConsultationConnection {
     pub fn from_list(result: consultations::ListResult) -> Self {
         let items = result.page.items.into_iter().map(|c| (pagination::id_cursor(c.id), Consultation(c))).collect();
-        Self::new(items, result.page.has_next, TotalCount::Known(result.total))
+        Self::new(items, result.page.has_next, result.total.into())
     }
 }
 

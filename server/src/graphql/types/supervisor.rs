@@ -10,7 +10,7 @@ use entities::{observation, observation_follow_up, observation_reply, supervisor
 use crate::domain::{ApplicationStatus, ObservationKind, ObservationStatus, SupervisorCategory};
 use crate::error::AppError;
 use crate::graphql::context::{load_error, ContextExt, GqlResult};
-use crate::graphql::types::connection::{connection, TotalCount};
+use crate::graphql::types::connection::connection;
 use crate::graphql::types::{Consultation, Department, User};
 use crate::services::{authz, observations, pagination, scorecards, supervisors};
 use crate::t;
@@ -20,9 +20,9 @@ connection!(SupervisorConnection, SupervisorEdge, Supervisor);
 connection!(ObservationConnection, ObservationEdge, Observation);
 
 impl ObservationConnection {
-    pub fn from_page(page: pagination::Page<observation::Model>, total: i64) -> Self {
+    pub fn from_page(page: pagination::Page<observation::Model>, total: pagination::Total) -> Self {
         let items = page.items.into_iter().map(|o| (pagination::id_cursor(o.id), Observation(o))).collect();
-        Self::new(items, page.has_next, TotalCount::Known(total))
+        Self::new(items, page.has_next, total.into())
     }
 }
 

@@ -8,7 +8,7 @@ use entities::user;
 
 use crate::domain::Role;
 use crate::graphql::context::{load_error, ContextExt, GqlResult};
-use crate::graphql::types::connection::{connection, TotalCount};
+use crate::graphql::types::connection::connection;
 use crate::graphql::types::{Comment, Department, Notification, Supervisor, SupervisorApplication};
 use crate::services::{comments, notifications, pagination, supervisors};
 use crate::t;
@@ -83,7 +83,7 @@ impl User {
         }
         let (page, total) = comments::list_own(ctx.state()?, ctx.viewer()?, first, after.as_deref()).await?;
         let items = page.items.into_iter().map(|c| (pagination::id_cursor(c.id), Comment::new(c, false))).collect();
-        Ok(Some(CommentConnection::new(items, page.has_next, TotalCount::Known(total))))
+        Ok(Some(CommentConnection::new(items, page.has_next, total.into())))
     }
 
     /// The language the account reads in (`zh-CN` or `en`): its own choice, else the request's, else
@@ -111,7 +111,7 @@ impl User {
         }
         let (page, total) = notifications::inbox(ctx.state()?, ctx.viewer()?, unread_only.unwrap_or(false), first, after.as_deref()).await?;
         let items = page.items.into_iter().map(|n| (pagination::id_cursor(n.id), Notification(n))).collect();
-        Ok(Some(NotificationConnection::new(items, page.has_next, TotalCount::Known(total))))
+        Ok(Some(NotificationConnection::new(items, page.has_next, total.into())))
     }
 
     /// Whether the account proved it reads its email (the account itself and admins; null for

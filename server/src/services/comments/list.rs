@@ -31,10 +31,7 @@ pub struct CommentList {
     pub moderator: bool,
 }
 
-pub enum Total {
-    Known(i64),
-    Query(String, Vec<Value>),
-}
+pub use crate::services::pagination::Total;
 
 /// A page of a consultation's comments. The public sees PUBLISHED ones; the consultation's staff and
 /// admins may filter by status (default: every status but WITHDRAWN) and by reports.
@@ -175,7 +172,7 @@ pub fn list_query(
 }
 
 /// The signed-in user's own comments, newest first, every status.
-pub async fn list_own(state: &AppState, viewer: &Viewer, first: Option<i32>, after: Option<&str>) -> AppResult<(Page<comment::Model>, i64)> {
+pub async fn list_own(state: &AppState, viewer: &Viewer, first: Option<i32>, after: Option<&str>) -> AppResult<(Page<comment::Model>, pagination::Total)> {
     let user = viewer.user()?;
     let first = pagination::page_size(first)?;
     let after = pagination::parse_id_cursor(after)?;

@@ -25,7 +25,7 @@ pub struct ListFilter {
 
 pub struct ListResult {
     pub page: Page<consultation::Model>,
-    pub total: i64,
+    pub total: pagination::Total,
 }
 
 /// The public list (published and concluded), or drafts and withdrawn ones the viewer may manage when
