@@ -19,6 +19,7 @@ mod m20261202_000011_reminder_marks;
 mod m20261202_000012_email_outbox;
 mod m20261202_000013_webhooks;
 mod m20261202_000014_daily_digest;
+mod m20261202_000015_calendar_years;
 mod sql;
 
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_email_outbox::Migration),
             Box::new(m20261202_000013_webhooks::Migration),
             Box::new(m20261202_000014_daily_digest::Migration),
+            Box::new(m20261202_000015_calendar_years::Migration),
         ]
     }
 }

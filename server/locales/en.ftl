@@ -308,3 +308,15 @@ action-redeliver-webhook-deliveries = redeliver webhook deliveries
 error-too-many-webhooks = At most { $max } webhooks may be registered; delete one first.
 error-delivery-still-pending = This delivery has not been given up on; it is retried by itself.
 error-delivery-changed = This delivery changed in the meantime; reload it.
+
+## The holiday calendar
+action-read-calendar = read the holiday calendar
+action-set-calendar = change the holiday calendar
+field-year-range = must be a year between 1970 and 9999
+field-at-most-entries = must list at most { $max }
+field-date-in-year = must fall in { $year }
+field-holiday-reversed = must not be before the first day off
+field-holiday-overlap = overlaps another holiday of the year
+field-workday-weekend = must be a Saturday or a Sunday: other days are working days anyway
+field-workday-holiday = is also listed as a holiday
+field-listed-twice = is listed twice

@@ -304,3 +304,15 @@ action-redeliver-webhook-deliveries = 重新推送
 error-too-many-webhooks = 最多可登记 { $max } 个推送地址，请先删除一个。
 error-delivery-still-pending = 该推送仍在自动重试中，无需手动重新推送。
 error-delivery-changed = 该推送记录已发生变化，请刷新后重试。
+
+## The holiday calendar
+action-read-calendar = 查看节假日日历
+action-set-calendar = 修改节假日日历
+field-year-range = 须为 1970 至 9999 之间的年份
+field-at-most-entries = 最多列出 { $max } 项
+field-date-in-year = 须在 { $year } 年内
+field-holiday-reversed = 不得早于放假首日
+field-holiday-overlap = 与本年另一节假日重叠
+field-workday-weekend = 须为周六或周日：其他日子本就是工作日
+field-workday-holiday = 同时被列为节假日
+field-listed-twice = 重复列出

@@ -1,16 +1,18 @@
 //! The working-day calendar observation deadlines are counted on: weekends off, public holidays off,
 //! and the weekend days officially declared working days on.
 //!
-//! The calendar is a JSON file (`calendar/cn-holidays.json`, built in; `HOLIDAY_CALENDAR` names a
-//! replacement) that operators update each year from the State Council's notice. It is read and
-//! checked once at start: a malformed file stops the server with a message naming the problem.
+//! The file (`calendar/cn-holidays.json`, built in; `HOLIDAY_CALENDAR` names a replacement) is read and
+//! checked once at start, and a malformed one stops the server with a message naming the problem. It
+//! seeds the database's calendar (`services/calendar.rs`), where admins enter each new year from the
+//! State Council's notice the day it is published (`setCalendarYear`); a year in the database wins
+//! over the file's.
 //!
 //! A deadline of N working days is the end of the Nth working day after the day of filing, in the
 //! calendar's time zone (China Standard Time): the day of filing itself never counts, whatever the
 //! hour, as Chinese administrative time limits are reckoned. "End of the day" is 23:59:59 local time,
 //! so an observation becomes overdue at the first second of the following day.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
 use anyhow::Context;
@@ -26,6 +28,26 @@ pub struct Calendar {
     holidays: HashSet<NaiveDate>,
     workdays: HashSet<NaiveDate>,
     years: BTreeSet<i32>,
+    entries: BTreeMap<i32, YearEntry>,
+}
+
+/// A public holiday: its name and its first and last day off.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Holiday {
+    pub name: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// One year of the calendar as the State Council's notice gives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct YearEntry {
+    pub year: i32,
+    /// The notice it was taken from.
+    pub source: String,
+    pub holidays: Vec<Holiday>,
+    /// The weekend days declared working days.
+    pub workdays: Vec<NaiveDate>,
 }
 
 #[derive(Deserialize)]
@@ -114,8 +136,31 @@ impl Calendar {
         if file.years.is_empty() {
             return Err("`years` lists no year".to_owned());
         }
-        let mut calendar = Self { offset, holidays: HashSet::new(), workdays: HashSet::new(), years: BTreeSet::new() };
+        let mut entries = Vec::with_capacity(file.years.len());
         for (i, y) in file.years.iter().enumerate() {
+            let at = format!("years[{i}] ({})", y.year);
+            let mut holidays = Vec::with_capacity(y.holidays.len());
+            for (j, h) in y.holidays.iter().enumerate() {
+                let at = format!("{at} holidays[{j}] \"{}\"", h.name.trim());
+                let from = parse_date(&h.from, "`from`").map_err(|e| format!("{at}: {e}"))?;
+                let to = parse_date(&h.to, "`to`").map_err(|e| format!("{at}: {e}"))?;
+                holidays.push(Holiday { name: h.name.trim().to_owned(), from, to });
+            }
+            let mut workdays = Vec::with_capacity(y.workdays.len());
+            for (j, text) in y.workdays.iter().enumerate() {
+                workdays.push(parse_date(text, "the date").map_err(|e| format!("{at} workdays[{j}]: {e}"))?);
+            }
+            entries.push(YearEntry { year: y.year, source: y.source.clone().unwrap_or_default(), holidays, workdays });
+        }
+        Self::from_entries(offset, entries)
+    }
+
+    /// A calendar of these years in this time zone, each checked: a year between 1970 and 9999 and
+    /// listed once, holidays named, in their year, not reversed and not overlapping, and declared
+    /// working days that are weekend days of the year and not holidays.
+    pub fn from_entries(offset: FixedOffset, entries: Vec<YearEntry>) -> Result<Self, String> {
+        let mut calendar = Self { offset, holidays: HashSet::new(), workdays: HashSet::new(), years: BTreeSet::new(), entries: BTreeMap::new() };
+        for (i, y) in entries.into_iter().enumerate() {
             let year = y.year;
             let at = format!("years[{i}] ({year})");
             if !(1970..=9999).contains(&year) {
@@ -130,8 +175,7 @@ impl Calendar {
                     return Err(format!("{at}: `name` must not be empty"));
                 }
                 let at = format!("{at} \"{}\"", h.name.trim());
-                let from = parse_date(&h.from, "`from`").map_err(|e| format!("{at}: {e}"))?;
-                let to = parse_date(&h.to, "`to`").map_err(|e| format!("{at}: {e}"))?;
+                let (from, to) = (h.from, h.to);
                 if from.year() != year || to.year() != year {
                     return Err(format!("{at}: the dates must fall in {year}; list a holiday that spans two years under each year"));
                 }
@@ -144,9 +188,8 @@ impl Calendar {
                     }
                 }
             }
-            for (j, text) in y.workdays.iter().enumerate() {
+            for (j, &day) in y.workdays.iter().enumerate() {
                 let at = format!("{at} workdays[{j}]");
-                let day = parse_date(text, "the date").map_err(|e| format!("{at}: {e}"))?;
                 if day.year() != year {
                     return Err(format!("{at}: {day} does not fall in {year}"));
                 }
@@ -160,8 +203,27 @@ impl Calendar {
                     return Err(format!("{at}: {day} is listed twice"));
                 }
             }
+            calendar.entries.insert(year, y);
         }
         Ok(calendar)
+    }
+
+    /// The time zone its days are reckoned in.
+    pub fn offset(&self) -> FixedOffset {
+        self.offset
+    }
+
+    /// Each year it knows, in order.
+    pub fn entries(&self) -> impl Iterator<Item = &YearEntry> + '_ {
+        self.entries.values()
+    }
+
+    /// This calendar with `entry` in place of its year (or added).
+    pub fn with_year(&self, entry: YearEntry) -> Result<Self, String> {
+        let mut entries: Vec<YearEntry> = self.entries.values().filter(|e| e.year != entry.year).cloned().collect();
+        entries.push(entry);
+        entries.sort_by_key(|e| e.year);
+        Self::from_entries(self.offset, entries)
     }
 
     /// The years the calendar knows; other years count weekdays only.

@@ -63,6 +63,7 @@ pub struct Running {
 pub async fn start(config: Config, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<Running> {
     let state = AppState::new(config).await?;
     state.db.migrate().await?;
+    crate::services::calendar::seed(&state).await.map_err(|e| anyhow::anyhow!("the holiday calendar could not be read from the database: {e:?}"))?;
     let acceptor = TcpListener::bind(state.config.listen_addr)
         .into_acceptor()
         .await

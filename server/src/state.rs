@@ -30,8 +30,9 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub redis: Option<ConnectionManager>,
     pub events: Events,
-    /// The working-day calendar observation deadlines are counted on.
-    pub calendar: Arc<Calendar>,
+    /// The working-day calendar deadlines are counted on, as last read from the database
+    /// (`services::calendar::current` reads it afresh when it changed).
+    pub calendar: Arc<crate::services::calendar::CalendarCell>,
     /// Anonymous query responses, served again for a moment while nothing public changed.
     pub responses: ResponseCache,
     /// Parsed GraphQL documents by query text.
@@ -60,7 +61,6 @@ impl AppState {
         }
         // The calendar is checked before anything connects, so a bad file stops the start at once.
         let calendar = Calendar::load(config.holiday_calendar.as_deref())?;
-        warn_about_missing_years(&calendar);
         let db = Db::connect(&config).await?;
         let redis = match &config.redis_url {
             Some(url) => Some(connect_redis(url).await?),
@@ -99,7 +99,7 @@ impl AppState {
             hasher,
             redis,
             events,
-            calendar: Arc::new(calendar),
+            calendar: Arc::new(crate::services::calendar::CalendarCell::new(calendar)),
             responses,
             documents: Documents::default(),
             submissions,
@@ -147,12 +147,12 @@ pub enum LimitKind {
 
 /// Deadlines in a year the calendar does not know count weekdays only: say so while there is time to
 /// add the year.
-fn warn_about_missing_years(calendar: &Calendar) {
+pub(crate) fn warn_about_missing_years(calendar: &Calendar) {
     use chrono::Datelike;
     let this_year = chrono::Utc::now().year();
     for year in [this_year, this_year + 1] {
         if !calendar.covers(year) {
-            tracing::warn!(year, "the holiday calendar has no entry for {year}: deadlines in {year} count weekdays only until HOLIDAY_CALENDAR is updated");
+            tracing::warn!(year, "the holiday calendar has no entry for {year}: deadlines in {year} count weekdays only until an admin enters it (setCalendarYear)");
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod calendar;
 pub mod authz;
 pub mod comments;
 pub mod consultations;

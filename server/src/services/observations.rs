@@ -29,8 +29,8 @@ pub fn is_overdue_at(o: &observation::Model, now: DateTime<Utc>) -> bool {
 }
 
 /// The deadline of something filed now.
-fn due_from_now(state: &AppState, now: DateTime<Utc>) -> DateTime<Utc> {
-    state.calendar.due_at(now, state.config.observation_due_working_days)
+async fn due_from_now(state: &AppState, now: DateTime<Utc>) -> AppResult<DateTime<Utc>> {
+    Ok(crate::services::calendar::current(state).await?.due_at(now, state.config.observation_due_working_days))
 }
 
 /// Who may read an observation: its supervisor, the department's staff, admins and evaluators.
@@ -124,7 +124,7 @@ pub async fn file(state: &AppState, viewer: &Viewer, input: FileInput) -> AppRes
         title,
         body,
         status: ObservationStatus::Open,
-        due_at: due_from_now(state, now),
+        due_at: due_from_now(state, now).await?,
         answered_at: None,
         first_answered_at: None,
         created_at: now,
@@ -224,7 +224,7 @@ pub async fn follow_up(state: &AppState, viewer: &Viewer, id: Uuid, body: &str) 
         return Err(AppError::conflict(t!("error-follow-up-awaits-answer")));
     }
     let now = state.clock.now();
-    let due_at = due_from_now(state, now);
+    let due_at = due_from_now(state, now).await?;
     let follow_up = observation_follow_up::Model { id: state.clock.new_id(), observation_id: id, author_id: user.id, body, due_at, created_at: now };
     observation_follow_up::Entity::insert(observation_follow_up::ActiveModel::from(follow_up.clone())).exec_without_returning(&*txn).await?;
     let changed = sql::execute(

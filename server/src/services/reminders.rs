@@ -84,7 +84,7 @@ async fn observations(state: &AppState, now: DateTime<Utc>, reminder: Reminder) 
     let at = params.bind(now);
     let (mark, window) = match reminder {
         Reminder::DueSoon => {
-            let soon = params.bind(state.calendar.due_at(now, DUE_SOON_WORKING_DAYS));
+            let soon = params.bind(crate::services::calendar::current(state).await?.due_at(now, DUE_SOON_WORKING_DAYS));
             ("due_soon_sent_for", format!("due_at >= {at} AND due_at <= {soon}"))
         }
         Reminder::Overdue => ("overdue_sent_for", format!("due_at < {at}")),
@@ -200,7 +200,7 @@ async fn daily_digest(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> 
     let mut params = Params::new();
     let at = params.bind(now);
     let closing = params.bind(now + chrono::Duration::days(DIGEST_CLOSING_DAYS));
-    let soon = params.bind(state.calendar.due_at(now, DUE_SOON_WORKING_DAYS));
+    let soon = params.bind(crate::services::calendar::current(state).await?.due_at(now, DUE_SOON_WORKING_DAYS));
     let published = params.bind(crate::domain::ConsultationState::Published);
     let statuses = params.bind_all([crate::domain::CommentStatus::Published, crate::domain::CommentStatus::Pending]);
     let open = params.bind(ObservationStatus::Open);

@@ -6,6 +6,7 @@ mod support;
 mod accounts;
 mod batches;
 mod cache;
+mod calendar;
 mod audit;
 mod comments;
 mod compression;

@@ -31,7 +31,7 @@ async fn application_to_answered_follow_up_works_end_to_end() {
     assert_eq!(filed["department"]["id"], w.department);
     assert_eq!(filed["consultation"]["id"], w.consultation);
     let created = time(&filed["createdAt"]);
-    assert_eq!(time(&filed["dueAt"]), app.state.calendar.due_at(created, 15));
+    assert_eq!(time(&filed["dueAt"]), app.state.calendar.get().due_at(created, 15));
     assert!(time(&filed["dueAt"]) > created + Duration::days(15));
 
     let listed = app.ok(Some(&w.staff), &op("staff", "DepartmentObservations"), json!({ "status": "OPEN" })).await;
@@ -66,7 +66,7 @@ async fn application_to_answered_follow_up_works_end_to_end() {
     let o = &after_follow_up["observation"];
     assert_eq!(o["status"], "OPEN");
     let followed_at = time(&followed["followUps"][0]["createdAt"]);
-    assert_eq!(time(&o["dueAt"]), app.state.calendar.due_at(followed_at, 15));
+    assert_eq!(time(&o["dueAt"]), app.state.calendar.get().due_at(followed_at, 15));
 
     reply(&app, &w.staff, &observation, "已补充公开完整预算。").await.data();
     let done = app.ok(Some(&supervisor.token), &op("supervisor", "Observation"), json!({ "id": observation })).await;

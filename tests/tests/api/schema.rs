@@ -42,7 +42,7 @@ const NOT_YET_SERVED: &[&str] = &[
     // dashboard.graphql
     "SearchComments", "SimilarGroups", "ConsultationKeywords", "ReplyTemplates", "SaveReplyTemplate", "DeleteReplyTemplate", "StartBulkReply", "BulkReply", "ModerationOverview", "Accounts", "ReinstateAccount", "UpdateAccount",
     // disclosure.graphql
-    "SubmitDisclosureRequest", "MyDisclosureRequests", "DisclosureRequest", "RespondToCorrection", "WithdrawDisclosureRequest", "DepartmentDisclosureRequests", "RecordDisclosureRequest", "RequestCorrection", "ExtendDisclosureDeadline", "StartThirdPartyConsultation", "EndThirdPartyConsultation", "IssueFeeNotice", "RecordFeePayment", "AnswerDisclosureRequest", "RecordDisclosureAppeal", "DisclosureAnnualReport", "HolidayCalendar", "SetCalendarYear",
+    "SubmitDisclosureRequest", "MyDisclosureRequests", "DisclosureRequest", "RespondToCorrection", "WithdrawDisclosureRequest", "DepartmentDisclosureRequests", "RecordDisclosureRequest", "RequestCorrection", "ExtendDisclosureDeadline", "StartThirdPartyConsultation", "EndThirdPartyConsultation", "IssueFeeNotice", "RecordFeePayment", "AnswerDisclosureRequest", "RecordDisclosureAppeal", "DisclosureAnnualReport",
 ];
 
 /// The client files, every one in `tests/clients/`.

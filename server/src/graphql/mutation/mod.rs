@@ -1,6 +1,7 @@
 //! The mutation root, merged from one object per area.
 
 mod accounts;
+mod calendar;
 mod comments;
 mod consultations;
 mod exports;
@@ -17,4 +18,5 @@ pub struct Mutation(
     exports::ExportsMutation,
     notifications::NotificationsMutation,
     webhooks::WebhooksMutation,
+    calendar::CalendarMutation,
 );

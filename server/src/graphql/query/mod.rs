@@ -2,9 +2,10 @@
 
 mod accounts;
 mod audit;
+mod calendar;
 mod consultations;
 mod supervisors;
 mod webhooks;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(accounts::AccountsQuery, consultations::ConsultationsQuery, audit::AuditQuery, supervisors::SupervisorsQuery, webhooks::WebhooksQuery);
+pub struct Query(accounts::AccountsQuery, consultations::ConsultationsQuery, audit::AuditQuery, supervisors::SupervisorsQuery, webhooks::WebhooksQuery, calendar::CalendarQuery);

@@ -1,6 +1,7 @@
 //! GraphQL output types. Each wraps a model and resolves its relations through the request's loaders.
 
 pub mod audit;
+pub mod calendar;
 pub mod comment;
 pub mod connection;
 pub mod consultation;

@@ -245,7 +245,7 @@ fn row(mutation: &'static str, case: &'static str, expect: [Expect; 9], fixture:
 /// whichever file of `tests/clients/` holds it.
 fn client_operation(mutation: &str) -> String {
     let name = format!("{}{}", mutation[..1].to_uppercase(), &mutation[1..]);
-    let file = ["citizen", "staff", "admin", "supervisor", "notifications"]
+    let file = ["citizen", "staff", "admin", "supervisor", "notifications", "disclosure"]
         .into_iter()
         .find(|file| {
             let path = format!("{}/clients/{file}.graphql", env!("CARGO_MANIFEST_DIR"));
@@ -350,6 +350,9 @@ fn rows() -> Vec<Row> {
         })),
         row("suspendAccount", "a citizen",                                     [U, F, F, F, F, F, A, F, U], fixture!(|w, _| {
             Call::new(json!({ "id": support::citizen(&w.app).await.id, "reason": "多次发布违规内容" }))
+        })),
+        row("setCalendarYear", "a year far ahead",                             [U, F, F, F, F, F, A, F, U], fixture!(|w, _| {
+            Call::new(json!({ "input": { "year": 2099, "source": "国务院办公厅关于2099年部分节假日安排的通知", "holidays": [{ "name": "元旦", "from": "2099-01-01", "to": "2099-01-01" }], "workdays": [] } }))
         })),
         row("createWebhook", "",                                               [U, F, F, F, F, F, A, F, U], fixture!(|w, _| {
             Call::new(json!({ "input": { "url": "https://sms.example.cn/hook", "kinds": ["COMMENT_REPLIED"] } }))
@@ -1222,6 +1225,7 @@ const AUTHOR_CONTACT: &str = "query($id: ID!) { consultation(id: $id) { comments
 const AUDIT_LOG: &str = "{ auditLog(first: 5) { totalCount edges { node { id action } } } }";
 const OBSERVATION: &str = "query($id: ID!) { observation(id: $id) { id title body } }";
 const WEBHOOKS: &str = "{ webhooks { id url deliveries(first: 5) { totalCount } } }";
+const CALENDAR: &str = "{ holidayCalendar { missingYears years { year source } } }";
 const INBOX: &str = "{ me { unreadNotificationCount notifications(first: 50) { edges { node { id title subject { ... on Comment { id } } } } } } }";
 
 fn probes() -> Vec<Probe> {
@@ -1281,6 +1285,14 @@ fn probes() -> Vec<Probe> {
                 )
             },
             expect: [DU, DF, DF, DF, DF, DF, SHOWN, SHOWN, DU],
+        },
+        Probe {
+            what: "the holiday calendar",
+            query: CALENDAR,
+            variables: |_, _| json!({}),
+            shows: |data, _| Some(data["holidayCalendar"]["years"].as_array().is_some_and(|years| !years.is_empty())),
+            // Staff count deadlines on it, evaluators check them; citizens (and supervisors) do not.
+            expect: [DU, DF, DF, SHOWN, SHOWN, SHOWN, SHOWN, SHOWN, DU],
         },
         Probe {
             what: "the webhooks and their delivery logs",
