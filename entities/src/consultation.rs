@@ -30,6 +30,8 @@ pub struct Model {
     pub outcome_not_adopted: Option<i32>,
     pub outcome_explained: Option<i32>,
     pub search_text: String,
+    /// Why it is open for comment for less than 30 days (required then; shown to the public).
+    pub short_period_reason: Option<String>,
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -20,6 +20,7 @@ mod m20261202_000012_email_outbox;
 mod m20261202_000013_webhooks;
 mod m20261202_000014_daily_digest;
 mod m20261202_000015_calendar_years;
+mod m20261202_000016_short_period_reason;
 mod sql;
 
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_webhooks::Migration),
             Box::new(m20261202_000014_daily_digest::Migration),
             Box::new(m20261202_000015_calendar_years::Migration),
+            Box::new(m20261202_000016_short_period_reason::Migration),
         ]
     }
 }

@@ -320,3 +320,6 @@ field-holiday-overlap = overlaps another holiday of the year
 field-workday-weekend = must be a Saturday or a Sunday: other days are working days anyway
 field-workday-holiday = is also listed as a holiday
 field-listed-twice = is listed twice
+
+## The consultation period
+field-short-period-reason = is required: the consultation is open for comment for less than { $days } days

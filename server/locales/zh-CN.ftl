@@ -316,3 +316,6 @@ field-holiday-overlap = 与本年另一节假日重叠
 field-workday-weekend = 须为周六或周日：其他日子本就是工作日
 field-workday-holiday = 同时被列为节假日
 field-listed-twice = 重复列出
+
+## The consultation period
+field-short-period-reason = 征求意见期少于 { $days } 日，须说明理由

@@ -107,6 +107,9 @@ struct FixtureConsultation {
     cooperating_department_codes: Vec<String>,
     moderation: String,
     open_for_days: i64,
+    /// Why a fixture open for less than 30 days is shorter (the law's minimum needs a reason).
+    #[serde(default)]
+    short_period_reason: Option<String>,
     sections: Vec<FixtureSection>,
 }
 
@@ -202,6 +205,7 @@ pub async fn seed_demo(config: Config) -> anyhow::Result<()> {
         closes_at: Some(now + chrono::Duration::days(c.open_for_days.max(1))),
         moderation: Some(if c.moderation == "PRE" { ModerationMode::Pre } else { ModerationMode::Post }),
         sections: Some(c.sections.iter().map(|s| consultations::SectionInput { heading: s.heading.clone(), body: s.body.clone() }).collect()),
+        short_period_reason: c.short_period_reason.clone(),
     };
     let created = consultations::create(&state, &as_admin, input).await.map_err(describe)?;
     consultations::publish(&state, &as_admin, created.id).await.map_err(describe)?;

@@ -482,6 +482,13 @@ impl TestApp {
                 base.insert(k.clone(), v.clone());
             }
         }
+        // A period under 30 days needs its reason (DESIGN "Consultation period").
+        let time = |key: &str| input[key].as_str().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
+        if let (Some(opens), Some(closes)) = (time("opensAt"), time("closesAt")) {
+            if closes - opens < Duration::days(30) && input.get("shortPeriodReason").is_none() {
+                input["shortPeriodReason"] = json!("测试所需的短征求意见期");
+            }
+        }
         let data = self
             .ok(
                 Some(staff),

@@ -54,7 +54,7 @@ async fn staff_manage_only_consultations_their_department_leads() {
     let c = cast(&app).await;
     let open = c.consultation(&app, json!({})).await;
     let draft = c.consultation(&app, json!({ "publish": false })).await;
-    let input = json!({ "title": "跨部门", "summary": "s", "body": "b", "category": "c", "leadDepartmentId": c.lead, "opensAt": from_now(-60), "closesAt": from_now(3600) });
+    let input = json!({ "title": "跨部门", "summary": "s", "body": "b", "category": "c", "leadDepartmentId": c.lead, "opensAt": from_now(-60), "closesAt": from_now(3600), "shortPeriodReason": "紧急" });
     let create = op("staff", "CreateConsultation");
     assert_eq!(app.code(Some(&c.other_staff.token), &create, json!({ "input": input })).await, "FORBIDDEN", "staff create only for their own department");
     for who in [&c.citizen, &c.evaluator] {
@@ -100,7 +100,7 @@ async fn create_consultation_lists_every_bad_field() {
     let c = cast(&app).await;
     let create = op("staff", "CreateConsultation");
     let t = Some(c.lead_staff.token.as_str());
-    let base = json!({ "title": "标题", "summary": "摘要", "body": "正文", "category": "类别", "leadDepartmentId": c.lead, "opensAt": from_now(60), "closesAt": from_now(3600) });
+    let base = json!({ "title": "标题", "summary": "摘要", "body": "正文", "category": "类别", "leadDepartmentId": c.lead, "opensAt": from_now(60), "closesAt": from_now(3600), "shortPeriodReason": "紧急" });
     let with = |changes: Value| {
         let mut input = base.clone();
         for (k, v) in changes.as_object().expect("object") {
@@ -421,4 +421,44 @@ async fn a_department_lists_its_own_consultations_with_staff_counts() {
     }
     let counts = support::staff_counts(&app, &c.coop_staff.token, &post).await;
     assert_eq!(counts["unrepliedCount"], 1, "cooperating staff see the staff figures");
+}
+
+#[tokio::test]
+async fn a_period_under_30_days_needs_a_reason_which_the_public_reads() {
+    let app = spawn_with(no_limits).await;
+    let c = cast(&app).await;
+    let create = op("staff", "CreateConsultation");
+    let t = Some(c.lead_staff.token.as_str());
+    let day = 24 * 3600;
+    let input = |closes_in_days: i64, reason: Option<&str>| {
+        let mut input = json!({ "title": "关于调整公交线路的公告", "summary": "摘要", "body": "正文", "category": "交通", "leadDepartmentId": c.lead, "opensAt": from_now(60), "closesAt": from_now(60 + closes_in_days * day) });
+        if let Some(reason) = reason {
+            input["shortPeriodReason"] = json!(reason);
+        }
+        json!({ "input": input })
+    };
+    // Ten days, no reason (or a blank one): refused on the field, nothing written.
+    for reason in [None, Some("   ")] {
+        let refused = app.gql(t, &create, input(10, reason)).await;
+        assert_eq!(refused.code(), "BAD_USER_INPUT");
+        assert_eq!(fields(&refused), ["shortPeriodReason"]);
+    }
+    // Thirty days need none.
+    assert!(app.gql(t, &create, input(30, None)).await.is_ok());
+    // With the reason: created, and the public reads it once published.
+    let made = app.ok(t, &create, input(10, Some("春运期间线路调整时间紧迫，依法缩短征求意见期"))).await;
+    let id = made["createConsultation"]["id"].as_str().expect("id").to_owned();
+    app.publish(&c.lead_staff.token, &id).await;
+    let public = app.ok(None, "query($id: ID!) { consultation(id: $id) { shortPeriodReason } }", json!({ "id": id })).await;
+    assert_eq!(public["consultation"]["shortPeriodReason"], "春运期间线路调整时间紧迫，依法缩短征求意见期");
+    // The reason cannot be removed while the period is short; extending closesAt never needs one.
+    let update = op("staff", "UpdateConsultation");
+    let removed = app.gql(t, &update, json!({ "id": id, "input": { "shortPeriodReason": "" } })).await;
+    assert_eq!(fields(&removed), ["shortPeriodReason"]);
+    let extended = app.gql(t, &update, json!({ "id": id, "input": { "closesAt": from_now(60 + 12 * day) } })).await;
+    assert!(extended.is_ok(), "{extended:?}");
+    // Once the period reaches 30 days the reason may go.
+    app.ok(t, &update, json!({ "id": id, "input": { "closesAt": from_now(60 + 31 * day), "shortPeriodReason": "" } })).await;
+    let public = app.ok(None, "query($id: ID!) { consultation(id: $id) { shortPeriodReason } }", json!({ "id": id })).await;
+    assert!(public["consultation"]["shortPeriodReason"].is_null());
 }

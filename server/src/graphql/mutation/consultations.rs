@@ -27,6 +27,9 @@ pub struct CreateConsultationInput {
     pub closes_at: DateTime<Utc>,
     pub moderation: Option<ModerationMode>,
     pub sections: Option<Vec<SectionInput>>,
+    /// Required when `closesAt - opensAt` is under 30 days: why the period is shorter (published with
+    /// the consultation).
+    pub short_period_reason: Option<String>,
 }
 
 /// Every field optional. Body, sections and moderation change only while DRAFT; closesAt can be
@@ -44,6 +47,8 @@ pub struct UpdateConsultationInput {
     pub closes_at: Option<DateTime<Utc>>,
     pub moderation: Option<ModerationMode>,
     pub sections: Option<Vec<SectionInput>>,
+    /// Why the period is under 30 days; an empty string removes it (refused while the period is short).
+    pub short_period_reason: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -74,6 +79,7 @@ impl ConsultationsMutation {
             closes_at: Some(input.closes_at),
             moderation: input.moderation,
             sections: sections(input.sections),
+            short_period_reason: input.short_period_reason,
         };
         Ok(Consultation(consultations::create(ctx.state()?, ctx.viewer()?, input).await?))
     }
@@ -92,6 +98,7 @@ impl ConsultationsMutation {
             closes_at: input.closes_at,
             moderation: input.moderation,
             sections: sections(input.sections),
+            short_period_reason: input.short_period_reason,
         };
         Ok(Consultation(consultations::update(ctx.state()?, ctx.viewer()?, id, input).await?))
     }

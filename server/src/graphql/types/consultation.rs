@@ -157,6 +157,11 @@ impl Consultation {
         self.0.closes_at
     }
 
+    /// Why it is open for comment for less than 30 days (the law's minimum), when it is.
+    async fn short_period_reason(&self) -> Option<&str> {
+        self.0.short_period_reason.as_deref()
+    }
+
     async fn published_at(&self) -> Option<DateTime<Utc>> {
         self.0.published_at
     }

@@ -35,6 +35,20 @@ pub struct ConsultationInput {
     pub closes_at: Option<DateTime<Utc>>,
     pub moderation: Option<ModerationMode>,
     pub sections: Option<Vec<SectionInput>>,
+    /// An empty string removes it.
+    pub short_period_reason: Option<String>,
+}
+
+/// The shortest period a draft is open for comment without a stated reason.
+pub const MIN_PERIOD_DAYS: i64 = 30;
+
+/// A period under `MIN_PERIOD_DAYS` needs a reason (a period that ends before it starts is refused on
+/// its own).
+fn check_period(checks: &mut Checks, opens_at: DateTime<Utc>, closes_at: DateTime<Utc>, reason: Option<&str>) {
+    let short = closes_at > opens_at && closes_at - opens_at < chrono::Duration::days(MIN_PERIOD_DAYS);
+    if short && reason.is_none_or(|r| r.trim().is_empty()) {
+        checks.fail("shortPeriodReason", t!("field-short-period-reason", days = MIN_PERIOD_DAYS));
+    }
 }
 
 struct CleanSections(Vec<(String, String)>);
@@ -105,6 +119,8 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: ConsultationInput)
     if closes_at <= opens_at {
         checks.fail("closesAt", t!("field-closes-after-opens"));
     }
+    let short_period_reason = checks.take(domain::clean_optional("shortPeriodReason", input.short_period_reason.as_deref(), 1000, true));
+    check_period(&mut checks, opens_at, closes_at, short_period_reason.as_deref());
     let sections = check_sections(&mut checks, input.sections.as_deref().unwrap_or_default());
     let Some(lead) = input.lead_department_id else {
         checks.fail("leadDepartmentId", t!("field-required"));
@@ -121,6 +137,7 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: ConsultationInput)
     let consultation = consultation::ActiveModel {
         id: Set(state.clock.new_id()),
         search_text: Set(search_text(&title, &summary)),
+        short_period_reason: Set(short_period_reason),
         title: Set(title),
         summary: Set(summary),
         body: Set(body),
@@ -235,9 +252,12 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, input: Consulta
     }
     let mut opens_at = current.opens_at;
     let mut closes_at = current.closes_at;
+    // Whether the new period itself is acceptable, so that its length is worth checking.
+    let mut period_allowed = true;
     if let Some(o) = input.opens_at {
         if !matches!(status, ConsultationStatus::Draft | ConsultationStatus::Upcoming) {
             checks.fail("opensAt", t!("field-before-opening-only"));
+            period_allowed = false;
         }
         opens_at = o.trunc_micros();
     }
@@ -245,14 +265,26 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, input: Consulta
         let c = c.trunc_micros();
         if status == ConsultationStatus::Open && c < current.closes_at {
             checks.fail("closesAt", t!("field-extend-while-open"));
+            period_allowed = false;
         }
         if status == ConsultationStatus::Open && c <= state.clock.now() {
             checks.fail("closesAt", t!("field-closes-at-future"));
+            period_allowed = false;
         }
         closes_at = c;
     }
     if closes_at <= opens_at {
         checks.fail("closesAt", t!("field-closes-after-opens"));
+    }
+    let mut short_period_reason = current.short_period_reason.clone();
+    if let Some(v) = &input.short_period_reason {
+        short_period_reason = checks.take(domain::clean_optional("shortPeriodReason", Some(v), 1000, true));
+    }
+    // Extending `closesAt` never needs a reason; moving the opening, shortening, or removing the
+    // reason does when the period is then under 30 days.
+    let period_changed = opens_at != current.opens_at || closes_at < current.closes_at || input.short_period_reason.is_some();
+    if period_allowed && period_changed {
+        check_period(&mut checks, opens_at, closes_at, short_period_reason.as_deref());
     }
     let lead = input.lead_department_id.unwrap_or(current.lead_department_id);
     if lead != current.lead_department_id {
@@ -284,6 +316,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, input: Consulta
     active.summary = Set(summary);
     active.opens_at = Set(opens_at);
     active.closes_at = Set(closes_at);
+    active.short_period_reason = Set(short_period_reason);
     active.lead_department_id = Set(lead);
     active.updated_at = Set(state.clock.now());
     let updated = active.update(&*txn).await?;

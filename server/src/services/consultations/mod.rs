@@ -181,6 +181,7 @@ mod tests {
             outcome_not_adopted: None,
             outcome_explained: None,
             search_text: String::new(),
+            short_period_reason: None,
             created_by: Uuid::nil(),
             created_at: opens,
             updated_at: opens,
