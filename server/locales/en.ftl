@@ -323,3 +323,7 @@ field-listed-twice = is listed twice
 
 ## The consultation period
 field-short-period-reason = is required: the consultation is open for comment for less than { $days } days
+
+## Persisted queries
+field-persisted-version = must be 1, the version of the protocol this server speaks
+field-persisted-hash-mismatch = is not the SHA-256 of the query sent with it

@@ -319,3 +319,7 @@ field-listed-twice = 重复列出
 
 ## The consultation period
 field-short-period-reason = 征求意见期少于 { $days } 日，须说明理由
+
+## Persisted queries
+field-persisted-version = 须为 1（本服务支持的协议版本）
+field-persisted-hash-mismatch = 与随附查询文本的 SHA-256 不符

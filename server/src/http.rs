@@ -10,6 +10,7 @@ use poem::{handler, Body, Request, Response};
 
 use crate::auth::client::client_ip;
 use crate::cache::{Body as CachedBody, Lookup, ResponseCache};
+use crate::persisted::{Resolved, NOT_FOUND_CODE, NOT_FOUND_MESSAGE};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::AppSchema;
 use crate::services::accounts;
@@ -151,6 +152,13 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
             Err(_) => return json_error(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", t!("error-body-not-graphql"), early),
         }
     };
+    // A persisted query's hash stands for its text (Apollo's automatic persisted queries).
+    match state.persisted.resolve(&request.query, &request.extensions) {
+        Ok(Resolved::NotPersisted) => {}
+        Ok(Resolved::Query(query)) => request.query = query,
+        Ok(Resolved::NotFound) => return persisted_query_not_found(),
+        Err(error) => return graphql_error(error, early),
+    }
     // Checked and parsed before anything else: a text that could exhaust the parser never reaches it.
     let document = match state.documents.for_request(&request.query, request.operation_name.as_deref()) {
         Ok(document) => document,
@@ -173,6 +181,12 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
     // An anonymous query's answer depends on nothing but the request and its language (error messages
     // are in it): it may come from the cache.
     let cacheable = state.responses.enabled() && viewer.user.is_none() && !changes;
+    // What a cache in front may keep: an anonymous GET query without credentials of any kind.
+    let shareable = req.method() == poem::http::Method::GET
+        && !changes
+        && viewer.user.is_none()
+        && !req.headers().contains_key(header::AUTHORIZATION)
+        && !req.headers().contains_key(header::COOKIE);
     let generation = state.db.generation();
     let mut flight = None;
     if cacheable {
@@ -180,7 +194,7 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
             Lookup::Hit(body) => {
                 METRICS.cache_hits.fetch_add(1, Ordering::Relaxed);
                 METRICS.micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
-                return Response::builder().content_type("application/json").body(body);
+                return answer(state, req, body, shareable);
             }
             Lookup::Compute(f) => flight = Some(f),
         }
@@ -203,7 +217,47 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
         flight.finish(body.clone(), !response.is_err());
     }
     METRICS.micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
-    Response::builder().content_type("application/json").body(body)
+    answer(state, req, body, shareable && !response.is_err())
+}
+
+/// The answer to a GraphQL request. One a cache in front may share (`shareable`: an anonymous GET query
+/// that went well) carries `Cache-Control: public, max-age=HTTP_CACHE_SECONDS` and an `ETag`, and is a
+/// bodiless `304 Not Modified` to a client that already holds it (`If-None-Match`); every other answer
+/// is `no-store`, so no cache ever keeps a signed-in reader's data or an error.
+fn answer(state: &AppState, req: &Request, body: CachedBody, shareable: bool) -> Response {
+    let seconds = state.config.http_cache.as_secs();
+    if !(shareable && seconds > 0) {
+        return Response::builder().content_type("application/json").header(header::CACHE_CONTROL, "no-store").body(body);
+    }
+    // Weak: the same answer may leave gzipped or not (compression.rs).
+    let etag = format!("W/\"{}\"", &util::sha256_hex(&body)[..32]);
+    let cache_control = format!("public, max-age={seconds}");
+    let vary = "accept-language, accept-encoding";
+    let held = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
+    if held {
+        return Response::builder()
+            .status(StatusCode::NOT_MODIFIED)
+            .header(header::ETAG, etag)
+            .header(header::CACHE_CONTROL, cache_control)
+            .header(header::VARY, vary)
+            .finish();
+    }
+    Response::builder()
+        .content_type("application/json")
+        .header(header::ETAG, etag)
+        .header(header::CACHE_CONTROL, cache_control)
+        .header(header::VARY, vary)
+        .body(body)
+}
+
+/// Apollo's answer to a hash the server does not know: the client sends the text with it next.
+fn persisted_query_not_found() -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": NOT_FOUND_MESSAGE, "extensions": { "code": NOT_FOUND_CODE } }] });
+    Response::builder().content_type("application/json").header(header::CACHE_CONTROL, "no-store").body(body.to_string())
 }
 
 #[derive(serde::Deserialize)]

@@ -19,6 +19,7 @@ pub mod graphiql;
 pub mod graphql;
 pub mod http;
 pub mod i18n;
+pub mod persisted;
 pub mod services;
 pub mod sql;
 pub mod startup;

@@ -37,6 +37,8 @@ pub struct AppState {
     pub responses: ResponseCache,
     /// Parsed GraphQL documents by query text.
     pub documents: Documents,
+    /// The texts of automatic persisted queries, by SHA-256.
+    pub persisted: crate::persisted::PersistedQueries,
     /// The writers of comment submissions on PostgreSQL (none on SQLite).
     pub submissions: Option<Submissions>,
     /// Open WebSocket connections, for their caps.
@@ -102,6 +104,7 @@ impl AppState {
             calendar: Arc::new(crate::services::calendar::CalendarCell::new(calendar)),
             responses,
             documents: Documents::default(),
+            persisted: Default::default(),
             submissions,
             sockets: Arc::default(),
             clock,
