@@ -336,3 +336,39 @@ async fn webhook_input_is_checked_field_by_field() {
     assert_eq!(data["webhooks"].as_array().expect("list").len(), 1);
     assert_eq!(data["webhooks"][0]["kinds"], json!(["OBSERVATION_FILED"]));
 }
+
+#[tokio::test]
+async fn two_server_processes_and_this_one_send_each_webhook_delivery_once() {
+    if !gongkai_tests::using_postgres() {
+        gongkai_tests::skipped("several server processes on one database need TEST_DATABASE_URL");
+        return;
+    }
+    const INSTANCE: &str = env!("CARGO_BIN_EXE_gongkai-instance");
+    let receiver = Receiver::start().await;
+    // Each answer takes a moment, so that the instances' batches overlap.
+    receiver.stall_next(usize::MAX, Duration::from_millis(30));
+    let (mut config, _) = gongkai_tests::test_config().await;
+    gongkai_tests::no_limits(&mut config);
+    config.outbox_poll = Duration::from_millis(50);
+    let app = gongkai_tests::spawn_config(config.clone(), None).await;
+    let (first, second) = tokio::join!(gongkai_tests::spawn_process(INSTANCE, &config), gongkai_tests::spawn_process(INSTANCE, &config));
+    let w = app.world().await;
+    let (_, secret) = register(&app, &w.admin, &format!("{}/hook", receiver.url), &["COMMENT_REPLIED"]).await;
+    let (citizen, _) = app.citizen("多条意见").await;
+    const N: usize = 40;
+    let mut comments = Vec::new();
+    for i in 0..N {
+        comments.push(app.comment(&citizen, &w.consultation, &format!("第{i}条意见：请公开数据。")).await);
+    }
+    for comment in &comments {
+        reply(&app, &w.staff, comment, "EXPLAINED").await.data();
+    }
+    let hits = receiver.wait_for(N).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let hits_now = receiver.hits();
+    let distinct: std::collections::BTreeSet<&str> = hits_now.iter().map(|h| h.delivery.as_str()).collect();
+    assert_eq!(distinct.len(), N, "every delivery arrived");
+    assert_eq!(hits_now.len(), N, "none twice, though three instances were sending: {} requests", hits_now.len());
+    assert!(hits.iter().all(|h| h.signed_with(&secret)));
+    drop((first, second));
+}
