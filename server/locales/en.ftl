@@ -327,3 +327,6 @@ field-short-period-reason = is required: the consultation is open for comment fo
 ## Persisted queries
 field-persisted-version = must be 1, the version of the protocol this server speaks
 field-persisted-hash-mismatch = is not the SHA-256 of the query sent with it
+
+## Stored moderation reasons
+moderation-hidden-after-reports = Hidden automatically after reports.

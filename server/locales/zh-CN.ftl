@@ -323,3 +323,6 @@ field-short-period-reason = 征求意见期少于 { $days } 日，须说明理�
 ## Persisted queries
 field-persisted-version = 须为 1（本服务支持的协议版本）
 field-persisted-hash-mismatch = 与随附查询文本的 SHA-256 不符
+
+## Stored moderation reasons
+moderation-hidden-after-reports = 因被多次举报已自动隐藏。

@@ -75,7 +75,9 @@ pub async fn report(state: &AppState, viewer: &Viewer, id: Uuid, reason: ReportR
     // do not hide it a second time.
     let hide = current.status == CommentStatus::Published && current.report_count == state.config.report_hide_threshold;
     if hide {
-        set_status(&*txn, &state.clock, &current, CommentStatus::Hidden, Some("Hidden automatically after reports.".to_owned())).await?;
+        // A stored reason, like the ones staff write: in the platform's language (DEFAULT_LOCALE).
+        let reason = t!("moderation-hidden-after-reports").render(state.config.default_locale);
+        set_status(&*txn, &state.clock, &current, CommentStatus::Hidden, Some(reason)).await?;
     }
     audit::record(&*txn, &state.clock, Some(user.id), "comment.report", "Comment", Some(id), json!({ "reason": reason.as_str(), "hidden": hide })).await?;
     txn.commit().await?;
