@@ -21,6 +21,8 @@ pub struct Model {
     pub locale: Option<String>,
     /// When the account proved it reads its email (a code sent there); None: email is not sent.
     pub email_verified_at: Option<DateTimeUtc>,
+    /// When the account last signed in (None: never).
+    pub last_sign_in_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -330,3 +330,10 @@ field-persisted-hash-mismatch = is not the SHA-256 of the query sent with it
 
 ## Stored moderation reasons
 moderation-hidden-after-reports = Hidden automatically after reports.
+
+## Account administration
+action-list-accounts = list accounts
+action-reinstate-accounts = reinstate accounts
+action-update-accounts = change accounts
+error-account-not-suspended = This account is not suspended.
+field-cannot-change-own-role = an admin may not change their own role

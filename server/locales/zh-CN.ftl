@@ -326,3 +326,10 @@ field-persisted-hash-mismatch = 与随附查询文本的 SHA-256 不符
 
 ## Stored moderation reasons
 moderation-hidden-after-reports = 因被多次举报已自动隐藏。
+
+## Account administration
+action-list-accounts = 查看账户列表
+action-reinstate-accounts = 恢复账户
+action-update-accounts = 修改账户
+error-account-not-suspended = 该账户未被停用。
+field-cannot-change-own-role = 管理员不能修改自己的角色

@@ -84,6 +84,7 @@ mod tests {
             suspended_reason: None,
             locale: None,
             email_verified_at: None,
+            last_sign_in_at: None,
             created_at: now,
             updated_at: now,
         }

@@ -13,6 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::audit;
 use crate::services::authz::{self, Viewer};
 use crate::state::{AppState, LimitKind};
+use crate::sql;
 use crate::util;
 use crate::i18n::Text;
 use crate::t;
@@ -76,6 +77,7 @@ async fn insert_user(db: &impl ConnectionTrait, clock: &Clock, new: NewUser<'_>)
         suspended_reason: Set(None),
         locale: Set(None),
         email_verified_at: Set(None),
+        last_sign_in_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -119,8 +121,11 @@ pub async fn login(state: &AppState, viewer: &Viewer, email: &str, password: &st
     }
     let issued = state.sessions.issue(user.id).await?;
     let txn = state.db.begin().await?;
+    let now = state.clock.now();
+    sql::execute(&*txn, "UPDATE users SET last_sign_in_at = $1 WHERE id = $2", vec![now.into(), user.id.into()]).await?;
     audit::record(&*txn, &state.clock, Some(user.id), "account.login", "User", Some(user.id), json!({})).await?;
     txn.commit_private().await?;
+    let user = user::Model { last_sign_in_at: Some(now), ..user };
     Ok(SignedIn { token: issued.token, expires_at: issued.expires_at, user })
 }
 

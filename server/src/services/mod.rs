@@ -1,5 +1,6 @@
 //! The domain services: business rules, authorization and transactions, one module per area.
 
+pub mod account_admin;
 pub mod accounts;
 pub mod audit;
 pub mod calendar;

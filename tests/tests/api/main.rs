@@ -3,6 +3,7 @@
 
 mod support;
 
+mod account_admin;
 mod accounts;
 mod batches;
 mod cache;

@@ -105,7 +105,7 @@ pub fn op(file: &str, name: &str) -> String {
     static FILES: OnceLock<Vec<(String, String, String)>> = OnceLock::new();
     let all = FILES.get_or_init(|| {
         let mut out = Vec::new();
-        for file in ["admin", "citizen", "disclosure", "live", "notifications", "staff", "supervisor"] {
+        for file in ["admin", "citizen", "dashboard", "disclosure", "live", "notifications", "staff", "supervisor"] {
             let path = format!("{}/clients/{file}.graphql", env!("CARGO_MANIFEST_DIR"));
             let text = std::fs::read_to_string(&path).expect("read a client file");
             let mut current: Option<(String, String)> = None;

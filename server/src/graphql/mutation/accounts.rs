@@ -5,7 +5,7 @@ use async_graphql::{Context, InputObject, Object, ID};
 use crate::domain::Role;
 use crate::graphql::context::{parse_id, ContextExt, GqlResult};
 use crate::graphql::types::{AuthPayload, Department, User};
-use crate::services::accounts;
+use crate::services::{account_admin, accounts};
 
 #[derive(InputObject)]
 pub struct RegisterInput {
@@ -40,6 +40,15 @@ pub struct CreateAccountInput {
     pub password: String,
     pub role: Role,
     pub department_id: Option<ID>,
+}
+
+/// What `updateAccount` changes; what is not given stays (a staff member made admin or evaluator
+/// leaves their department).
+#[derive(InputObject)]
+pub struct UpdateAccountInput {
+    pub role: Option<Role>,
+    pub department_id: Option<ID>,
+    pub display_name: Option<String>,
 }
 
 #[derive(Default)]
@@ -96,6 +105,28 @@ impl AccountsMutation {
         };
         let viewer = ctx.viewer()?;
         let user = accounts::create_account(ctx.state()?, Some(viewer), input).await?;
+        Ok(User { model: user, private: true })
+    }
+
+    /// Lets a suspended account sign in again (admins only). CONFLICT when it is not suspended.
+    async fn reinstate_account(&self, ctx: &Context<'_>, id: ID) -> GqlResult<User> {
+        let id = parse_id("id", &id)?;
+        let user = account_admin::reinstate(ctx.state()?, ctx.viewer()?, id).await?;
+        Ok(User { model: user, private: true })
+    }
+
+    /// Changes an account's role, department or display name (admins only). A change of role or
+    /// department ends the account's sessions at once; an admin may not change their own role.
+    async fn update_account(&self, ctx: &Context<'_>, id: ID, input: UpdateAccountInput) -> GqlResult<User> {
+        let id = parse_id("id", &id)?;
+        let department_id = input.department_id.as_ref().map(|d| parse_id("input.departmentId", d)).transpose()?;
+        let change = account_admin::AccountChange {
+            role: input.role,
+            // An admin or evaluator has no department: a role change alone implies none.
+            department_id: department_id.map(Some),
+            display_name: input.display_name,
+        };
+        let user = account_admin::update(ctx.state()?, ctx.viewer()?, id, change).await?;
         Ok(User { model: user, private: true })
     }
 

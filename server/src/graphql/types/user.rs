@@ -64,6 +64,12 @@ impl User {
         self.model.created_at
     }
 
+    /// When the account last signed in (the account itself and admins).
+    async fn last_sign_in_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
+        let admin = ctx.viewer().ok().is_some_and(|v| v.is_admin());
+        (admin || self.is_self(ctx)).then_some(self.model.last_sign_in_at).flatten()
+    }
+
     /// Whether the account is suspended (visible to the account itself and admins).
     async fn suspended(&self) -> Option<bool> {
         self.private.then_some(self.model.suspended)

@@ -245,7 +245,7 @@ fn row(mutation: &'static str, case: &'static str, expect: [Expect; 9], fixture:
 /// whichever file of `tests/clients/` holds it.
 fn client_operation(mutation: &str) -> String {
     let name = format!("{}{}", mutation[..1].to_uppercase(), &mutation[1..]);
-    let file = ["citizen", "staff", "admin", "supervisor", "notifications", "disclosure"]
+    let file = ["citizen", "staff", "admin", "supervisor", "notifications", "disclosure", "dashboard"]
         .into_iter()
         .find(|file| {
             let path = format!("{}/clients/{file}.graphql", env!("CARGO_MANIFEST_DIR"));
@@ -353,6 +353,13 @@ fn rows() -> Vec<Row> {
         })),
         row("setCalendarYear", "a year far ahead",                             [U, F, F, F, F, F, A, F, U], fixture!(|w, _| {
             Call::new(json!({ "input": { "year": 2099, "source": "国务院办公厅关于2099年部分节假日安排的通知", "holidays": [{ "name": "元旦", "from": "2099-01-01", "to": "2099-01-01" }], "workdays": [] } }))
+        })),
+        row("reinstateAccount", "a suspended citizen",                          [U, F, F, F, F, F, A, F, U], fixture!(|w, _| {
+            Call::new(json!({ "id": w.suspended_citizen().await }))
+        })),
+        row("updateAccount", "a new name for an evaluator",                    [U, F, F, F, F, F, A, F, U], fixture!(|w, _| {
+            let account = support::account(&w.app, "EVALUATOR", None).await;
+            Call::new(json!({ "id": account.id, "input": { "displayName": unique("评估员") } }))
         })),
         row("createWebhook", "",                                               [U, F, F, F, F, F, A, F, U], fixture!(|w, _| {
             Call::new(json!({ "input": { "url": "https://sms.example.cn/hook", "kinds": ["COMMENT_REPLIED"] } }))
@@ -697,6 +704,13 @@ impl World {
             self.app.publish(&self.lead_staff.token, &id).await;
         }
         id
+    }
+
+    /// A citizen the admin suspended; returns its id.
+    async fn suspended_citizen(&self) -> String {
+        let citizen = support::citizen(&self.app).await;
+        self.app.ok(Some(&self.admin.token), &support::op("admin", "SuspendAccount"), json!({ "id": citizen.id, "reason": "违规" })).await;
+        citizen.id
     }
 
     /// A webhook registered by the admin (to an address nothing listens on); returns its id.
@@ -1226,6 +1240,7 @@ const AUDIT_LOG: &str = "{ auditLog(first: 5) { totalCount edges { node { id act
 const OBSERVATION: &str = "query($id: ID!) { observation(id: $id) { id title body } }";
 const WEBHOOKS: &str = "{ webhooks { id url deliveries(first: 5) { totalCount } } }";
 const CALENDAR: &str = "{ holidayCalendar { missingYears years { year source } } }";
+const ACCOUNTS: &str = "{ accounts(first: 5) { totalCount edges { node { id email lastSignInAt } } } }";
 const INBOX: &str = "{ me { unreadNotificationCount notifications(first: 50) { edges { node { id title subject { ... on Comment { id } } } } } } }";
 
 fn probes() -> Vec<Probe> {
@@ -1285,6 +1300,13 @@ fn probes() -> Vec<Probe> {
                 )
             },
             expect: [DU, DF, DF, DF, DF, DF, SHOWN, SHOWN, DU],
+        },
+        Probe {
+            what: "the list of accounts",
+            query: ACCOUNTS,
+            variables: |_, _| json!({}),
+            shows: |data, _| Some(data["accounts"]["edges"].as_array().is_some_and(|e| !e.is_empty() && e[0]["node"]["email"].is_string())),
+            expect: [DU, DF, DF, DF, DF, DF, SHOWN, DF, DU],
         },
         Probe {
             what: "the holiday calendar",
