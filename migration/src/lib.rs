@@ -22,6 +22,7 @@ mod m20261202_000014_daily_digest;
 mod m20261202_000015_calendar_years;
 mod m20261202_000016_short_period_reason;
 mod m20261202_000017_last_sign_in;
+mod m20261202_000018_reply_templates;
 mod sql;
 
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_calendar_years::Migration),
             Box::new(m20261202_000016_short_period_reason::Migration),
             Box::new(m20261202_000017_last_sign_in::Migration),
+            Box::new(m20261202_000018_reply_templates::Migration),
         ]
     }
 }

@@ -337,3 +337,8 @@ action-reinstate-accounts = reinstate accounts
 action-update-accounts = change accounts
 error-account-not-suspended = This account is not suspended.
 field-cannot-change-own-role = an admin may not change their own role
+
+## Reply templates
+error-templates-staff-only = Only the department's staff keep its reply templates.
+not-found-reply-template = The reply template was not found.
+error-too-many-templates = A department keeps at most { $max } reply templates; delete one first.

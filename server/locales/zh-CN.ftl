@@ -333,3 +333,8 @@ action-reinstate-accounts = 恢复账户
 action-update-accounts = 修改账户
 error-account-not-suspended = 该账户未被停用。
 field-cannot-change-own-role = 管理员不能修改自己的角色
+
+## Reply templates
+error-templates-staff-only = 只有本部门工作人员可以管理本部门的答复模板。
+not-found-reply-template = 未找到该答复模板。
+error-too-many-templates = 每个部门最多保存 { $max } 个答复模板，请先删除一个。

@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod pagination;
 pub mod recovery;
 pub mod reminders;
+pub mod reply_templates;
 pub mod scorecards;
 
 pub mod supervisors;

@@ -27,6 +27,7 @@ mod open_data;
 mod plans;
 mod queries;
 mod replies;
+mod reply_templates;
 mod schema;
 mod scorecards;
 mod security;

@@ -6,6 +6,7 @@ mod comments;
 mod consultations;
 mod exports;
 mod notifications;
+mod reply_templates;
 mod supervisors;
 mod webhooks;
 
@@ -19,4 +20,5 @@ pub struct Mutation(
     notifications::NotificationsMutation,
     webhooks::WebhooksMutation,
     calendar::CalendarMutation,
+    reply_templates::ReplyTemplatesMutation,
 );

@@ -41,6 +41,13 @@ impl Department {
         &self.0.name
     }
 
+    /// The department's reply templates, by title (its staff only).
+    #[graphql(complexity = "crate::graphql::list_cost(200, child_complexity)")]
+    async fn reply_templates(&self, ctx: &Context<'_>) -> GqlResult<Vec<crate::graphql::types::reply_template::ReplyTemplate>> {
+        let list = crate::services::reply_templates::list(ctx.state()?, ctx.viewer()?, self.0.id).await?;
+        Ok(list.into_iter().map(crate::graphql::types::reply_template::ReplyTemplate).collect())
+    }
+
     /// Consultations this department leads, every status (its staff and admins only).
     #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn consultations(

@@ -6,6 +6,7 @@ pub mod comment;
 pub mod connection;
 pub mod consultation;
 pub mod notification;
+pub mod reply_template;
 pub mod supervisor;
 pub mod user;
 pub mod webhook;

@@ -361,6 +361,15 @@ fn rows() -> Vec<Row> {
             let account = support::account(&w.app, "EVALUATOR", None).await;
             Call::new(json!({ "id": account.id, "input": { "displayName": unique("评估员") } }))
         })),
+        // Reply templates: each department's staff keep their own; another's does not exist for them.
+        //                                                                      an ci su ot le co ad ev sp
+        row("saveReplyTemplate", "a new one of one's department",              [U, F, F, A, A, A, F, F, U], fixture!(|w, _| {
+            Call::new(json!({ "input": { "title": unique("感谢来信"), "body": "感谢您的意见，我们已认真研究。", "adoption": "EXPLAINED" } }))
+        })),
+        row("deleteReplyTemplate", "one of the lead department's",             [U, F, F, N, A, N, F, F, U], fixture!(|w, _| {
+            let data = w.app.ok(Some(&w.lead_staff.token), &support::op("dashboard", "SaveReplyTemplate"), json!({ "input": { "title": unique("模板"), "body": "正文" } })).await;
+            Call::new(json!({ "id": data["saveReplyTemplate"]["id"] }))
+        })),
         row("createWebhook", "",                                               [U, F, F, F, F, F, A, F, U], fixture!(|w, _| {
             Call::new(json!({ "input": { "url": "https://sms.example.cn/hook", "kinds": ["COMMENT_REPLIED"] } }))
         })),
