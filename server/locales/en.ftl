@@ -342,3 +342,6 @@ field-cannot-change-own-role = an admin may not change their own role
 error-templates-staff-only = Only the department's staff keep its reply templates.
 not-found-reply-template = The reply template was not found.
 error-too-many-templates = A department keeps at most { $max } reply templates; delete one first.
+
+## The moderation overview
+error-overview-department-only = Only the department's staff and admins see its moderation overview.

@@ -338,3 +338,6 @@ field-cannot-change-own-role = 管理员不能修改自己的角色
 error-templates-staff-only = 只有本部门工作人员可以管理本部门的答复模板。
 not-found-reply-template = 未找到该答复模板。
 error-too-many-templates = 每个部门最多保存 { $max } 个答复模板，请先删除一个。
+
+## The moderation overview
+error-overview-department-only = 只有本部门工作人员和管理员可以查看本部门的审核概览。

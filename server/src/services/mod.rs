@@ -15,6 +15,7 @@ pub mod notifications;
 pub mod observations;
 pub mod open_data;
 pub mod outbox;
+pub mod overview;
 pub mod pagination;
 pub mod recovery;
 pub mod reminders;

@@ -238,3 +238,53 @@ async fn reports_arriving_at_once_hide_a_comment_exactly_once() {
     assert_eq!(counted, taken as i64, "every report taken is counted");
     assert!(nodes.iter().all(|n| n["node"]["reportCount"].as_i64() >= Some(3) && n["node"]["status"] == "HIDDEN"));
 }
+
+#[tokio::test]
+async fn the_moderation_overview_lists_each_consultation_with_work_waiting() {
+    let app = gongkai_tests::spawn_with(|c| {
+        gongkai_tests::no_limits(c);
+        c.report_hide_threshold = 2;
+    })
+    .await;
+    let c = crate::support::cast(&app).await;
+    let overview = crate::support::op("dashboard", "ModerationOverview");
+    let read = |token: String| {
+        let (app, overview) = (&app, overview.clone());
+        async move { app.ok(Some(&token), &overview, serde_json::json!({})).await["me"]["department"]["moderationOverview"].as_array().expect("overview").clone() }
+    };
+    // Nothing yet: an open consultation without comments has no work waiting.
+    let quiet = c.consultation(&app, serde_json::json!({})).await;
+    assert!(read(c.lead_staff.token.clone()).await.is_empty());
+    // A pre-moderated one with a pending comment; a post-moderated one with a reported, a hidden and an unreplied comment.
+    let pre = c.consultation(&app, serde_json::json!({ "moderation": "PRE" })).await;
+    let busy = c.consultation(&app, serde_json::json!({})).await;
+    let authors = crate::support::citizens(&app, 4).await;
+    app.comment(&authors[0].token, &pre, "待审核的意见").await;
+    let reported = app.comment(&authors[0].token, &busy, "被举报一次的意见").await;
+    let hidden = app.comment(&authors[1].token, &busy, "被举报两次的意见").await;
+    app.comment(&authors[2].token, &busy, "没有答复的意见").await;
+    let report = crate::support::op("citizen", "ReportComment");
+    let input = |id: &str| serde_json::json!({ "input": { "commentId": id, "reason": "SPAM" } });
+    app.ok(Some(&authors[3].token), &report, input(&reported)).await;
+    app.ok(Some(&authors[2].token), &report, input(&hidden)).await;
+    app.ok(Some(&authors[3].token), &report, input(&hidden)).await;
+
+    for token in [c.lead_staff.token.clone(), c.coop_staff.token.clone()] {
+        let waiting = read(token).await;
+        let of = |id: &str| waiting.iter().find(|w| w["consultation"]["id"] == id).cloned();
+        assert!(of(&quiet).is_none(), "no work waiting there");
+        let pre = of(&pre).expect("the pre-moderated one");
+        assert_eq!((pre["pending"].as_i64(), pre["unreplied"].as_i64()), (Some(1), Some(0)));
+        let busy = of(&busy).expect("the busy one");
+        assert_eq!(busy["reported"], 1, "{busy}");
+        assert_eq!(busy["hidden"], 1, "{busy}");
+        assert_eq!(busy["unreplied"], 2, "the reported and the unreplied one are published without a reply: {busy}");
+        assert_eq!(busy["pending"], 0);
+    }
+    // Another department's staff see their own (empty) overview only; citizens have none.
+    assert!(read(c.other_staff.token.clone()).await.is_empty());
+    let foreign = app.gql(Some(&c.other_staff.token), "{ departments { id moderationOverview { pending } } }", serde_json::json!({})).await;
+    assert_eq!(foreign.code(), "FORBIDDEN", "another department's overview is not readable");
+    let citizen = app.gql(Some(&authors[0].token), &overview, serde_json::json!({})).await;
+    assert!(citizen.data()["me"]["department"].is_null());
+}

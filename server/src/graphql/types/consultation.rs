@@ -41,6 +41,15 @@ impl Department {
         &self.0.name
     }
 
+    /// Every consultation it leads or cooperates on with work waiting, closing soonest first: PENDING
+    /// comments, published ones that were reported, HIDDEN ones, published ones without a reply (its
+    /// staff and admins).
+    #[graphql(complexity = "crate::graphql::list_cost(100, child_complexity)")]
+    async fn moderation_overview(&self, ctx: &Context<'_>) -> GqlResult<Vec<ModerationWaiting>> {
+        let list = crate::services::overview::moderation(ctx.state()?, ctx.viewer()?, self.0.id).await?;
+        Ok(list.into_iter().map(ModerationWaiting).collect())
+    }
+
     /// The department's reply templates, by title (its staff only).
     #[graphql(complexity = "crate::graphql::list_cost(200, child_complexity)")]
     async fn reply_templates(&self, ctx: &Context<'_>) -> GqlResult<Vec<crate::graphql::types::reply_template::ReplyTemplate>> {
@@ -306,5 +315,35 @@ impl Section {
     async fn comment_count(&self, ctx: &Context<'_>) -> GqlResult<i32> {
         let counts = ctx.loaders()?.counters.load_one(self.0.id).await.map_err(load_error)?.unwrap_or_default();
         Ok(clamp(counts.published))
+    }
+}
+
+/// One consultation's work waiting, in a department's moderation overview.
+pub struct ModerationWaiting(pub crate::services::overview::Waiting);
+
+#[Object]
+impl ModerationWaiting {
+    async fn consultation(&self) -> Consultation {
+        Consultation(self.0.consultation.clone())
+    }
+
+    /// PENDING comments to review.
+    async fn pending(&self) -> i32 {
+        i32::try_from(self.0.pending).unwrap_or(i32::MAX)
+    }
+
+    /// Published comments with at least one report.
+    async fn reported(&self) -> i32 {
+        i32::try_from(self.0.reported).unwrap_or(i32::MAX)
+    }
+
+    /// HIDDEN comments.
+    async fn hidden(&self) -> i32 {
+        i32::try_from(self.0.hidden).unwrap_or(i32::MAX)
+    }
+
+    /// Published comments without a reply.
+    async fn unreplied(&self) -> i32 {
+        i32::try_from(self.0.unreplied).unwrap_or(i32::MAX)
     }
 }
