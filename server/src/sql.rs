@@ -130,3 +130,10 @@ pub async fn count(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> 
         None => 0,
     })
 }
+
+/// A `LIKE … ESCAPE '\'` pattern matching `text` anywhere, lowercased, its `%`, `_` and `\` taken
+/// literally.
+pub fn contains_pattern(text: &str) -> String {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}

@@ -55,8 +55,7 @@ pub async fn list(state: &AppState, viewer: &Viewer, filter: &AccountFilter, fir
         if search.contains('\0') {
             return Ok((Page::from_rows(Vec::new(), first), Total::Known(0)));
         }
-        let escaped = search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        let pattern = list.bind(format!("%{escaped}%"));
+        let pattern = list.bind(sql::contains_pattern(search));
         list.filter(format!("(email LIKE {pattern} ESCAPE '\\' OR LOWER(display_name) LIKE {pattern} ESCAPE '\\')"));
     }
     pagination::fetch::<user::Entity>(&state.db.conn, list.newest_first("id", after, first), first).await

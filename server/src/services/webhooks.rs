@@ -321,8 +321,10 @@ pub async fn enqueue(state: &AppState, db: &impl ConnectionTrait, claimed: &[Uui
         return Ok(0);
     }
     use sea_orm::ColumnTrait;
+    // Each webhook's kinds, worked out once for the batch.
+    let hooks: Vec<(Vec<NotificationKind>, Webhook)> = hooks.into_iter().map(|h| (h.kinds(), h)).collect();
     let found = notification::Entity::find().filter(notification::Column::Id.is_in(claimed.iter().copied())).all(db).await?;
-    let wanted: Vec<&notification::Model> = found.iter().filter(|n| hooks.iter().any(|h| h.kinds().contains(&n.kind))).collect();
+    let wanted: Vec<&notification::Model> = found.iter().filter(|n| hooks.iter().any(|(kinds, _)| kinds.contains(&n.kind))).collect();
     if wanted.is_empty() {
         return Ok(0);
     }
@@ -334,7 +336,7 @@ pub async fn enqueue(state: &AppState, db: &impl ConnectionTrait, claimed: &[Uui
     for n in wanted {
         let Some(recipient) = recipients.iter().find(|u| u.id == n.recipient_id) else { continue };
         let locale = recipient.locale.as_deref().and_then(Locale::parse).unwrap_or(state.config.default_locale);
-        for hook in hooks.iter().filter(|h| h.kinds().contains(&n.kind)) {
+        for (_, hook) in hooks.iter().filter(|(kinds, _)| kinds.contains(&n.kind)) {
             let (id, now) = state.clock.new_id_and_time();
             let body = json!({
                 "id": id,

@@ -84,8 +84,7 @@ pub fn list_query(viewer: &Viewer, filter: &ListFilter, first: u64, after: Optio
         if search.chars().count() > 100 {
             return Err(AppError::bad_input("filter.search", t!("field-at-most-chars", max = 100)));
         }
-        let escaped = search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        let pattern = list.bind(format!("%{escaped}%"));
+        let pattern = list.bind(sql::contains_pattern(search));
         list.filter(format!("c.search_text LIKE {pattern} ESCAPE '\\'"));
     }
     Ok(list.newest_first("c.id", after, first))
