@@ -17,6 +17,9 @@ pub struct Config {
     pub listen_addr: SocketAddr,
     /// Signs export links and keys the hashes of client addresses.
     pub secret_key: Vec<u8>,
+    /// Seals identity document numbers at rest (DATA_KEY, 64 hex characters; see `data_key`). Empty:
+    /// a key file beside an SQLite database.
+    pub data_key: Vec<u8>,
     pub log_format: LogFormat,
     pub cors_origins: Vec<String>,
     pub trusted_proxies: Vec<Cidr>,
@@ -94,6 +97,8 @@ pub struct RateLimits {
     pub reports_per_hour: u32,
     pub applications_per_day: u32,
     pub observations_per_day: u32,
+    /// Disclosure requests an applicant may submit online per day.
+    pub disclosure_requests_per_day: u32,
     /// Verification codes an account may ask for per hour.
     pub verification_emails_per_hour: u32,
     /// Password reset links per hour for one email, and from one client address.
@@ -112,6 +117,7 @@ impl Default for RateLimits {
             reports_per_hour: 20,
             applications_per_day: 3,
             observations_per_day: 20,
+            disclosure_requests_per_day: 20,
             verification_emails_per_hour: 5,
             password_resets_per_hour: 3,
             password_resets_per_address: 20,
@@ -131,6 +137,7 @@ impl RateLimits {
             reports_per_hour: 0,
             applications_per_day: 0,
             observations_per_day: 0,
+            disclosure_requests_per_day: 0,
             verification_emails_per_hour: 0,
             password_resets_per_hour: 0,
             password_resets_per_address: 0,
@@ -146,6 +153,7 @@ impl Config {
             redis_url: None,
             listen_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             secret_key: Vec::new(),
+            data_key: Vec::new(),
             log_format: LogFormat::Text,
             cors_origins: Vec::new(),
             trusted_proxies: Vec::new(),
@@ -197,6 +205,9 @@ impl Config {
             Some(key) => config.secret_key = key.into_bytes(),
             None => {}
         }
+        if let Some(key) = lookup("DATA_KEY") {
+            config.data_key = crate::data_key::DataKey::parse_hex(&key)?;
+        }
         if let Some(format) = lookup("LOG_FORMAT") {
             config.log_format = match format.as_str() {
                 "text" => LogFormat::Text,
@@ -219,6 +230,7 @@ impl Config {
             ("RATE_LIMIT_COMMENTS_PER_DAY", &mut limits.comments_per_day),
             ("RATE_LIMIT_REPORTS_PER_HOUR", &mut limits.reports_per_hour),
             ("RATE_LIMIT_APPLICATIONS_PER_DAY", &mut limits.applications_per_day),
+            ("RATE_LIMIT_DISCLOSURE_REQUESTS_PER_DAY", &mut limits.disclosure_requests_per_day),
             ("RATE_LIMIT_OBSERVATIONS_PER_DAY", &mut limits.observations_per_day),
             ("RATE_LIMIT_VERIFICATION_EMAILS_PER_HOUR", &mut limits.verification_emails_per_hour),
             ("RATE_LIMIT_PASSWORD_RESETS_PER_HOUR", &mut limits.password_resets_per_hour),

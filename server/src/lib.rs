@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod compression;
 pub mod config;
+pub mod data_key;
 pub mod db;
 pub mod documents;
 pub mod domain;

@@ -31,6 +31,7 @@ pub fn app(state: AppState) -> impl poem::Endpoint + 'static {
         .at("/graphql", get(http::graphql).post(http::graphql))
         .at("/graphql/ws", get(websocket::graphql_ws))
         .at("/exports/:token", get(downloads::export))
+        .at("/reports/disclosure/:token", get(downloads::disclosure_report))
         .at("/unsubscribe", get(crate::unsubscribe::show).post(crate::unsubscribe::confirm))
         .at("/healthz", get(http::healthz))
         .at("/readyz", get(http::readyz))

@@ -51,6 +51,8 @@ pub struct AppState {
     pub outbox_wake: Arc<tokio::sync::Notify>,
     /// The HTTP client webhook deliveries go out on (its connections are kept and reused).
     pub webhooks: reqwest::Client,
+    /// Seals and opens applicants' identity document numbers.
+    pub data_key: Arc<crate::data_key::DataKey>,
 }
 
 impl AppState {
@@ -63,6 +65,7 @@ impl AppState {
         }
         // The calendar is checked before anything connects, so a bad file stops the start at once.
         let calendar = Calendar::load(config.holiday_calendar.as_deref())?;
+        let data_key = Arc::new(crate::data_key::DataKey::for_installation(&config.data_key, config.is_sqlite().then_some(config.database_url.as_str()))?);
         let db = Db::connect(&config).await?;
         let redis = match &config.redis_url {
             Some(url) => Some(connect_redis(url).await?),
@@ -111,6 +114,7 @@ impl AppState {
             mailer,
             outbox_wake: Arc::default(),
             webhooks,
+            data_key,
         })
     }
 
@@ -125,6 +129,7 @@ impl AppState {
             LimitKind::Reports => ("report-hour", l.reports_per_hour, 3600),
             LimitKind::ApplicationsPerDay => ("application-day", l.applications_per_day, 24 * 3600),
             LimitKind::ObservationsPerDay => ("observation-day", l.observations_per_day, 24 * 3600),
+            LimitKind::DisclosureRequestsPerDay => ("disclosure-day", l.disclosure_requests_per_day, 24 * 3600),
             LimitKind::VerificationEmails => ("verify-email-hour", l.verification_emails_per_hour, 3600),
             LimitKind::PasswordResets => ("reset-email-hour", l.password_resets_per_hour, 3600),
             LimitKind::PasswordResetsPerAddress => ("reset-addr-hour", l.password_resets_per_address, 3600),
@@ -143,6 +148,7 @@ pub enum LimitKind {
     Reports,
     ApplicationsPerDay,
     ObservationsPerDay,
+    DisclosureRequestsPerDay,
     VerificationEmails,
     PasswordResets,
     PasswordResetsPerAddress,

@@ -135,6 +135,7 @@ pub async fn test_config() -> (Config, Option<PathBuf>) {
     let mut config = Config::local_default();
     config.listen_addr = "127.0.0.1:0".parse().expect("address");
     config.secret_key = format!("test-secret-{}-0123456789abcdef0123456789", Uuid::new_v4()).into_bytes();
+    config.data_key = Uuid::new_v4().as_bytes().iter().chain(Uuid::new_v4().as_bytes()).copied().collect();
     config.max_connections = 10;
     let mut dir = None;
     if using_postgres() {
@@ -195,6 +196,7 @@ fn environment(config: &Config) -> Vec<(&'static str, String)> {
         ("DATABASE_URL", config.database_url.clone()),
         ("LISTEN_ADDR", "127.0.0.1:0".to_owned()),
         ("SECRET_KEY", String::from_utf8(config.secret_key.clone()).expect("a text SECRET_KEY")),
+        ("DATA_KEY", config.data_key.iter().map(|b| format!("{b:02x}")).collect()),
         ("LOG_FORMAT", "text".to_owned()),
         ("RUST_LOG", "warn".to_owned()),
         ("RATE_LIMIT_LOGIN_FAILURES", l.login_failures.to_string()),

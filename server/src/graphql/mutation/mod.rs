@@ -4,6 +4,7 @@ mod accounts;
 mod calendar;
 mod comments;
 mod consultations;
+mod disclosure;
 mod exports;
 mod notifications;
 mod reply_templates;
@@ -21,4 +22,5 @@ pub struct Mutation(
     webhooks::WebhooksMutation,
     calendar::CalendarMutation,
     reply_templates::ReplyTemplatesMutation,
+    disclosure::DisclosureMutation,
 );

@@ -4,8 +4,9 @@ mod accounts;
 mod audit;
 mod calendar;
 mod consultations;
+mod disclosure;
 mod supervisors;
 mod webhooks;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(accounts::AccountsQuery, consultations::ConsultationsQuery, audit::AuditQuery, supervisors::SupervisorsQuery, webhooks::WebhooksQuery, calendar::CalendarQuery);
+pub struct Query(accounts::AccountsQuery, consultations::ConsultationsQuery, audit::AuditQuery, supervisors::SupervisorsQuery, webhooks::WebhooksQuery, calendar::CalendarQuery, disclosure::DisclosureQuery);
