@@ -12,6 +12,7 @@ mod audit;
 mod comments;
 mod compression;
 mod consultations;
+mod disclosure;
 mod email;
 mod errors;
 mod exports;
