@@ -390,6 +390,11 @@ async fn the_clock_abandons_unanswered_corrections_and_unpaid_fees_and_ends_a_si
     assert_eq!((sent.disclosure_overdue, sent.disclosure_due_soon), (1, 0));
     assert_eq!(tick().await.expect("tick").disclosure_overdue, 0);
     assert!(inbox_kinds(app, staff).await.contains(&"DISCLOSURE_OVERDUE".to_owned()));
+    // The day's digest (the tick ran after 08:30) counts the overdue request.
+    assert_eq!(sent.digests, 1);
+    let inbox = app.ok(Some(staff), &op("notifications", "MyNotifications"), json!({ "first": 100 })).await;
+    let digest = inbox["me"]["notifications"]["edges"].as_array().expect("edges").iter().find(|e| e["node"]["kind"] == "DAILY_DIGEST").expect("a digest")["node"]["body"].clone();
+    assert!(digest.as_str().is_some_and(|b| b.contains("已逾期的监督意见和政府信息公开申请 1 件")), "{digest}");
     // The request that ran again after its third party can be answered.
     step(app, staff, "AnswerDisclosureRequest", &third, json!({ "outcome": "PARTIALLY_DISCLOSED", "body": "部分公开。" })).await;
     let r = detail(app, staff, &third).await;
