@@ -47,6 +47,8 @@ pub struct Config {
     /// How long a cache in front (nginx, a CDN) may serve an anonymous GET query's answer
     /// (HTTP_CACHE_SECONDS, 5; 0: every answer is `no-store`).
     pub http_cache: Duration,
+    /// Requests slower than this are logged at `warn` with their operation (SLOW_REQUEST_MS).
+    pub slow_request: Duration,
     /// WebSocket connections one client address may hold open on an instance (0: no cap).
     pub ws_per_address: u32,
     /// WebSocket connections an instance holds open in all (0: no cap).
@@ -169,6 +171,7 @@ impl Config {
             submission_writers: std::thread::available_parallelism().map_or(2, |n| u32::try_from(n.get()).unwrap_or(u32::MAX)),
             response_cache: Duration::from_millis(1000),
             http_cache: Duration::from_secs(5),
+            slow_request: Duration::from_millis(1000),
             export_link_ttl: Duration::from_secs(600),
             export_batch_size: 1000,
             observation_due_working_days: 15,
@@ -252,6 +255,9 @@ impl Config {
         }
         if let Some(value) = lookup("HTTP_CACHE_SECONDS") {
             config.http_cache = Duration::from_secs(parse_number::<u64>("HTTP_CACHE_SECONDS", &value)?.min(3600));
+        }
+        if let Some(value) = lookup("SLOW_REQUEST_MS") {
+            config.slow_request = Duration::from_millis(parse_number::<u64>("SLOW_REQUEST_MS", &value)?.max(1));
         }
         if let Some(value) = lookup("RESPONSE_CACHE_MS") {
             config.response_cache = Duration::from_millis(parse_number::<u64>("RESPONSE_CACHE_MS", &value)?.min(60_000));

@@ -2,6 +2,7 @@
 //!
 //! `startup` builds the application; `services` hold the domain rules; `graphql` is the API's edge.
 
+pub mod access_log;
 pub mod auth;
 pub mod cache;
 pub mod calendar;
@@ -20,6 +21,7 @@ pub mod graphiql;
 pub mod graphql;
 pub mod http;
 pub mod i18n;
+pub mod metrics;
 pub mod persisted;
 pub mod services;
 pub mod sql;

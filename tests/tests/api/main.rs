@@ -23,6 +23,7 @@ mod limits;
 mod live;
 mod moderation;
 mod notifications;
+mod observability;
 mod observations;
 mod open_data;
 mod plans;
