@@ -346,6 +346,16 @@ pub async fn readyz(Data(state): Data<&AppState>) -> Response {
     Response::builder().status(status).content_type("application/json").body(body.to_string())
 }
 
+/// The running totals `metrics` writes itself.
+pub const RUNNING_TOTALS: [&str; 6] = [
+    "gongkai_graphql_requests_total",
+    "gongkai_graphql_errors_total",
+    "gongkai_graphql_seconds_total",
+    "gongkai_response_cache_hits_total",
+    "gongkai_subscriptions_active",
+    "gongkai_db_statements_total",
+];
+
 /// Prometheus text format: the running totals below, then `metrics::render`'s histograms and gauges.
 #[handler]
 pub async fn metrics(Data(state): Data<&AppState>) -> Response {

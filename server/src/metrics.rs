@@ -75,6 +75,35 @@ fn registered<C: prometheus::core::Collector + Clone + 'static>(registry: &Regis
     collector
 }
 
+/// The names of every metric family `/metrics` may show (the running totals of `http::metrics`
+/// included), whether or not it has a series yet: what a dashboard or an alert may refer to.
+pub fn exported_names() -> Vec<String> {
+    use prometheus::core::Collector;
+    let m = &*METRICS;
+    let collectors: Vec<&dyn Collector> = vec![
+        &m.graphql_duration,
+        &m.http_duration,
+        &m.cache_lookups,
+        &m.rate_limit_refusals,
+        &m.deliveries,
+        &m.submission_batch,
+        &m.submission_queue,
+        &m.redis_duration,
+        &m.redis_errors,
+        &m.db_pool,
+        &m.websockets,
+        &m.subscriptions,
+        &m.outbox_pending,
+        &m.outbox_oldest,
+        &m.calendar_missing,
+        &m.process,
+        &m.process_cpu,
+    ];
+    let mut names: Vec<String> = collectors.iter().flat_map(|c| c.desc().into_iter().map(|d| d.fq_name.clone())).collect();
+    names.extend(crate::http::RUNNING_TOTALS.iter().map(|n| (*n).to_owned()));
+    names
+}
+
 impl Metrics {
     fn new() -> prometheus::Result<Self> {
         let registry = Registry::new();

@@ -126,3 +126,37 @@ async fn a_slow_request_is_logged_at_warn_and_a_refusal_by_a_limit_is_counted() 
     let refused = series(&text, "gongkai_rate_limit_refusals_total{limit=\"login-fail\"}") + series(&text, "gongkai_rate_limit_refusals_total{limit=\"login-fail-addr\"}");
     assert!(refused >= 1.0, "{text}");
 }
+
+/// Every `gongkai_…` metric a deploy file names, without the histogram suffixes.
+fn names_in(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("gongkai_") {
+        let tail = &rest[at..];
+        let end = tail.find(|c: char| !(c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())).unwrap_or(tail.len());
+        let name = &tail[..end];
+        let base = ["_bucket", "_count", "_sum"].iter().find_map(|s| name.strip_suffix(s)).unwrap_or(name);
+        names.push(base.to_owned());
+        rest = &tail[end..];
+    }
+    names
+}
+
+#[test]
+fn the_dashboard_and_the_alerts_name_only_metrics_the_server_exports() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let exported = gongkai::metrics::exported_names();
+    let dashboard = std::fs::read_to_string(format!("{root}/deploy/grafana/gongkai-dashboard.json")).expect("the dashboard");
+    let parsed: Value = serde_json::from_str(&dashboard).expect("the dashboard is JSON");
+    let exprs: Vec<String> = parsed["panels"].as_array().expect("panels").iter().flat_map(|p| p["targets"].as_array().cloned().unwrap_or_default()).map(|t| t["expr"].as_str().expect("an expr").to_owned()).collect();
+    assert!(exprs.len() >= 14, "{}", exprs.len());
+    let alerts = std::fs::read_to_string(format!("{root}/deploy/prometheus/alerts.yml")).expect("the alert rules");
+    // Only the rules' expressions name metrics (the comments above them may too, and must be true).
+    for (file, text) in [("dashboard", exprs.join("\n")), ("alerts", alerts)] {
+        let names = names_in(&text);
+        assert!(!names.is_empty(), "{file} names no metric");
+        for name in names {
+            assert!(exported.contains(&name), "{file} names {name}, which the server does not export");
+        }
+    }
+}
