@@ -2,10 +2,11 @@
 
 mod accounts;
 mod audit;
+mod bulk_replies;
 mod calendar;
 mod consultations;
 mod supervisors;
 mod webhooks;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(accounts::AccountsQuery, consultations::ConsultationsQuery, audit::AuditQuery, supervisors::SupervisorsQuery, webhooks::WebhooksQuery, calendar::CalendarQuery);
+pub struct Query(accounts::AccountsQuery, consultations::ConsultationsQuery, audit::AuditQuery, supervisors::SupervisorsQuery, webhooks::WebhooksQuery, calendar::CalendarQuery, bulk_replies::BulkRepliesQuery);

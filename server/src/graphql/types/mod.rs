@@ -7,6 +7,7 @@ pub mod connection;
 pub mod consultation;
 pub mod notification;
 pub mod reply_template;
+pub mod similar;
 pub mod supervisor;
 pub mod user;
 pub mod webhook;
