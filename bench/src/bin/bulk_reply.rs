@@ -140,7 +140,7 @@ async fn main() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let started = Instant::now();
     let answer = app
-        .gql(Some(&w.staff), START, json!({ "input": { "consultationId": w.consultation, "body": "感谢您的意见。经研究，地铁末班车将延长至23时，具体方案见公示。", "adoption": "ADOPTED", "filter": { "unrepliedOnly": true } } }))
+        .gql(Some(&w.staff), START, json!({ "input": { "consultationId": w.consultation, "body": "感谢您的意见。经研究，地铁末班车将延长至23时，具体方案见公示。", "adoption": "ADOPTED", "filter": { "duplicateGroupId": group.to_string() } } }))
         .await;
     let id = answer.data()["startBulkReply"]["id"].as_str().ok_or_else(|| anyhow!("no job id"))?.to_owned();
     let job = loop {

@@ -180,3 +180,44 @@ async fn similar_groups_are_read_only_by_the_consultations_staff_and_admins() {
     assert_eq!(sizes(&app.ok(Some(&w.admin), &query, vars.clone()).await["consultation"]["similarGroups"]), [2]);
     assert_eq!(sizes(&app.ok(Some(&w.staff), &query, vars).await["consultation"]["similarGroups"]), [2]);
 }
+
+#[tokio::test]
+async fn a_comment_near_two_groups_merges_them_with_their_counters() {
+    let app = spawn_with(no_limits).await;
+    let w = app.world().await;
+    let citizen = support::citizen(&app).await;
+    let from: Vec<char> = "我们强烈要求在本小区东侧增设公交站点并延长末班车运营时间方便老年人和上班族出行同时希望改善人行道照明确保夜间行人安全".chars().collect();
+    let to: Vec<char> = "关于垃圾分类投放点的设置建议每栋楼下设置分类垃圾桶定时定点收运并配备督导员指导居民正确分类减少异味和蚊虫滋生改善社区".chars().collect();
+    let (from_text, to_text): (String, String) = (from.iter().collect(), to.iter().collect());
+    let mut to_ids = Vec::new();
+    for _ in 0..2 {
+        support::submit_ok(&app, &citizen.token, &w.consultation, "SUPPORT", &from_text, None).await;
+        to_ids.push(support::submit_ok(&app, &citizen.token, &w.consultation, "OPPOSE", &to_text, None).await);
+    }
+    placed(&app).await;
+    assert_eq!(sizes(&groups(&app, &w.staff, &w.consultation, 20, None).await), [2, 2], "two unrelated letters, two groups");
+    support::reply(&app, &w.staff, &to_ids[0], "EXPLAINED").await.data();
+    // Texts that move from one letter to the other three characters at a time: each joins the group
+    // of the one before, and the last, the second letter again, brings its group along.
+    for k in 1..=19 {
+        let text: String = to[..3 * k].iter().chain(&from[3 * k..]).collect();
+        support::submit_ok(&app, &citizen.token, &w.consultation, "NEUTRAL", &text, None).await;
+        placed(&app).await;
+    }
+    support::submit_ok(&app, &citizen.token, &w.consultation, "OPPOSE", &to_text, None).await;
+    placed(&app).await;
+    let all = groups(&app, &w.staff, &w.consultation, 20, None).await;
+    assert_eq!(sizes(&all), [24], "one group after the merge: {all}");
+    let merged = &all["edges"][0]["node"];
+    assert_eq!(merged["repliedCount"], 1, "the merged group's counters moved to the survivor");
+    // The survivor is the older group; the merged one points to it, and the merged group's id names
+    // nothing in the list any more.
+    let db = &app.state.db.conn;
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT COUNT(*) AS n FROM similar_groups WHERE merged_into IS NULL AND size > 0"))
+        .await
+        .expect("count")
+        .expect("a row");
+    assert_eq!(row.try_get::<i64>("", "n").expect("n"), 1);
+    assert_eq!(merged["sample"]["body"], from_text.as_str());
+}

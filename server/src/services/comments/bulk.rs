@@ -256,7 +256,23 @@ pub async fn run(state: &AppState) -> AppResult<usize> {
         let token = job.0;
         let id = job.1;
         loop {
-            match chunk(state, id, token).await? {
+            let step = match chunk(state, id, token).await {
+                Ok(step) => step,
+                Err(error) => {
+                    // Give the job back at once (a deadlock victim, say), rather than after the lease.
+                    let released = sql::execute(
+                        &state.db.conn,
+                        "UPDATE bulk_reply_jobs SET lease_token = NULL, locked_until = NULL WHERE id = $1 AND lease_token = $2",
+                        vec![id.into(), token.into()],
+                    )
+                    .await;
+                    if let Err(release) = released {
+                        tracing::warn!(error = ?release, "a bulk reply job could not be released");
+                    }
+                    return Err(error);
+                }
+            };
+            match step {
                 Step::More => {
                     if !state.config.bulk_reply_pause.is_zero() {
                         tokio::time::sleep(state.config.bulk_reply_pause).await;

@@ -261,23 +261,10 @@ pub async fn place_batch(state: &AppState, banding: Banding, token: Uuid) -> App
         assigned.push((c.id, group));
     }
 
-    // 3. The writes. Counter deltas per surviving group: (size, replied).
+    // 3. The writes: the comments first, then the groups, so that this transaction locks rows in the
+    // order a reply does (its comment, then its group) and the two never wait on each other in a
+    // cycle. Counter deltas per surviving group: (size, replied).
     let mut deltas: BTreeMap<Uuid, (i64, i64)> = BTreeMap::new();
-    for group in &merged {
-        let survivor = roots.find(*group);
-        let moved: Option<Moved> = sql::one(
-            &*txn,
-            "UPDATE similar_groups SET merged_into = $1 WHERE id = $2 AND merged_into IS NULL RETURNING size, replied_count",
-            vec![survivor.into(), (*group).into()],
-        )
-        .await?;
-        sql::execute(&*txn, "UPDATE similar_groups SET merged_into = $1 WHERE merged_into = $2", vec![survivor.into(), (*group).into()]).await?;
-        if let Some(moved) = moved {
-            let d = deltas.entry(survivor).or_default();
-            d.0 += moved.size;
-            d.1 += moved.replied_count;
-        }
-    }
     let mut group_of: HashMap<Uuid, Uuid> = HashMap::with_capacity(assigned.len());
     for chunk in assigned.chunks(ROWS_PER_STATEMENT) {
         let mut params = Params::new();
@@ -305,6 +292,22 @@ pub async fn place_batch(state: &AppState, banding: Banding, token: Uuid) -> App
                 d.0 += 1;
                 d.1 += i64::from(p.reply_count > 0);
             }
+        }
+    }
+    merged.sort_unstable();
+    for group in &merged {
+        let survivor = roots.find(*group);
+        let moved: Option<Moved> = sql::one(
+            &*txn,
+            "UPDATE similar_groups SET merged_into = $1 WHERE id = $2 AND merged_into IS NULL RETURNING size, replied_count",
+            vec![survivor.into(), (*group).into()],
+        )
+        .await?;
+        sql::execute(&*txn, "UPDATE similar_groups SET merged_into = $1 WHERE merged_into = $2", vec![survivor.into(), (*group).into()]).await?;
+        if let Some(moved) = moved {
+            let d = deltas.entry(survivor).or_default();
+            d.0 += moved.size;
+            d.1 += moved.replied_count;
         }
     }
     let fresh: Vec<(Uuid, Uuid, Uuid)> = created.iter().filter(|(g, _)| roots.find(**g) == **g).map(|(g, (c, s))| (*g, *c, *s)).collect();
@@ -354,7 +357,9 @@ pub async fn place_batch(state: &AppState, banding: Banding, token: Uuid) -> App
         )
         .await?;
     }
-    let exact: Vec<(Uuid, Uuid)> = exact.into_iter().map(|(d, g)| (d, roots.find(g))).collect();
+    // In id order, as the submission statement locks duplicate groups.
+    let mut exact: Vec<(Uuid, Uuid)> = exact.into_iter().map(|(d, g)| (d, roots.find(g))).collect();
+    exact.sort_unstable();
     for chunk in exact.chunks(ROWS_PER_STATEMENT) {
         let mut params = Params::new();
         let rows: Vec<String> = chunk.iter().map(|(d, g)| format!("({}, {})", params.bind(*d), params.bind(*g))).collect();
