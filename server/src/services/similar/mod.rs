@@ -90,11 +90,17 @@ pub fn start(state: AppState) {
 /// lease); `progress` hears the count after each batch. Returns how many this call placed.
 pub async fn place_all(state: &AppState, banding: Banding, token: Uuid, mut progress: impl FnMut(u64)) -> AppResult<u64> {
     let mut placed = 0;
+    // Each round walks forward from where its last batch stopped, so that a long backfill does not
+    // scan again the index entries of the comments it placed; a comment that commits behind the walk
+    // (a lower id, from a slower instance) is placed by the next round.
+    let mut after = None;
     loop {
-        match place_batch(state, banding, token).await? {
-            Some(0) | None => return Ok(placed),
-            Some(n) => {
+        match place_batch(state, banding, token, after).await? {
+            None => return Ok(placed),
+            Some((0, _)) => return Ok(placed),
+            Some((n, last)) => {
                 placed += n as u64;
+                after = last;
                 progress(placed);
             }
         }
@@ -147,8 +153,9 @@ impl Roots {
     }
 }
 
-/// One batch; None when another instance holds the lease.
-pub async fn place_batch(state: &AppState, banding: Banding, token: Uuid) -> AppResult<Option<usize>> {
+/// One batch of the unplaced comments after `after`; returns how many it placed and the last one's id,
+/// or None when another instance holds the lease.
+pub async fn place_batch(state: &AppState, banding: Banding, token: Uuid, after: Option<Uuid>) -> AppResult<Option<(usize, Option<Uuid>)>> {
     let now = state.clock.now();
     let lease = now + chrono::Duration::from_std(state.config.similar_lease).unwrap_or(chrono::Duration::seconds(30));
     let txn = state.db.begin().await?;
@@ -162,22 +169,27 @@ pub async fn place_batch(state: &AppState, banding: Banding, token: Uuid) -> App
     if held == 0 {
         return Ok(None);
     }
+    let (keyset, values) = match after {
+        Some(id) => (" AND c.id > $1", vec![id.into()]),
+        None => ("", vec![]),
+    };
     let unplaced: Vec<Unplaced> = sql::all(
         &*txn,
         &format!(
             "SELECT c.id, c.consultation_id, c.body, c.duplicate_group_id, d.similar_group_id AS exact_similar
              FROM comments c JOIN duplicate_groups d ON d.id = c.duplicate_group_id
-             WHERE c.similar_group_id IS NULL ORDER BY c.id LIMIT {BATCH}"
+             WHERE c.similar_group_id IS NULL{keyset} ORDER BY c.id LIMIT {BATCH}"
         ),
-        vec![],
+        values,
     )
     .await?;
     if unplaced.is_empty() {
         // Idle: whichever instance next has work takes the lease at once.
         sql::execute(&*txn, "UPDATE worker_leases SET lease_token = NULL, locked_until = NULL WHERE name = $1", vec![LEASE.into()]).await?;
         txn.commit_private().await?;
-        return Ok(Some(0));
+        return Ok(Some((0, None)));
     }
+    let last = unplaced.last().map(|c| c.id);
     let bodies: Vec<String> = unplaced.iter().map(|c| c.body.clone()).collect();
     let all_keys = tokio::task::spawn_blocking(move || bodies.iter().map(|b| keys(banding, b)).collect::<Vec<_>>())
         .await
@@ -375,7 +387,7 @@ pub async fn place_batch(state: &AppState, banding: Banding, token: Uuid) -> App
         .await?;
     }
     txn.commit_private().await?;
-    Ok(Some(unplaced.len()))
+    Ok(Some((unplaced.len(), last)))
 }
 
 /// Counts first replies on the similar groups of the comments that got them (`groups`: each such
