@@ -221,3 +221,23 @@ async fn a_comment_near_two_groups_merges_them_with_their_counters() {
     assert_eq!(row.try_get::<i64>("", "n").expect("n"), 1);
     assert_eq!(merged["sample"]["body"], from_text.as_str());
 }
+
+#[tokio::test]
+async fn a_page_of_similar_groups_costs_the_same_statements_at_any_size() {
+    let app = spawn_with(no_limits).await;
+    let w = app.world().await;
+    let citizen = support::citizen(&app).await;
+    // Twelve groups of two: random hexadecimal texts share almost no shingles.
+    for _ in 0..12 {
+        let text = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+        for _ in 0..2 {
+            support::submit_ok(&app, &citizen.token, &w.consultation, "SUPPORT", &text, None).await;
+        }
+    }
+    placed(&app).await;
+    let query = "query($id: ID!, $first: Int) { consultation(id: $id) { similarGroups(first: $first) { totalCount edges { node { id size repliedCount sample { id body stance } } } } } }";
+    assert_eq!(sizes(&groups(&app, &w.staff, &w.consultation, 20, None).await), [2; 12]);
+    let small = crate::queries::statements_of(&app, Some(&w.staff), query, json!({ "id": w.consultation, "first": 2 })).await;
+    let large = crate::queries::statements_of(&app, Some(&w.staff), query, json!({ "id": w.consultation, "first": 12 })).await;
+    assert!(large <= small + 1, "2 groups took {small} statements, 12 took {large}");
+}

@@ -4,7 +4,7 @@ use async_graphql::{Context, Object, ID};
 use chrono::{DateTime, Utc};
 
 use crate::domain::BulkReplyStatus;
-use crate::graphql::context::{ContextExt, GqlResult};
+use crate::graphql::context::{load_error, ContextExt, GqlResult};
 use crate::graphql::types::comment::Comment;
 use crate::graphql::types::connection::connection;
 use crate::services::comments::bulk;
@@ -33,7 +33,8 @@ impl SimilarGroup {
 
     /// The group's first comment.
     async fn sample(&self, ctx: &Context<'_>) -> GqlResult<Option<Comment>> {
-        Ok(similar::sample(ctx.state()?, &self.0).await?.map(|c| Comment::new(c, true)))
+        let found = ctx.loaders()?.comments.load_one(self.0.sample_comment_id).await.map_err(load_error)?;
+        Ok(found.map(|c| Comment::new(c, true)))
     }
 }
 

@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, Value};
 use uuid::Uuid;
 
-use entities::{comment, consultation};
+use entities::consultation;
 
 use crate::error::{AppError, AppResult};
 use crate::services::authz::{self, Viewer};
@@ -510,11 +510,6 @@ pub async fn list(
         vec![Value::from(consultation.id)],
     );
     Ok((Page::from_rows(rows, first), total))
-}
-
-/// The first comment of a group.
-pub async fn sample(state: &AppState, group: &SimilarGroup) -> AppResult<Option<comment::Model>> {
-    Ok(comment::Entity::find_by_id(group.sample_comment_id).one(&state.db.conn).await?)
 }
 
 /// Forgets every similar group, so that the next rounds place every comment again (after a change of
