@@ -280,6 +280,9 @@ mod tests {
         );
         assert!(parse(&args(&["create-admin", "--email", "a@b.cn"])).is_err());
         assert!(parse(&args(&["frobnicate"])).is_err());
+        assert_eq!(parse(&args(&["backfill-similar"])).unwrap(), Command::BackfillSimilar { rebuild: false });
+        assert_eq!(parse(&args(&["backfill-similar", "--rebuild"])).unwrap(), Command::BackfillSimilar { rebuild: true });
+        assert!(parse(&args(&["backfill-similar", "--all"])).is_err());
     }
 
     #[test]

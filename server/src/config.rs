@@ -427,6 +427,17 @@ mod tests {
     }
 
     #[test]
+    fn the_similar_threshold_is_a_similarity_between_0_and_1() {
+        assert_eq!(Config::from_lookup(|_| None).unwrap().similar_threshold, 0.7);
+        let config = Config::from_lookup(|k| (k == "SIMILAR_THRESHOLD").then(|| "0.85".to_owned())).unwrap();
+        assert_eq!(config.similar_threshold, 0.85);
+        for bad in ["0", "1", "1.5", "-0.2", "high"] {
+            assert!(Config::from_lookup(|k| (k == "SIMILAR_THRESHOLD").then(|| bad.to_owned())).is_err(), "{bad}");
+        }
+        assert!(Config::from_lookup(|k| (k == "BULK_REPLY_CHUNK").then(|| "0".to_owned())).is_err());
+    }
+
+    #[test]
     fn rate_limits_come_from_the_environment() {
         let config = Config::from_lookup(|k| (k == "RATE_LIMIT_COMMENTS_PER_MINUTE").then(|| "0".to_owned())).unwrap();
         assert_eq!(config.rate_limits.comments_per_minute, 0);
