@@ -10,7 +10,7 @@
 //!   the exact group, so an exact group never straddles two similar groups.
 //! - `worker_leases`: one row per singleton worker, claimed by one instance at a time.
 //! - `bulk_reply_jobs` and `bulk_reply_items`: a job's selection, frozen when it starts, walked by
-//!   comment id in chunks, under a lease.
+//!   comment id in chunks, under a lease; `bulk_reply_notified`: the authors it has notified.
 
 use sea_orm_migration::prelude::*;
 
@@ -73,6 +73,13 @@ impl MigrationTrait for Migration {
                     job_id {uuid} NOT NULL REFERENCES bulk_reply_jobs (id),
                     comment_id {uuid} NOT NULL,
                     PRIMARY KEY (job_id, comment_id)
+                )",
+                // The authors a job has notified: one COMMENT_REPLIED each, however many chunks hold
+                // their comments.
+                "CREATE TABLE bulk_reply_notified (
+                    job_id {uuid} NOT NULL REFERENCES bulk_reply_jobs (id),
+                    author_id {uuid} NOT NULL,
+                    PRIMARY KEY (job_id, author_id)
                 )",
             ],
         )

@@ -248,6 +248,7 @@ async fn killed_mid_job_and_resumed(lease_seconds: u64, advance: bool) {
     assert_eq!(count(&app, &format!("SELECT COUNT(DISTINCT comment_id) FROM replies WHERE body = '{BODY}'")).await, 40);
     assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM replies WHERE body = '{BODY}'")).await, 40);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'comment.reply'").await, 40);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM notifications WHERE kind = 'COMMENT_REPLIED'").await, 4, "one per author, across the chunks and the restart");
 }
 
 #[tokio::test]
@@ -258,4 +259,30 @@ async fn a_job_whose_server_was_killed_is_resumed_after_its_lease_without_a_lost
 #[tokio::test]
 async fn a_job_whose_lease_ran_out_on_the_test_clock_is_taken_over() {
     killed_mid_job_and_resumed(60, true).await;
+}
+
+#[tokio::test]
+async fn two_instances_taking_a_job_from_each_other_as_its_lease_runs_out_reply_to_each_comment_once() {
+    // The lease (1 s) runs out in every pause between chunks (1.2 s): the other instance takes the
+    // job, and the one that held it finds its token gone at its next chunk and leaves the job alone.
+    let app = spawn_with(|c| {
+        no_limits(c);
+        c.bulk_reply_chunk = 2;
+        c.bulk_reply_pause = Duration::from_millis(1200);
+        c.bulk_reply_lease = Duration::from_secs(1);
+        c.outbox_poll = Duration::from_millis(200);
+    })
+    .await;
+    let w = app.world().await;
+    let citizen = support::citizen(&app).await;
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        ids.push(support::submit_ok(&app, &citizen.token, &w.consultation, "SUPPORT", &format!("第{i}条：{}", UNRELATED[i % 5]), None).await);
+    }
+    let _other = gongkai_tests::spawn_process(INSTANCE, &app.state.config).await;
+    let done = run(&app, &w.staff, input(&w.consultation, json!({ "commentIds": ids }))).await;
+    assert_eq!((done["status"].as_str(), done["done"].as_i64(), done["skipped"].as_i64(), done["failed"].as_i64()), (Some("DONE"), Some(10), Some(0), Some(0)));
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM replies WHERE body = '{BODY}'")).await, 10);
+    assert_eq!(count(&app, &format!("SELECT COUNT(DISTINCT comment_id) FROM replies WHERE body = '{BODY}'")).await, 10);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM notifications WHERE kind = 'COMMENT_REPLIED'").await, 1, "one for the author of all ten, across five chunks");
 }

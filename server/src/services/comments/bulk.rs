@@ -9,8 +9,9 @@
 //!   renews the lease on condition that its token still holds (which also locks the job row, so two
 //!   instances never write a chunk of one job at once), then writes the replies as `replyToComment`
 //!   and `replyToDuplicateGroup` write them (reply rows, the comments' counts and counters, one audit
-//!   entry per reply, one COMMENT_REPLIED notification per author) and moves the job's progress and
-//!   its position in the same transaction.
+//!   entry per reply, one COMMENT_REPLIED notification per author for the whole job, however many
+//!   chunks hold their comments) and moves the job's progress and its position in the same
+//!   transaction.
 //! - Restart-safe: a chunk is all or nothing, and the position moves with it, so an instance killed
 //!   mid-chunk loses nothing and repeats nothing: once the lease runs out another instance goes on
 //!   from the last committed position. A comment that already has a reply with the same body is
@@ -472,8 +473,29 @@ async fn chunk(state: &AppState, id: Uuid, token: Uuid) -> AppResult<Step> {
     }
     changes.apply(&*txn).await?;
     similar::count_replied(&*txn, &first_replied).await?;
+    // One COMMENT_REPLIED per author for the whole job (about their first comment it replied to):
+    // the authors not yet notified by an earlier chunk, recorded in this chunk's transaction.
     let mut seen = std::collections::HashSet::with_capacity(replied.len());
-    let notices: Vec<Notice> = replied.iter().filter(|c| seen.insert(c.author_id)).map(|c| Notice { recipient: c.author_id, subject: c.id }).collect();
+    let firsts: Vec<&Replied> = replied.iter().filter(|c| seen.insert(c.author_id)).collect();
+    let mut fresh = std::collections::HashSet::with_capacity(firsts.len());
+    for part in firsts.chunks(REPLIES_PER_STATEMENT) {
+        let mut params = Params::new();
+        let job_id = params.bind(job.id);
+        let rows: Vec<String> = part.iter().map(|c| format!("({job_id}, {})", params.bind(c.author_id))).collect();
+        #[derive(FromQueryResult)]
+        struct Author {
+            author_id: Uuid,
+        }
+        let new: Vec<Author> = sql::all(
+            &*txn,
+            &format!("INSERT INTO bulk_reply_notified (job_id, author_id) VALUES {} ON CONFLICT DO NOTHING RETURNING author_id", rows.join(", ")),
+            params.into_values(),
+        )
+        .await?;
+        fresh.extend(new.into_iter().map(|a| a.author_id));
+    }
+    let notices: Vec<Notice> =
+        firsts.iter().filter(|c| fresh.contains(&c.author_id)).map(|c| Notice { recipient: c.author_id, subject: c.id }).collect();
     let notified = notifications::write(&*txn, &state.clock, &replied_kind(&consultation, job.adoption), &notices).await?;
     let done = replied.len() as i64;
     let skipped = answered.len() as i64;
