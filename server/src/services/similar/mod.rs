@@ -408,6 +408,11 @@ pub async fn count_replied(db: &impl ConnectionTrait, groups: &[Uuid]) -> AppRes
             let mut params = Params::new();
             let list = params.bind_all(chunk.iter().copied());
             let found: Vec<Root> = sql::all(db, &format!("SELECT id, merged_into FROM similar_groups WHERE id IN ({list})"), params.into_values()).await?;
+            // A group that no longer exists (forgotten by `reset`) has nothing left to count.
+            let existing: BTreeSet<Uuid> = found.iter().map(|r| r.id).collect();
+            for gone in chunk.iter().filter(|g| !existing.contains(g)) {
+                pending.remove(gone);
+            }
             for root in found {
                 let entry = by_root.entry(root.merged_into.unwrap_or(root.id)).or_default();
                 entry.0 += pending.get(&root.id).copied().unwrap_or(0);
