@@ -44,6 +44,8 @@ ONLY="${BENCH_ONLY:-all}"
 DB_POOL="${BENCH_DATABASE_MAX_CONNECTIONS:-}"
 WARMUP="${BENCH_WARMUP:-5}"
 SECRET_KEY="gongkai-bench-fixed-signing-key-not-a-secret-0123456789"
+# A fixed key sealing identity document numbers (a bench fixture, not a secret).
+DATA_KEY="00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 OUT=target/bench
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p "$OUT"
@@ -253,7 +255,7 @@ if [ "$ONLY" != "ceilings" ]; then
   # are signed the same way on every run (a bench fixture, not a secret). The other settings keep their
   # defaults (PASSWORD_HASH_THREADS, RESPONSE_CACHE_MS).
   env DATABASE_URL="$DB_URL" REDIS_URL="$REDIS" LISTEN_ADDR="$ADDR" RUST_LOG="${BENCH_RUST_LOG:-warn}" \
-    ${DB_POOL:+"DATABASE_MAX_CONNECTIONS=$DB_POOL"} SECRET_KEY="$SECRET_KEY" \
+    ${DB_POOL:+"DATABASE_MAX_CONNECTIONS=$DB_POOL"} SECRET_KEY="$SECRET_KEY" DATA_KEY="$DATA_KEY" \
     RATE_LIMIT_LOGIN_FAILURES=0 RATE_LIMIT_LOGIN_FAILURES_PER_ADDRESS=0 RATE_LIMIT_REGISTRATIONS_PER_HOUR=0 \
     RATE_LIMIT_COMMENTS_PER_MINUTE=0 RATE_LIMIT_COMMENTS_PER_DAY=0 RATE_LIMIT_REPORTS_PER_HOUR=0 \
     target/release/gongkai serve >"$OUT/server.log" 2>&1 &

@@ -148,6 +148,21 @@ stored_enum!(
         /// Once a day, to each staff member whose department has work waiting: unreplied comments on
         /// consultations closing within 3 days, observations due within 3 working days or overdue.
         DailyDigest => "DAILY_DIGEST",
+        /// The department received your disclosure request: its tracking number and deadline.
+        DisclosureReceived => "DISCLOSURE_RECEIVED",
+        /// The department asks you to correct or complete your disclosure request.
+        DisclosureCorrectionRequested => "DISCLOSURE_CORRECTION_REQUESTED",
+        /// The department extended the deadline of your disclosure request.
+        DisclosureExtended => "DISCLOSURE_EXTENDED",
+        /// A fee is due before your disclosure request is handled.
+        DisclosureFeeNotice => "DISCLOSURE_FEE_NOTICE",
+        /// The department answered your disclosure request.
+        DisclosureAnswered => "DISCLOSURE_ANSWERED",
+        /// A disclosure request to your department is due within 3 working days.
+        DisclosureDueSoon => "DISCLOSURE_DUE_SOON",
+        /// A disclosure request to your department is past its deadline without an answer (once per
+        /// deadline).
+        DisclosureOverdue => "DISCLOSURE_OVERDUE",
     }
 );
 stored_enum!(
@@ -160,6 +175,118 @@ stored_enum!(
         Supervisor => "SUPERVISOR",
         /// The recipient's department (the daily digest of its work waiting).
         Department => "DEPARTMENT",
+        DisclosureRequest => "DISCLOSURE_REQUEST",
+    }
+);
+stored_enum!(
+    /// Where a disclosure request stands: the stored state plus the clock (a correction or a fee not
+    /// answered in time is ABANDONED; a third party's time that ran out is PROCESSING again).
+    DisclosureStatus {
+        /// The department is handling it; the clock runs.
+        Processing => "PROCESSING",
+        /// Waiting for the applicant to correct or complete it (Art. 30); the clock starts again on the response.
+        AwaitingCorrection => "AWAITING_CORRECTION",
+        /// Waiting for a consulted third party (Art. 32, at most 15 working days); the clock stops.
+        AwaitingThirdParty => "AWAITING_THIRD_PARTY",
+        /// Waiting for a fee to be paid (Art. 42); the clock stops.
+        AwaitingPayment => "AWAITING_PAYMENT",
+        Answered => "ANSWERED",
+        /// Withdrawn by the applicant.
+        Withdrawn => "WITHDRAWN",
+        /// The applicant did not correct it or pay in time: closed by the clock as OTHER with its reason.
+        Abandoned => "ABANDONED",
+    }
+);
+stored_enum!(
+    /// How a disclosure request arrived (Art. 31 says which day counts as its receipt).
+    DisclosureChannel {
+        Online => "ONLINE", Letter => "LETTER", RegisteredMail => "REGISTERED_MAIL", InPerson => "IN_PERSON",
+        Fax => "FAX", Email => "EMAIL",
+    }
+);
+stored_enum!(
+    /// Who asks, as the annual report's columns count them.
+    ApplicantType {
+        NaturalPerson => "NATURAL_PERSON", CommercialEnterprise => "COMMERCIAL_ENTERPRISE",
+        ResearchInstitution => "RESEARCH_INSTITUTION", SocialWelfareOrganization => "SOCIAL_WELFARE_ORGANIZATION",
+        LegalServiceOrganization => "LEGAL_SERVICE_ORGANIZATION", OtherOrganization => "OTHER_ORGANIZATION",
+    }
+);
+stored_enum!(
+    IdDocumentType {
+        ResidentIdCard => "RESIDENT_ID_CARD", Passport => "PASSPORT", HkMacaoPermit => "HK_MACAO_PERMIT",
+        TaiwanPermit => "TAIWAN_PERMIT", ForeignPermanentResidentId => "FOREIGN_PERMANENT_RESIDENT_ID", Other => "OTHER",
+    }
+);
+stored_enum!(
+    /// The form the applicant asks the information in.
+    DisclosureForm { Paper => "PAPER", Electronic => "ELECTRONIC", Viewing => "VIEWING" }
+);
+stored_enum!(DeliveryMethod { Post => "POST", Email => "EMAIL", Pickup => "PICKUP", Online => "ONLINE" });
+stored_enum!(
+    /// How an information-processing fee is counted (国办函〔2020〕109号).
+    FeeBasis {
+        /// By the applicant's requests in one calendar month.
+        ByPiece => "BY_PIECE",
+        /// By the pages of the information provided.
+        ByPage => "BY_PAGE",
+    }
+);
+stored_enum!(
+    /// The outcome of a disclosure request (Arts. 36–39), as the annual report counts it.
+    DisclosureOutcome {
+        Disclosed => "DISCLOSED", PartiallyDisclosed => "PARTIALLY_DISCLOSED", Withheld => "WITHHELD",
+        UnableToProvide => "UNABLE_TO_PROVIDE", NotProcessed => "NOT_PROCESSED", Other => "OTHER",
+    }
+);
+stored_enum!(
+    /// Why information was not disclosed; each belongs to one outcome.
+    DisclosureReason {
+        StateSecret => "STATE_SECRET", ProhibitedByLaw => "PROHIBITED_BY_LAW", EndangersSecurity => "ENDANGERS_SECURITY",
+        ThirdPartyRights => "THIRD_PARTY_RIGHTS", InternalAffairs => "INTERNAL_AFFAIRS", ProcessInformation => "PROCESS_INFORMATION",
+        EnforcementCaseFile => "ENFORCEMENT_CASE_FILE", AdministrativeInquiry => "ADMINISTRATIVE_INQUIRY",
+        NotHeld => "NOT_HELD", NeedsCreation => "NEEDS_CREATION", UnclearAfterCorrection => "UNCLEAR_AFTER_CORRECTION",
+        PetitionOrComplaint => "PETITION_OR_COMPLAINT", RepeatedRequest => "REPEATED_REQUEST", Publication => "PUBLICATION",
+        ExcessiveRequests => "EXCESSIVE_REQUESTS", ConfirmationRequest => "CONFIRMATION_REQUEST",
+        /// Set by the clock: the applicant did not correct the request in time.
+        NotCorrectedInTime => "NOT_CORRECTED_IN_TIME",
+        /// Set by the clock: the fee was not paid in time.
+        FeeNotPaid => "FEE_NOT_PAID",
+        OtherReason => "OTHER_REASON",
+    }
+);
+stored_enum!(
+    AppealKind {
+        /// Administrative reconsideration (行政复议).
+        Reconsideration => "RECONSIDERATION",
+        /// Administrative litigation without reconsideration first (未经复议直接起诉).
+        Litigation => "LITIGATION",
+        /// Administrative litigation after reconsideration (复议后起诉).
+        LitigationAfterReconsideration => "LITIGATION_AFTER_RECONSIDERATION",
+    }
+);
+stored_enum!(
+    AppealResult {
+        /// The department's answer was upheld (维持).
+        Upheld => "UPHELD",
+        /// The answer was corrected (纠正).
+        Corrected => "CORRECTED",
+        Other => "OTHER",
+        /// Not decided yet (尚未审结).
+        Pending => "PENDING",
+    }
+);
+stored_enum!(
+    /// An entry of a disclosure request's timeline.
+    DisclosureEventKind {
+        Received => "RECEIVED", CorrectionRequested => "CORRECTION_REQUESTED", Corrected => "CORRECTED",
+        Extended => "EXTENDED", ThirdPartyStarted => "THIRD_PARTY_STARTED", ThirdPartyEnded => "THIRD_PARTY_ENDED",
+        /// The third party's 15 working days ran out: the clock runs again (by the clock).
+        ThirdPartyLapsed => "THIRD_PARTY_LAPSED",
+        FeeNotice => "FEE_NOTICE", FeePaid => "FEE_PAID", Answered => "ANSWERED", Withdrawn => "WITHDRAWN",
+        /// Closed by the clock: no correction or payment in time.
+        Abandoned => "ABANDONED",
+        AppealRecorded => "APPEAL_RECORDED",
     }
 );
 stored_enum!(

@@ -261,6 +261,19 @@ impl Calendar {
         day
     }
 
+    /// The working days after `from` up to and including `to` (0 when `to` is not after `from`).
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
+        let mut day = from;
+        let mut counted = 0;
+        while day < to {
+            day += Duration::days(1);
+            if self.is_working_day(day) {
+                counted += 1;
+            }
+        }
+        counted
+    }
+
     /// The deadline of something filed at `filed` with `working_days` to answer: 23:59:59 local time on
     /// the `working_days`th working day after the day of filing.
     pub fn due_at(&self, filed: DateTime<Utc>, working_days: u32) -> DateTime<Utc> {
@@ -326,6 +339,17 @@ mod tests {
         // Labour Day (1–5 May) with 15 working days from Thursday 30 April: 6–8 May (3), Saturday the
         // 9th worked (4), then 11 May onwards: 11–15 (9), 18–22 (14), 25 May (15).
         assert_eq!(c.due_at(at("2026-04-30T09:00:00+08:00"), 15), at("2026-05-25T23:59:59+08:00"));
+    }
+
+    #[test]
+    fn working_days_between_counts_what_nth_working_day_after_steps_over() {
+        let c = cn();
+        for n in [0, 1, 7, 15, 20, 40] {
+            let start = date("2026-09-25");
+            assert_eq!(c.working_days_between(start, c.nth_working_day_after(start, n)), n);
+        }
+        assert_eq!(c.working_days_between(date("2026-10-01"), date("2026-10-07")), 0);
+        assert_eq!(c.working_days_between(date("2026-10-09"), date("2026-10-01")), 0);
     }
 
     #[test]

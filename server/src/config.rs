@@ -17,6 +17,9 @@ pub struct Config {
     pub listen_addr: SocketAddr,
     /// Signs export links and keys the hashes of client addresses.
     pub secret_key: Vec<u8>,
+    /// Seals identity document numbers at rest (DATA_KEY, 64 hex characters; see `data_key`). Empty:
+    /// a key file beside an SQLite database.
+    pub data_key: Vec<u8>,
     pub log_format: LogFormat,
     pub cors_origins: Vec<String>,
     pub trusted_proxies: Vec<Cidr>,
@@ -44,6 +47,8 @@ pub struct Config {
     /// How long a cache in front (nginx, a CDN) may serve an anonymous GET query's answer
     /// (HTTP_CACHE_SECONDS, 5; 0: every answer is `no-store`).
     pub http_cache: Duration,
+    /// Requests slower than this are logged at `warn` with their operation (SLOW_REQUEST_MS).
+    pub slow_request: Duration,
     /// WebSocket connections one client address may hold open on an instance (0: no cap).
     pub ws_per_address: u32,
     /// WebSocket connections an instance holds open in all (0: no cap).
@@ -112,6 +117,8 @@ pub struct RateLimits {
     pub reports_per_hour: u32,
     pub applications_per_day: u32,
     pub observations_per_day: u32,
+    /// Disclosure requests an applicant may submit online per day.
+    pub disclosure_requests_per_day: u32,
     /// Verification codes an account may ask for per hour.
     pub verification_emails_per_hour: u32,
     /// Password reset links per hour for one email, and from one client address.
@@ -130,6 +137,7 @@ impl Default for RateLimits {
             reports_per_hour: 20,
             applications_per_day: 3,
             observations_per_day: 20,
+            disclosure_requests_per_day: 20,
             verification_emails_per_hour: 5,
             password_resets_per_hour: 3,
             password_resets_per_address: 20,
@@ -149,6 +157,7 @@ impl RateLimits {
             reports_per_hour: 0,
             applications_per_day: 0,
             observations_per_day: 0,
+            disclosure_requests_per_day: 0,
             verification_emails_per_hour: 0,
             password_resets_per_hour: 0,
             password_resets_per_address: 0,
@@ -164,6 +173,7 @@ impl Config {
             redis_url: None,
             listen_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             secret_key: Vec::new(),
+            data_key: Vec::new(),
             log_format: LogFormat::Text,
             cors_origins: Vec::new(),
             trusted_proxies: Vec::new(),
@@ -179,6 +189,7 @@ impl Config {
             submission_writers: std::thread::available_parallelism().map_or(2, |n| u32::try_from(n.get()).unwrap_or(u32::MAX)),
             response_cache: Duration::from_millis(1000),
             http_cache: Duration::from_secs(5),
+            slow_request: Duration::from_millis(1000),
             export_link_ttl: Duration::from_secs(600),
             export_batch_size: 1000,
             observation_due_working_days: 15,
@@ -221,6 +232,9 @@ impl Config {
             Some(key) => config.secret_key = key.into_bytes(),
             None => {}
         }
+        if let Some(key) = lookup("DATA_KEY") {
+            config.data_key = crate::data_key::DataKey::parse_hex(&key)?;
+        }
         if let Some(format) = lookup("LOG_FORMAT") {
             config.log_format = match format.as_str() {
                 "text" => LogFormat::Text,
@@ -243,6 +257,7 @@ impl Config {
             ("RATE_LIMIT_COMMENTS_PER_DAY", &mut limits.comments_per_day),
             ("RATE_LIMIT_REPORTS_PER_HOUR", &mut limits.reports_per_hour),
             ("RATE_LIMIT_APPLICATIONS_PER_DAY", &mut limits.applications_per_day),
+            ("RATE_LIMIT_DISCLOSURE_REQUESTS_PER_DAY", &mut limits.disclosure_requests_per_day),
             ("RATE_LIMIT_OBSERVATIONS_PER_DAY", &mut limits.observations_per_day),
             ("RATE_LIMIT_VERIFICATION_EMAILS_PER_HOUR", &mut limits.verification_emails_per_hour),
             ("RATE_LIMIT_PASSWORD_RESETS_PER_HOUR", &mut limits.password_resets_per_hour),
@@ -264,6 +279,9 @@ impl Config {
         }
         if let Some(value) = lookup("HTTP_CACHE_SECONDS") {
             config.http_cache = Duration::from_secs(parse_number::<u64>("HTTP_CACHE_SECONDS", &value)?.min(3600));
+        }
+        if let Some(value) = lookup("SLOW_REQUEST_MS") {
+            config.slow_request = Duration::from_millis(parse_number::<u64>("SLOW_REQUEST_MS", &value)?.max(1));
         }
         if let Some(value) = lookup("RESPONSE_CACHE_MS") {
             config.response_cache = Duration::from_millis(parse_number::<u64>("RESPONSE_CACHE_MS", &value)?.min(60_000));

@@ -142,6 +142,21 @@ impl Db {
         self.generation.load(Ordering::Acquire)
     }
 
+    /// The pool's most connections, those open, and of those the idle ones (for `/metrics`).
+    pub fn pool_figures(&self) -> (u32, u32, u32) {
+        match self.conn.get_database_backend() {
+            DbBackend::Postgres => {
+                let pool = self.conn.get_postgres_connection_pool();
+                (pool.options().get_max_connections(), pool.size(), u32::try_from(pool.num_idle()).unwrap_or(u32::MAX))
+            }
+            DbBackend::Sqlite => {
+                let pool = self.conn.get_sqlite_connection_pool();
+                (pool.options().get_max_connections(), pool.size(), u32::try_from(pool.num_idle()).unwrap_or(u32::MAX))
+            }
+            _ => (0, 0, 0),
+        }
+    }
+
     pub async fn ping(&self) -> AppResult<()> {
         self.conn.execute_unprepared("SELECT 1").await?;
         Ok(())

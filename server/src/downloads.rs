@@ -361,6 +361,31 @@ pub async fn export(req: &Request, Path(token): Path<String>, Data(state): Data<
     file(grant.format, body, Some(name), false)
 }
 
+/// GET /reports/disclosure/<token>.csv: the disclosure annual report's tables as CSV (UTF-8 with BOM),
+/// for the account the link was issued to, while it may still read them. Tampered links get 403,
+/// expired ones 410.
+#[handler]
+pub async fn disclosure_report(req: &Request, Path(token): Path<String>, Data(state): Data<&AppState>) -> Response {
+    use crate::services::disclosure::report;
+    let locale = anonymous_locale(state, req);
+    let grant = match report::verify(&state.config.secret_key, &token, state.clock.now()) {
+        Ok(grant) => grant,
+        Err(true) => return json_error(StatusCode::GONE, "FORBIDDEN", t!("error-export-link-expired"), locale),
+        Err(false) => return json_error(StatusCode::FORBIDDEN, "FORBIDDEN", t!("error-export-link-invalid"), locale),
+    };
+    let report = match report::for_grant(state, &grant).await {
+        Ok(report) => report,
+        Err(error) => return error_response(error, locale),
+    };
+    let scope = grant.department_id.map_or_else(|| "all".to_owned(), |d| d.to_string());
+    Response::builder()
+        .content_type("text/csv; charset=utf-8")
+        .header("X-Content-Type-Options", "nosniff")
+        .header(header::CACHE_CONTROL, "private, no-store")
+        .header(header::CONTENT_DISPOSITION, format!("attachment; filename=\"disclosure-report-{}-{scope}.csv\"", grant.year))
+        .body(report::csv(&report))
+}
+
 /// GET /open-data/consultations.json: every published and concluded consultation, oldest first.
 #[handler]
 pub fn open_data_index(Data(state): Data<&AppState>) -> Response {

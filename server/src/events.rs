@@ -184,7 +184,7 @@ async fn publish_batches(mut queued: mpsc::Receiver<Event>, mut conn: Connection
         };
         match payload {
             Ok(payload) => {
-                let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH").arg(CHANNEL).arg(payload).query_async(&mut conn).await;
+                let sent: redis::RedisResult<i64> = crate::metrics::redis("events", redis::cmd("PUBLISH").arg(CHANNEL).arg(payload).query_async(&mut conn)).await;
                 if let Err(error) = sent {
                     tracing::warn!(%error, events = batch.len(), "cannot publish events");
                 }

@@ -8,6 +8,7 @@ use poem::http::{header, StatusCode};
 use poem::web::Data;
 use poem::{handler, Body, Request, Response};
 
+use crate::access_log::GraphqlFacts;
 use crate::auth::client::client_ip;
 use crate::cache::{Body as CachedBody, Lookup, ResponseCache};
 use crate::persisted::{Resolved, NOT_FOUND_CODE, NOT_FOUND_MESSAGE};
@@ -175,6 +176,7 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
     };
     let locale = reader_locale(state, Some(&viewer), requested);
     let changes = changes_state(&document, request.operation_name.as_deref());
+    let kind = operation_type(&document, request.operation_name.as_deref());
     if req.method() == poem::http::Method::GET && changes {
         return json_error(StatusCode::METHOD_NOT_ALLOWED, "BAD_USER_INPUT", t!("error-mutation-over-get"), locale);
     }
@@ -193,15 +195,21 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
         match state.responses.lookup(ResponseCache::key(&request, locale), generation).await {
             Lookup::Hit(body) => {
                 METRICS.cache_hits.fetch_add(1, Ordering::Relaxed);
+                crate::metrics::METRICS.cache_lookups.with_label_values(&["hit"]).inc();
                 METRICS.micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
-                return answer(state, req, body, shareable);
+                let facts = GraphqlFacts { operation: request.operation_name.clone(), kind: "query", codes: Vec::new(), account: None, cached: true, bytes: body.len() };
+                return with_facts(answer(state, req, body, shareable), facts);
             }
-            Lookup::Compute(f) => flight = Some(f),
+            Lookup::Compute(f) => {
+                crate::metrics::METRICS.cache_lookups.with_label_values(&["miss"]).inc();
+                flight = Some(f)
+            }
         }
     }
     // Executed after all: async-graphql gets the parsed document instead of parsing the text again.
     request.set_parsed_query(document.as_ref().clone());
     let loaders = Loaders::new(&state.db.conn, viewer.user_id());
+    let account = viewer.user_id();
     let operation_name = request.operation_name.clone();
     let mut response = schema.execute(request.data(viewer).data(loaders).data(requested)).await;
     crate::graphql::nulls::propagate(&mut response, &document, operation_name.as_deref());
@@ -217,7 +225,39 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
         flight.finish(body.clone(), !response.is_err());
     }
     METRICS.micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
-    answer(state, req, body, shareable && !response.is_err())
+    let mut codes: Vec<String> = Vec::new();
+    for error in &response.errors {
+        let code = error.extensions.as_ref().and_then(|e| e.get("code")).and_then(|c| match c {
+            async_graphql::Value::String(s) => Some(s.clone()),
+            _ => None,
+        });
+        if let Some(code) = code.filter(|c| !codes.contains(c)) {
+            codes.push(code);
+        }
+    }
+    let facts = GraphqlFacts { operation: operation_name, kind, codes, account, cached: false, bytes: body.len() };
+    with_facts(answer(state, req, body, shareable && !response.is_err()), facts)
+}
+
+fn with_facts(mut response: Response, facts: GraphqlFacts) -> Response {
+    response.set_data(facts);
+    response
+}
+
+/// The type of the operation a request runs: `query`, `mutation` or `subscription`.
+fn operation_type(document: &async_graphql::parser::types::ExecutableDocument, operation_name: Option<&str>) -> &'static str {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let ty = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) => ops.values().next().map(|op| op.node.ty),
+    };
+    match ty {
+        Some(OperationType::Query) => "query",
+        Some(OperationType::Mutation) => "mutation",
+        Some(OperationType::Subscription) => "subscription",
+        None => "unknown",
+    }
 }
 
 /// The answer to a GraphQL request. One a cache in front may share (`shareable`: an anonymous GET query
@@ -306,9 +346,9 @@ pub async fn readyz(Data(state): Data<&AppState>) -> Response {
     Response::builder().status(status).content_type("application/json").body(body.to_string())
 }
 
-/// Prometheus text format.
+/// Prometheus text format: the running totals below, then `metrics::render`'s histograms and gauges.
 #[handler]
-pub fn metrics(Data(state): Data<&AppState>) -> Response {
+pub async fn metrics(Data(state): Data<&AppState>) -> Response {
     let subscriptions = state.events.subscriber_count();
     let statements = state.db.statements_run();
     let requests = METRICS.requests.load(Ordering::Relaxed);
@@ -321,7 +361,8 @@ pub fn metrics(Data(state): Data<&AppState>) -> Response {
          # HELP gongkai_graphql_seconds_total Time spent serving GraphQL requests.\n# TYPE gongkai_graphql_seconds_total counter\ngongkai_graphql_seconds_total {seconds}\n\
          # HELP gongkai_response_cache_hits_total Anonymous queries answered from the response cache.\n# TYPE gongkai_response_cache_hits_total counter\ngongkai_response_cache_hits_total {hits}\n\
          # HELP gongkai_subscriptions_active Live GraphQL subscriptions on this instance.\n# TYPE gongkai_subscriptions_active gauge\ngongkai_subscriptions_active {subscriptions}\n\
-         # HELP gongkai_db_statements_total SQL statements run through the connection pool.\n# TYPE gongkai_db_statements_total counter\ngongkai_db_statements_total {statements}\n"
+         # HELP gongkai_db_statements_total SQL statements run through the connection pool.\n# TYPE gongkai_db_statements_total counter\ngongkai_db_statements_total {statements}\n{}",
+        crate::metrics::render(state).await
     );
     Response::builder().content_type("text/plain; version=0.0.4").body(text)
 }

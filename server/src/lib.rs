@@ -2,6 +2,7 @@
 //!
 //! `startup` builds the application; `services` hold the domain rules; `graphql` is the API's edge.
 
+pub mod access_log;
 pub mod auth;
 pub mod cache;
 pub mod calendar;
@@ -9,6 +10,7 @@ pub mod cli;
 pub mod clock;
 pub mod compression;
 pub mod config;
+pub mod data_key;
 pub mod db;
 pub mod documents;
 pub mod domain;
@@ -19,6 +21,7 @@ pub mod graphiql;
 pub mod graphql;
 pub mod http;
 pub mod i18n;
+pub mod metrics;
 pub mod persisted;
 pub mod services;
 pub mod sql;

@@ -1,16 +1,7 @@
 //! The `gongkai` binary: reads configuration, sets up logging and runs the chosen command.
 
 use gongkai::cli::{self, Command};
-use gongkai::config::{Config, LogFormat};
-
-fn init_tracing(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.init(),
-    }
-}
+use gongkai::config::Config;
 
 /// glibc keeps freed memory in per-thread arenas and, after a large block is freed, raises its mmap
 /// threshold so that the next large block comes from an arena and stays resident. A fixed threshold
@@ -65,7 +56,7 @@ async fn run() -> anyhow::Result<()> {
         return Ok(());
     }
     let config = Config::from_env()?;
-    init_tracing(config.log_format);
+    gongkai::startup::init_tracing(config.log_format, "info");
     match command {
         Command::Serve => gongkai::startup::serve(config).await,
         Command::Migrate => {

@@ -18,6 +18,17 @@ use crate::http;
 use crate::state::AppState;
 use crate::websocket;
 
+/// Logs to standard error, as text or JSON lines, filtered by `RUST_LOG` (else `default`). In JSON each
+/// line carries the spans it was written in: a request's lines carry its `request_id`.
+pub fn init_tracing(format: crate::config::LogFormat, default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        crate::config::LogFormat::Json => builder.json().try_init(),
+        crate::config::LogFormat::Text => builder.try_init(),
+    };
+}
+
 /// The routes with their middleware and shared data.
 pub fn app(state: AppState) -> impl poem::Endpoint + 'static {
     let schema = graphql::build_schema(Some(state.clone()));
@@ -31,6 +42,7 @@ pub fn app(state: AppState) -> impl poem::Endpoint + 'static {
         .at("/graphql", get(http::graphql).post(http::graphql))
         .at("/graphql/ws", get(websocket::graphql_ws))
         .at("/exports/:token", get(downloads::export))
+        .at("/reports/disclosure/:token", get(downloads::disclosure_report))
         .at("/unsubscribe", get(crate::unsubscribe::show).post(crate::unsubscribe::confirm))
         .at("/healthz", get(http::healthz))
         .at("/readyz", get(http::readyz))
@@ -46,6 +58,7 @@ pub fn app(state: AppState) -> impl poem::Endpoint + 'static {
         .nest("/open-data", open_data)
         .nest("/", api)
         .with(Gzip)
+        .with(crate::access_log::AccessLog)
         .with(RequestId::default().reuse_id(ReuseId::Ignore))
         .data(schema)
         .data(state)

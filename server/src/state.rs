@@ -55,6 +55,8 @@ pub struct AppState {
     pub bulk_reply_wake: Arc<tokio::sync::Notify>,
     /// The HTTP client webhook deliveries go out on (its connections are kept and reused).
     pub webhooks: reqwest::Client,
+    /// Seals and opens applicants' identity document numbers.
+    pub data_key: Arc<crate::data_key::DataKey>,
 }
 
 impl AppState {
@@ -67,6 +69,7 @@ impl AppState {
         }
         // The calendar is checked before anything connects, so a bad file stops the start at once.
         let calendar = Calendar::load(config.holiday_calendar.as_deref())?;
+        let data_key = Arc::new(crate::data_key::DataKey::for_installation(&config.data_key, config.is_sqlite().then_some(config.database_url.as_str()))?);
         let db = Db::connect(&config).await?;
         let redis = match &config.redis_url {
             Some(url) => Some(connect_redis(url).await?),
@@ -117,6 +120,7 @@ impl AppState {
             similar_wake: Arc::default(),
             bulk_reply_wake: Arc::default(),
             webhooks,
+            data_key,
         })
     }
 
@@ -131,6 +135,7 @@ impl AppState {
             LimitKind::Reports => ("report-hour", l.reports_per_hour, 3600),
             LimitKind::ApplicationsPerDay => ("application-day", l.applications_per_day, 24 * 3600),
             LimitKind::ObservationsPerDay => ("observation-day", l.observations_per_day, 24 * 3600),
+            LimitKind::DisclosureRequestsPerDay => ("disclosure-day", l.disclosure_requests_per_day, 24 * 3600),
             LimitKind::VerificationEmails => ("verify-email-hour", l.verification_emails_per_hour, 3600),
             LimitKind::PasswordResets => ("reset-email-hour", l.password_resets_per_hour, 3600),
             LimitKind::PasswordResetsPerAddress => ("reset-addr-hour", l.password_resets_per_address, 3600),
@@ -149,6 +154,7 @@ pub enum LimitKind {
     Reports,
     ApplicationsPerDay,
     ObservationsPerDay,
+    DisclosureRequestsPerDay,
     VerificationEmails,
     PasswordResets,
     PasswordResetsPerAddress,

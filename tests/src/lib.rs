@@ -135,6 +135,7 @@ pub async fn test_config() -> (Config, Option<PathBuf>) {
     let mut config = Config::local_default();
     config.listen_addr = "127.0.0.1:0".parse().expect("address");
     config.secret_key = format!("test-secret-{}-0123456789abcdef0123456789", Uuid::new_v4()).into_bytes();
+    config.data_key = Uuid::new_v4().as_bytes().iter().chain(Uuid::new_v4().as_bytes()).copied().collect();
     config.max_connections = 10;
     let mut dir = None;
     if using_postgres() {
@@ -178,6 +179,8 @@ pub async fn spawn_config(config: Config, sqlite_dir: Option<PathBuf>) -> TestAp
 pub struct Process {
     pub url: String,
     pub http: reqwest::Client,
+    /// Every line the process wrote to standard error so far (also passed through to the test's).
+    pub logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     child: std::process::Child,
 }
 
@@ -195,6 +198,7 @@ fn environment(config: &Config) -> Vec<(&'static str, String)> {
         ("DATABASE_URL", config.database_url.clone()),
         ("LISTEN_ADDR", "127.0.0.1:0".to_owned()),
         ("SECRET_KEY", String::from_utf8(config.secret_key.clone()).expect("a text SECRET_KEY")),
+        ("DATA_KEY", config.data_key.iter().map(|b| format!("{b:02x}")).collect()),
         ("LOG_FORMAT", "text".to_owned()),
         ("RUST_LOG", "warn".to_owned()),
         ("RATE_LIMIT_LOGIN_FAILURES", l.login_failures.to_string()),
@@ -235,14 +239,34 @@ fn environment(config: &Config) -> Vec<(&'static str, String)> {
 /// Starts `program` (pass `env!("CARGO_BIN_EXE_gongkai-instance")`) on the same database, Redis and
 /// SECRET_KEY as `config`, and waits until it is ready.
 pub async fn spawn_process(program: &str, config: &Config) -> Process {
+    spawn_process_with(program, config, &[]).await
+}
+
+/// `spawn_process` with more environment (`RUST_LOG`, `LOG_FORMAT`, …) over `config`'s.
+pub async fn spawn_process_with(program: &str, config: &Config, extra: &[(&str, &str)]) -> Process {
     use std::io::BufRead;
     use std::process::{Command, Stdio};
     let mut command = Command::new(program);
-    command.env_remove("REDIS_URL").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+    command.env_remove("REDIS_URL").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     for (key, value) in environment(config) {
         command.env(key, value);
     }
+    for (key, value) in extra {
+        command.env(key, value);
+    }
     let mut child = command.spawn().expect("start the server process");
+    let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    if let Some(stderr) = child.stderr.take() {
+        let logs = logs.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                if let Ok(mut kept) = logs.lock() {
+                    kept.push(line);
+                }
+            }
+        });
+    }
     let stdout = child.stdout.take().expect("the process's output");
     let (found, address) = oneshot::channel::<String>();
     // The thread keeps reading after the address line so that the process never blocks on a full pipe.
@@ -257,7 +281,7 @@ pub async fn spawn_process(program: &str, config: &Config) -> Process {
             }
         }
     });
-    let process = |url: String| Process { url, http: reqwest::Client::new(), child };
+    let process = |url: String| Process { url, http: reqwest::Client::new(), logs, child };
     let addr = match tokio::time::timeout(std::time::Duration::from_secs(60), address).await {
         Ok(Ok(addr)) => addr,
         _ => {

@@ -54,6 +54,7 @@ impl RateLimiter {
         }
         let (count, remaining) = self.incr(limit, subject).await?;
         if count > u64::from(limit.limit) {
+            crate::metrics::METRICS.rate_limit_refusals.with_label_values(&[limit.name]).inc();
             return Err(AppError::RateLimited { retry_after: remaining.as_secs().max(1) });
         }
         Ok(())
@@ -111,11 +112,10 @@ impl RateLimiter {
             }
             Self::Redis(conn) => {
                 let mut conn = conn.clone();
-                let (count, ttl): (u64, i64) = redis::Script::new(HIT_SCRIPT)
-                    .key(&key)
-                    .arg(limit.window.as_millis() as u64)
-                    .invoke_async(&mut conn)
-                    .await?;
+                let script = redis::Script::new(HIT_SCRIPT);
+                let mut invocation = script.key(&key);
+                invocation.arg(limit.window.as_millis() as u64);
+                let (count, ttl): (u64, i64) = crate::metrics::redis("rate_limits", invocation.invoke_async(&mut conn)).await?;
                 Ok((count, Duration::from_millis(ttl.max(0) as u64)))
             }
         }

@@ -89,13 +89,12 @@ impl Sessions {
                 let mut conn = conn.clone();
                 let ttl = self.idle.min(self.absolute).as_secs().max(1);
                 let value = format!("{user_id}|{}", expires_at.timestamp());
-                let _: () = redis::pipe()
-                    .atomic()
+                let mut pipe = redis::pipe();
+                pipe.atomic()
                     .set_ex(session_key(&token_hash), value, ttl)
                     .sadd(user_key(user_id), &token_hash)
-                    .expire(user_key(user_id), self.absolute.as_secs() as i64)
-                    .query_async(&mut conn)
-                    .await?;
+                    .expire(user_key(user_id), self.absolute.as_secs() as i64);
+                let _: () = crate::metrics::redis("sessions", pipe.query_async(&mut conn)).await?;
             }
         }
         Ok(Issued { token, token_hash, expires_at })
@@ -119,12 +118,11 @@ impl Sessions {
             Backend::Redis(conn) => {
                 let mut conn = conn.clone();
                 // GETEX reads and renews the idle expiry in one round trip.
-                let value: Option<String> = redis::cmd("GETEX")
-                    .arg(session_key(token_hash))
-                    .arg("EX")
-                    .arg(self.idle.as_secs().max(1))
-                    .query_async(&mut conn)
-                    .await?;
+                let value: Option<String> = crate::metrics::redis(
+                    "sessions",
+                    redis::cmd("GETEX").arg(session_key(token_hash)).arg("EX").arg(self.idle.as_secs().max(1)).query_async(&mut conn),
+                )
+                .await?;
                 let Some(value) = value else { return Ok(None) };
                 let parsed = value.split_once('|').and_then(|(user, exp)| {
                     Some((user.parse::<Uuid>().ok()?, DateTime::<Utc>::from_timestamp(exp.parse().ok()?, 0)?))

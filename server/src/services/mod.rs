@@ -8,6 +8,7 @@ pub mod authz;
 pub mod comments;
 pub mod consultations;
 pub mod counters;
+pub mod disclosure;
 pub mod exports;
 pub mod live;
 pub mod mail;

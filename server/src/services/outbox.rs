@@ -255,6 +255,7 @@ async fn send_one(state: &AppState, token: Uuid, delivery: Delivery) -> AppResul
         (outcome, None)
     };
     let what = if webhook { "webhook delivery" } else { "email" };
+    let count = |result: &str| crate::metrics::METRICS.deliveries.with_label_values(&[if webhook { "WEBHOOK" } else { "EMAIL" }, result]).inc();
     let now = state.clock.now();
     Ok(Some(match outcome {
         Ok(()) => {
@@ -266,6 +267,7 @@ async fn send_one(state: &AppState, token: Uuid, delivery: Delivery) -> AppResul
                 vec![DeliveryStatus::Delivered.as_str().into(), payload.into(), response_status.into(), delivery.id.into()],
             )
             .await?;
+            count("delivered");
             Outcome::Delivered
         }
         Err(error) if delivery.attempts < MAX_ATTEMPTS => {
@@ -276,6 +278,7 @@ async fn send_one(state: &AppState, token: Uuid, delivery: Delivery) -> AppResul
                 vec![(now + backoff(delivery.attempts)).into(), error.into(), response_status.into(), delivery.id.into()],
             )
             .await?;
+            count("retrying");
             Outcome::Retrying
         }
         Err(error) => {
@@ -286,6 +289,7 @@ async fn send_one(state: &AppState, token: Uuid, delivery: Delivery) -> AppResul
                 vec![DeliveryStatus::Failed.as_str().into(), error.into(), response_status.into(), delivery.id.into()],
             )
             .await?;
+            count("failed");
             Outcome::Failed
         }
     }))

@@ -48,6 +48,9 @@ pub struct Sent {
     pub due_soon: usize,
     pub overdue: usize,
     pub term_ending: usize,
+    /// Disclosure requests whose staff heard they are due within 3 working days, or overdue.
+    pub disclosure_due_soon: usize,
+    pub disclosure_overdue: usize,
     /// Staff members sent the daily digest.
     pub digests: usize,
 }
@@ -59,6 +62,8 @@ pub async fn tick(state: &AppState) -> AppResult<Sent> {
         due_soon: observations(state, now, Reminder::DueSoon).await?,
         overdue: observations(state, now, Reminder::Overdue).await?,
         term_ending: terms_ending(state, now).await?,
+        disclosure_due_soon: disclosures(state, now, Reminder::DueSoon).await?,
+        disclosure_overdue: disclosures(state, now, Reminder::Overdue).await?,
         digests: daily_digest(state, now).await?,
     })
 }
@@ -122,6 +127,52 @@ async fn observations(state: &AppState, now: DateTime<Utc>, reminder: Reminder) 
         written.extend(notifications::write(&*txn, &state.clock, &kind, &notices).await?);
     }
     txn.commit().await?;
+    written.announce(state);
+    Ok(claimed.len())
+}
+
+/// DISCLOSURE_DUE_SOON and DISCLOSURE_OVERDUE to the department's staff, once per deadline, for
+/// requests whose clock runs (`disclosure::status_condition` PROCESSING: a request waiting on its
+/// applicant, a third party or a fee is neither due soon nor overdue).
+async fn disclosures(state: &AppState, now: DateTime<Utc>, reminder: Reminder) -> AppResult<usize> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Claimed {
+        id: Uuid,
+        department_id: Uuid,
+        tracking_number: String,
+        due_at: DateTime<Utc>,
+    }
+    let mut params = Params::new();
+    let running = crate::services::disclosure::status_condition(&mut params, crate::domain::DisclosureStatus::Processing, now);
+    let at = params.bind(now);
+    let (mark, window, kind) = match reminder {
+        Reminder::DueSoon => {
+            let soon = params.bind(crate::services::calendar::current(state).await?.due_at(now, DUE_SOON_WORKING_DAYS));
+            ("due_soon_sent_for", format!("due_at >= {at} AND due_at <= {soon}"), NotificationKind::DisclosureDueSoon)
+        }
+        Reminder::Overdue => ("overdue_sent_for", format!("due_at < {at}"), NotificationKind::DisclosureOverdue),
+    };
+    let statement = format!(
+        "UPDATE disclosure_requests SET {mark} = due_at
+         WHERE id IN (SELECT id FROM disclosure_requests WHERE closed_at IS NULL AND {running} AND {window}
+                      AND ({mark} IS NULL OR {mark} <> due_at) ORDER BY due_at LIMIT {BATCH})
+           AND ({mark} IS NULL OR {mark} <> due_at)
+         RETURNING id, department_id, tracking_number, due_at"
+    );
+    let txn = state.db.begin().await?;
+    let claimed: Vec<Claimed> = sql::all(&*txn, &statement, params.into_values()).await?;
+    let mut written = notifications::Written::default();
+    for r in &claimed {
+        let recipients = department_staff(&*txn, r.department_id).await?;
+        let kind = notifications::Kind {
+            kind,
+            subject_type: NotificationSubjectType::DisclosureRequest,
+            params: notifications::params(&[("trackingNumber", &r.tracking_number), ("dueAt", &notifications::shown_time(r.due_at))]),
+        };
+        let notices: Vec<Notice> = recipients.into_iter().map(|recipient| Notice { recipient, subject: r.id }).collect();
+        written.extend(notifications::write(&*txn, &state.clock, &kind, &notices).await?);
+    }
+    txn.commit_private().await?;
     written.announce(state);
     Ok(claimed.len())
 }
@@ -204,6 +255,7 @@ async fn daily_digest(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> 
     let published = params.bind(crate::domain::ConsultationState::Published);
     let statuses = params.bind_all([crate::domain::CommentStatus::Published, crate::domain::CommentStatus::Pending]);
     let open = params.bind(ObservationStatus::Open);
+    let running = crate::services::disclosure::status_condition(&mut params, crate::domain::DisclosureStatus::Processing, now);
     let statement = format!(
         "SELECT department_id, CAST(SUM(comments) AS BIGINT) AS comments, CAST(SUM(due_soon) AS BIGINT) AS due_soon,
                 CAST(SUM(overdue) AS BIGINT) AS overdue FROM (
@@ -216,6 +268,11 @@ async fn daily_digest(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> 
              SELECT department_id, 0 AS comments,
                     COUNT(CASE WHEN due_at >= {at} THEN 1 END) AS due_soon, COUNT(CASE WHEN due_at < {at} THEN 1 END) AS overdue
              FROM observations WHERE status = {open} AND due_at <= {soon}
+             GROUP BY department_id
+             UNION ALL
+             SELECT department_id, 0 AS comments,
+                    COUNT(CASE WHEN due_at >= {at} THEN 1 END) AS due_soon, COUNT(CASE WHEN due_at < {at} THEN 1 END) AS overdue
+             FROM disclosure_requests WHERE closed_at IS NULL AND {running} AND due_at <= {soon}
              GROUP BY department_id
          ) waiting GROUP BY department_id"
     );

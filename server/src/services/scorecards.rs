@@ -36,6 +36,16 @@ pub struct Scorecard {
     pub observations_answered: i64,
     pub observations_overdue: i64,
     pub median_observation_answer_hours: Option<f64>,
+    /// Disclosure requests received in the period (by their first receipt).
+    pub disclosure_received: i64,
+    /// Of those, answered by the department (not withdrawn or abandoned).
+    pub disclosure_answered: i64,
+    /// Of those answered, by their deadline.
+    pub disclosure_answered_on_time: i64,
+    /// Of those received, unanswered past their deadline now, with the clock running.
+    pub disclosure_overdue: i64,
+    /// The median of the working days the answered ones took (the clock's days, pauses left out).
+    pub median_disclosure_working_days: Option<f64>,
 }
 
 fn ratio(part: i64, whole: i64) -> Option<f64> {
@@ -67,6 +77,10 @@ struct Row {
     observations_answered: i64,
     observations_overdue: i64,
     median_observation_answer_hours: Option<f64>,
+    disclosure_received: i64,
+    disclosure_answered: i64,
+    disclosure_answered_on_time: i64,
+    disclosure_overdue: i64,
 }
 
 /// `later - earlier` in hours, as a floating-point SQL expression. SQLite keeps timestamps as RFC 3339
@@ -92,6 +106,8 @@ fn scorecard_sql(backend: DbBackend, from: DateTime<Utc>, to: DateTime<Utc>, now
     let published = params.bind(CommentStatus::Published);
     let adopted = params.bind_all(ADOPTED);
     let overdue = observations::overdue_condition(&mut params, now);
+    let disclosure_overdue = crate::services::disclosure::overdue_condition(&mut params, now);
+    let disclosure_answered = params.bind(crate::domain::DisclosureStatus::Answered);
     let reply_hours = hours_between(backend, "m.first_replied_at", "m.created_at");
     let answer_hours = hours_between(backend, "o.first_answered_at", "o.created_at");
     let sql = format!(
@@ -155,6 +171,16 @@ fn scorecard_sql(backend: DbBackend, from: DateTime<Utc>, to: DateTime<Utc>, now
             FROM answer_ranked
             WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
             GROUP BY department_id
+        ),
+        disclosure_counts AS (
+            SELECT department_id,
+                   COUNT(*) AS received,
+                   COUNT(CASE WHEN status = {disclosure_answered} THEN 1 END) AS answered,
+                   COUNT(CASE WHEN status = {disclosure_answered} AND answered_at <= due_at THEN 1 END) AS answered_on_time,
+                   COUNT(CASE WHEN {disclosure_overdue} THEN 1 END) AS overdue
+            FROM disclosure_requests
+            WHERE received_at >= {from} AND received_at < {to}
+            GROUP BY department_id
         )
         SELECT d.id, d.code, d.name, d.created_at,
                COALESCE(op.n, 0) AS consultations_opened,
@@ -165,16 +191,56 @@ fn scorecard_sql(backend: DbBackend, from: DateTime<Utc>, to: DateTime<Utc>, now
                COALESCE(oc.received, 0) AS observations_received,
                COALESCE(oc.answered, 0) AS observations_answered,
                COALESCE(oc.overdue, 0) AS observations_overdue,
-               am.hours AS median_observation_answer_hours
+               am.hours AS median_observation_answer_hours,
+               COALESCE(dc.received, 0) AS disclosure_received,
+               COALESCE(dc.answered, 0) AS disclosure_answered,
+               COALESCE(dc.answered_on_time, 0) AS disclosure_answered_on_time,
+               COALESCE(dc.overdue, 0) AS disclosure_overdue
         FROM departments d
         LEFT JOIN opened op ON op.department_id = d.id
         LEFT JOIN comment_counts cc ON cc.department_id = d.id
         LEFT JOIN reply_median rm ON rm.department_id = d.id
         LEFT JOIN observation_counts oc ON oc.department_id = d.id
         LEFT JOIN answer_median am ON am.department_id = d.id
+        LEFT JOIN disclosure_counts dc ON dc.department_id = d.id
         ORDER BY d.code"
     );
     (sql, params.into_values())
+}
+
+/// The median working days each department took to answer the requests it received in `[from, to)`.
+/// Working days come from the holiday calendar, so this is counted here rather than in SQL: one row per
+/// answered request, a department's requests in a year being hundreds, not millions.
+async fn disclosure_medians(state: &AppState, from: DateTime<Utc>, to: DateTime<Utc>) -> AppResult<std::collections::HashMap<Uuid, f64>> {
+    #[derive(FromQueryResult)]
+    struct Answered {
+        department_id: Uuid,
+        clock_from: DateTime<Utc>,
+        answered_at: DateTime<Utc>,
+        paused_working_days: i32,
+    }
+    let rows: Vec<Answered> = sql::all(
+        &state.db.conn,
+        "SELECT department_id, clock_from, answered_at, paused_working_days FROM disclosure_requests
+         WHERE received_at >= $1 AND received_at < $2 AND status = $3 AND answered_at IS NOT NULL",
+        vec![from.into(), to.into(), crate::domain::DisclosureStatus::Answered.into()],
+    )
+    .await?;
+    let calendar = crate::services::calendar::current(state).await?;
+    let mut days: std::collections::HashMap<Uuid, Vec<u32>> = std::collections::HashMap::new();
+    for r in rows {
+        let used = calendar.working_days_between(calendar.local_date(r.clock_from), calendar.local_date(r.answered_at));
+        days.entry(r.department_id).or_default().push(used.saturating_sub(u32::try_from(r.paused_working_days).unwrap_or(0)));
+    }
+    Ok(days
+        .into_iter()
+        .map(|(department, mut d)| {
+            d.sort_unstable();
+            let mid = d.len() / 2;
+            let median = if d.len() % 2 == 1 { f64::from(d[mid]) } else { (f64::from(d[mid - 1]) + f64::from(d[mid])) / 2.0 };
+            (department, median)
+        })
+        .collect())
 }
 
 /// Every department's scorecard over `[from, to)`, for admins and evaluators; departments without
@@ -186,9 +252,15 @@ pub async fn department_scorecards(state: &AppState, viewer: &Viewer, from: Date
     }
     let (sql_text, values) = scorecard_sql(state.db.backend(), from, to, state.clock.now());
     let rows: Vec<Row> = sql::all(&state.db.conn, &sql_text, values).await?;
+    let medians = disclosure_medians(state, from, to).await?;
     Ok(rows
         .into_iter()
         .map(|r| Scorecard {
+            median_disclosure_working_days: medians.get(&r.id).copied(),
+            disclosure_received: r.disclosure_received,
+            disclosure_answered: r.disclosure_answered,
+            disclosure_answered_on_time: r.disclosure_answered_on_time,
+            disclosure_overdue: r.disclosure_overdue,
             department: department::Model { id: r.id, code: r.code, name: r.name, created_at: r.created_at },
             consultations_opened: r.consultations_opened,
             comments_received: r.comments_received,

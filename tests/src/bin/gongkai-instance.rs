@@ -12,9 +12,6 @@ async fn main() -> std::process::ExitCode {
         while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
         std::process::exit(0);
     });
-    // Warnings and errors go to standard error, which the tests pass through.
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let config = match gongkai::config::Config::from_env() {
         Ok(c) => c,
         Err(error) => {
@@ -22,6 +19,8 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    // Warnings and errors (or what RUST_LOG asks for) go to standard error, which the tests read.
+    gongkai::startup::init_tracing(config.log_format, "warn");
     match gongkai::startup::serve(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

@@ -295,7 +295,7 @@ async fn notifications_are_emailed_to_verified_addresses_in_the_readers_language
     assert!(done.text().await.expect("page").contains("Unsubscribed"));
     let settings = app.ok(Some(&zh), &op("notifications", "MyProfile"), json!({})).await;
     assert_eq!(replied(&settings), false);
-    assert_eq!(settings["me"]["notificationSettings"].as_array().expect("settings").len(), 12, "every kind is listed");
+    assert_eq!(settings["me"]["notificationSettings"].as_array().expect("settings").len(), gongkai::domain::NotificationKind::ALL.len(), "every kind is listed");
 
     // Off: the next reply reaches the inbox but not the mailbox; on again: it is mailed.
     let before = sink.to(&zh_email).len();
@@ -306,7 +306,7 @@ async fn notifications_are_emailed_to_verified_addresses_in_the_readers_language
     let set = app
         .ok(Some(&zh), &op("notifications", "UpdateNotificationSettings"), json!({ "input": [{ "kind": "COMMENT_REPLIED", "email": true }] }))
         .await;
-    assert_eq!(set["updateNotificationSettings"].as_array().expect("settings").len(), 12);
+    assert_eq!(set["updateNotificationSettings"].as_array().expect("settings").len(), gongkai::domain::NotificationKind::ALL.len());
     let third = app.comment(&zh, &w.consultation, "第三条意见。").await;
     reply(&app, &w.staff, &third, "EXPLAINED").await.data();
     for _ in 0..200 {

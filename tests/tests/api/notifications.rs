@@ -316,7 +316,7 @@ async fn the_daily_digest_tells_each_staff_member_what_waits_once_a_day() {
         assert_eq!(found[0]["title"], format!("{date} 待办摘要"));
         let body = found[0]["body"].as_str().expect("body");
         assert!(body.contains("未答复的意见 1 条"), "one comment waits, the other was answered: {body}");
-        assert!(body.contains("已逾期的监督意见 0 条"), "{body}");
+        assert!(body.contains("已逾期的监督意见和政府信息公开申请 0 件"), "{body}");
     }
     assert!(digests(inbox(&app, &idle).await).is_empty(), "no work waiting, no digest");
     assert!(digests(inbox(&app, &author.token).await).is_empty(), "digests are for staff");
@@ -378,7 +378,7 @@ async fn two_server_processes_send_the_days_digest_once() {
     for token in [&w.staff, &colleague] {
         let nodes = inbox(&app, token).await;
         let digest = nodes.iter().find(|n| n["kind"] == "DAILY_DIGEST").expect("a digest");
-        assert!(digest["body"].as_str().is_some_and(|b| b.contains("已逾期的监督意见 1 条")), "{digest}");
+        assert!(digest["body"].as_str().is_some_and(|b| b.contains("已逾期的监督意见和政府信息公开申请 1 件")), "{digest}");
         assert_eq!(digest["subject"]["__typename"], "Department");
     }
     drop((first, second));

@@ -41,8 +41,6 @@ fn operations(source: &str) -> Vec<(String, String)> {
 const NOT_YET_SERVED: &[&str] = &[
     // dashboard.graphql
     "SearchComments", "ConsultationKeywords",
-    // disclosure.graphql
-    "SubmitDisclosureRequest", "MyDisclosureRequests", "DisclosureRequest", "RespondToCorrection", "WithdrawDisclosureRequest", "DepartmentDisclosureRequests", "RecordDisclosureRequest", "RequestCorrection", "ExtendDisclosureDeadline", "StartThirdPartyConsultation", "EndThirdPartyConsultation", "IssueFeeNotice", "RecordFeePayment", "AnswerDisclosureRequest", "RecordDisclosureAppeal", "DisclosureAnnualReport",
 ];
 
 /// The client files, every one in `tests/clients/`.

@@ -254,6 +254,11 @@ where
     panic!("pagination never ended");
 }
 
+/// The server's today in China Standard Time, `YYYY-MM-DD`.
+pub fn today_cst(app: &gongkai_tests::TestApp) -> String {
+    (app.state.clock.now() + chrono::Duration::hours(8)).format("%Y-%m-%d").to_string()
+}
+
 pub fn now_ts() -> String {
     gongkai_tests::ts(Utc::now())
 }

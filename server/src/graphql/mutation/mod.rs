@@ -5,6 +5,7 @@ mod bulk_replies;
 mod calendar;
 mod comments;
 mod consultations;
+mod disclosure;
 mod exports;
 mod notifications;
 mod reply_templates;
@@ -23,4 +24,5 @@ pub struct Mutation(
     calendar::CalendarMutation,
     reply_templates::ReplyTemplatesMutation,
     bulk_replies::BulkRepliesMutation,
+    disclosure::DisclosureMutation,
 );

@@ -51,6 +51,25 @@ impl Department {
         Ok(list.into_iter().map(ModerationWaiting).collect())
     }
 
+    /// Disclosure requests addressed to this department, oldest due first (its staff and admins;
+    /// evaluators without the applicants' personal data). `status` is the status now (the clock
+    /// included); `overdue: true` keeps those unanswered past `dueAt`, `false` leaves them out.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn disclosure_requests(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        status: Option<crate::domain::DisclosureStatus>,
+        overdue: Option<bool>,
+    ) -> GqlResult<crate::graphql::types::disclosure::DisclosureRequestConnection> {
+        let viewer = ctx.viewer()?;
+        let list = crate::services::disclosure::department_list(ctx.state()?, viewer, self.0.id, status, overdue, first, after.as_deref()).await?;
+        Ok(crate::graphql::types::disclosure::DisclosureRequestConnection::from_list(list, |r| {
+            crate::services::disclosure::access(viewer, r).unwrap_or(crate::services::disclosure::Access::Anonymised)
+        }))
+    }
+
     /// The department's reply templates, by title (its staff only).
     #[graphql(complexity = "crate::graphql::list_cost(200, child_complexity)")]
     async fn reply_templates(&self, ctx: &Context<'_>) -> GqlResult<Vec<crate::graphql::types::reply_template::ReplyTemplate>> {

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod comment;
 pub mod connection;
 pub mod consultation;
+pub mod disclosure;
 pub mod notification;
 pub mod reply_template;
 pub mod similar;

@@ -24,6 +24,7 @@ pub enum NotificationSubject {
     SupervisorApplication(SupervisorApplication),
     Supervisor(Supervisor),
     Department(Department),
+    DisclosureRequest(crate::graphql::types::disclosure::DisclosureRequest),
 }
 
 impl Notification {
@@ -90,6 +91,11 @@ impl Notification {
             }
             // Departments are public.
             NotificationSubjectType::Department => loaders.departments.load_one(id).await.map_err(load_error)?.map(|d| NotificationSubject::Department(Department(d))),
+            NotificationSubjectType::DisclosureRequest => match crate::services::disclosure::get(ctx.state()?, ctx.viewer()?, id).await {
+                Ok((r, access)) => Some(NotificationSubject::DisclosureRequest(crate::graphql::types::disclosure::DisclosureRequest::new(r, access))),
+                Err(crate::error::AppError::NotFound(_)) => None,
+                Err(e) => return Err(e.into()),
+            },
         })
     }
 }

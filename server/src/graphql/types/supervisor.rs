@@ -342,6 +342,19 @@ pub struct DepartmentScorecard {
     /// Median, over `observationsAnswered`, of the hours from filing to the first answer (mean of the
     /// two middle values for an even number); null when none was answered.
     pub median_observation_answer_hours: Option<f64>,
+    /// Disclosure requests addressed to the department first received in the period.
+    pub disclosure_requests_received: i32,
+    /// Of `disclosureRequestsReceived`, those the department answered (withdrawn and abandoned ones
+    /// are not answers).
+    pub disclosure_requests_answered: i32,
+    /// Of `disclosureRequestsAnswered`, those answered by their deadline (`dueAt`, extensions and
+    /// stopped clocks included).
+    pub disclosure_requests_answered_on_time: i32,
+    /// Of `disclosureRequestsReceived`, those unanswered past `dueAt` now, with the clock running.
+    pub disclosure_requests_overdue: i32,
+    /// Median, over `disclosureRequestsAnswered`, of the working days the clock ran before the answer
+    /// (mean of the two middle values for an even number); null when none was answered.
+    pub median_disclosure_working_days: Option<f64>,
 }
 
 fn clamp(n: i64) -> i32 {
@@ -362,6 +375,11 @@ impl From<scorecards::Scorecard> for DepartmentScorecard {
             observations_answered: clamp(s.observations_answered),
             observations_overdue: clamp(s.observations_overdue),
             median_observation_answer_hours: s.median_observation_answer_hours,
+            disclosure_requests_received: clamp(s.disclosure_received),
+            disclosure_requests_answered: clamp(s.disclosure_answered),
+            disclosure_requests_answered_on_time: clamp(s.disclosure_answered_on_time),
+            disclosure_requests_overdue: clamp(s.disclosure_overdue),
+            median_disclosure_working_days: s.median_disclosure_working_days,
         }
     }
 }

@@ -155,6 +155,21 @@ impl User {
         Ok(found.map(Supervisor))
     }
 
+    /// The account's own disclosure requests, newest first (only on `me`).
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn disclosure_requests(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Option<crate::graphql::types::disclosure::DisclosureRequestConnection>> {
+        if !self.is_self(ctx) {
+            return Err(crate::error::AppError::forbidden(t!("error-own-disclosure-requests-only")).into());
+        }
+        let list = crate::services::disclosure::own(ctx.state()?, ctx.viewer()?, first, after.as_deref()).await?;
+        Ok(Some(crate::graphql::types::disclosure::DisclosureRequestConnection::from_list(list, |_| crate::services::disclosure::Access::Personal)))
+    }
+
     /// The account's own supervisor applications, newest first, at most 100 (only on `me`).
     #[graphql(complexity = "crate::graphql::list_cost(10, child_complexity)")]
     async fn supervisor_applications(&self, ctx: &Context<'_>) -> GqlResult<Vec<SupervisorApplication>> {

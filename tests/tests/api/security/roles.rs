@@ -532,6 +532,46 @@ fn rows() -> Vec<Row> {
         row("replyToObservation", "",                                          [U, N, F, N, A, N, A, F, U], fixture!(|w, _| {
             Call::new(json!({ "input": { "observationId": w.observation, "body": "已于本周在门户网站公开。" } }))
         })),
+        // Disclosure requests: citizens ask; the addressed department's staff and admins handle; the
+        // applicant alone corrects or withdraws; evaluators read without personal data, so for them a
+        // request exists (FORBIDDEN); for everyone else it does not (NOT_FOUND).
+        //                                                                      an ci su ot le co ad ev sp
+        row("submitDisclosureRequest", "to the lead department",               [U, A, A, F, F, F, F, F, U], fixture!(|w, _| {
+            Call::new(json!({ "input": w.disclosure_input(json!({ "clientRequestId": unique("r") })) }))
+        })),
+        row("recordDisclosureRequest", "a letter to the lead department",      [U, F, F, F, A, F, A, F, U], fixture!(|w, _| {
+            Call::new(json!({ "input": w.disclosure_input(json!({ "channel": "LETTER", "receivedOn": support::today_cst(&w.app) })) }))
+        })),
+        row("respondToCorrection", "the citizen's request",                    [U, A, N, N, F, N, F, F, U], fixture!(|w, _| {
+            Call::new(json!({ "id": w.disclosure_at("correction").await, "input": { "response": "补充了文件名称和文号。" } }))
+        })),
+        row("withdrawDisclosureRequest", "the citizen's request",              [U, A, N, N, F, N, F, F, U], fixture!(|w, _| {
+            Call::new(json!({ "id": w.disclosure_at("new").await }))
+        })),
+        row("requestCorrection", "the citizen's request",                      [U, F, N, N, A, N, A, F, U], fixture!(|w, _| {
+            Call::new(json!({ "id": w.disclosure_at("new").await, "input": { "items": "请写明所需信息的名称。", "workingDays": 10 } }))
+        })),
+        row("extendDisclosureDeadline", "the citizen's request",               [U, F, N, N, A, N, A, F, U], fixture!(|w, _| {
+            Call::new(json!({ "id": w.disclosure_at("new").await, "input": { "workingDays": 20, "reason": "需调阅档案。", "approvedBy": "办公室主任" } }))
+        })),
+        row("startThirdPartyConsultation", "the citizen's request",            [U, F, N, N, A, N, A, F, U], fixture!(|w, _| {
+            Call::new(json!({ "id": w.disclosure_at("new").await, "input": { "thirdParty": "某建设有限公司" } }))
+        })),
+        row("endThirdPartyConsultation", "one consulting a third party",       [U, F, N, N, A, N, A, F, U], fixture!(|w, _| {
+            Call::new(json!({ "id": w.disclosure_at("third_party").await, "input": { "opinion": "不同意公开。" } }))
+        })),
+        row("issueFeeNotice", "the citizen's request",                         [U, F, N, N, A, N, A, F, U], fixture!(|w, _| {
+            Call::new(json!({ "id": w.disclosure_at("new").await, "input": { "basis": "BY_PAGE", "quantity": 120 } }))
+        })),
+        row("recordFeePayment", "one awaiting payment",                        [U, F, N, N, A, N, A, F, U], fixture!(|w, _| {
+            Call::new(json!({ "id": w.disclosure_at("fee").await }))
+        })),
+        row("answerDisclosureRequest", "the citizen's request",                [U, F, N, N, A, N, A, F, U], fixture!(|w, _| {
+            Call::new(json!({ "id": w.disclosure_at("new").await, "input": { "outcome": "DISCLOSED", "body": "所申请信息见附件。" } }))
+        })),
+        row("recordDisclosureAppeal", "an answered request",                   [U, F, N, N, A, N, A, F, U], fixture!(|w, _| {
+            Call::new(json!({ "id": w.disclosure_at("answered").await, "input": { "kind": "RECONSIDERATION", "result": "PENDING", "filedOn": support::today_cst(&w.app) } }))
+        })),
     ]
 }
 
@@ -567,6 +607,8 @@ struct World {
     /// Filed by `supervisor` on `lead`: one OPEN, one ANSWERED.
     observation: String,
     answered_observation: String,
+    /// The citizen's disclosure request to `lead`, PROCESSING.
+    disclosure: String,
 }
 
 impl World {
@@ -619,6 +661,7 @@ impl World {
         let observation = file(&app, &supervisor.token, &cast.lead).await;
         let answered_observation = file(&app, &supervisor.token, &cast.lead).await;
         answer(&app, &cast.lead_staff.token, &answered_observation).await;
+        let disclosure = crate::disclosure::submit(&app, &cast.citizen.token, &cast.lead, json!({})).await;
         World {
             app,
             admin: cast.admin,
@@ -642,6 +685,7 @@ impl World {
             bulk_job,
             observation,
             answered_observation,
+            disclosure,
         }
     }
 
@@ -743,6 +787,19 @@ impl World {
         let citizen = support::citizen(&self.app).await;
         self.app.ok(Some(&self.admin.token), &support::op("admin", "SuspendAccount"), json!({ "id": citizen.id, "reason": "违规" })).await;
         citizen.id
+    }
+
+    /// A disclosure request's input to the lead department, with `extra` fields.
+    fn disclosure_input(&self, extra: Value) -> Value {
+        crate::disclosure::input(&self.lead, extra)
+    }
+
+    /// A new request of the citizen's to the lead department, taken by the lead staff to `step`: "new"
+    /// (PROCESSING), "correction", "third_party", "fee" (awaiting each) or "answered".
+    async fn disclosure_at(&self, step: &str) -> String {
+        let id = crate::disclosure::submit(&self.app, &self.citizen.token, &self.lead, json!({})).await;
+        crate::disclosure::take_to(&self.app, &self.lead_staff.token, &id, step).await;
+        id
     }
 
     /// A webhook registered by the admin (to an address nothing listens on); returns its id.
@@ -1275,6 +1332,7 @@ const CALENDAR: &str = "{ holidayCalendar { missingYears years { year source } }
 const ACCOUNTS: &str = "{ accounts(first: 5) { totalCount edges { node { id email lastSignInAt } } } }";
 const SIMILAR_GROUPS: &str = "query($id: ID!) { consultation(id: $id) { similarGroups(first: 5) { totalCount edges { node { id size sample { id body } } } } } }";
 const BULK_REPLY: &str = "query($id: ID!) { bulkReply(id: $id) { id total done } }";
+const DISCLOSURE: &str = "query($id: ID!) { disclosureRequest(id: $id) { id applicantName phone idDocumentNumber } }";
 const INBOX: &str = "{ me { unreadNotificationCount notifications(first: 50) { edges { node { id title subject { ... on Comment { id } } } } } } }";
 
 fn probes() -> Vec<Probe> {
@@ -1381,6 +1439,30 @@ fn probes() -> Vec<Probe> {
             shows: |data, _| Some(data["bulkReply"]["total"].as_i64().is_some_and(|n| n > 0)),
             // For anyone but the consultation's staff and admins it does not exist.
             expect: [DN, DN, DN, DN, SHOWN, SHOWN, SHOWN, DN, DN],
+        },
+        Probe {
+            what: "the applicant's name and phone on a disclosure request",
+            query: DISCLOSURE,
+            variables: |w, _| json!({ "id": w.disclosure }),
+            shows: |data, _| {
+                let r = &data["disclosureRequest"];
+                match (r["applicantName"].is_string(), r["phone"].is_string()) {
+                    (true, true) => Some(true),
+                    (false, false) => Some(false),
+                    _ => None,
+                }
+            },
+            // The applicant, the addressed department's staff and admins; evaluators see the request
+            // without them; for anyone else it does not exist.
+            expect: [DN, SHOWN, DN, DN, SHOWN, DN, SHOWN, HIDDEN, DN],
+        },
+        Probe {
+            what: "the applicant's identity document number in full",
+            query: DISCLOSURE,
+            variables: |w, _| json!({ "id": w.disclosure }),
+            shows: |data, _| Some(data["disclosureRequest"]["idDocumentNumber"] == crate::disclosure::ID_NUMBER),
+            // Masked for the applicant and admins, absent for evaluators.
+            expect: [DN, HIDDEN, DN, DN, SHOWN, DN, HIDDEN, HIDDEN, DN],
         },
         Probe {
             what: "the notification of a reply to the citizen's comment",

@@ -134,6 +134,11 @@ impl Submissions {
         Self { queue }
     }
 
+    /// Submissions waiting for a writer.
+    pub fn queued(&self) -> usize {
+        QUEUE.saturating_sub(self.queue.capacity())
+    }
+
     /// Writes one submission, in a batch with whatever else is waiting. Its id and time are chosen
     /// when it is written (`Written`).
     pub async fn write(&self, submission: Submission) -> AppResult<Option<Written>> {
@@ -175,6 +180,7 @@ impl Writer {
     }
 
     async fn write_batch(&self, mut batch: Vec<Pending>) {
+        crate::metrics::METRICS.submission_batch.observe(batch.len() as f64);
         for pending in &mut batch {
             pending.submission.stamp(&self.clock);
         }
