@@ -158,6 +158,15 @@ PASSWORD=$(jq -r .password "$OUT/seed.json")
 [ "$CITIZENS" -ge "$CONN" ] || die "need at least $CONN citizens, the database has $CITIZENS"
 remove_ceiling_rows
 
+# Similar groups of every seeded comment, built from scratch (the seeder writes none): resumable, and
+# quick when a previous run placed them already. The server's worker then only places new comments.
+if [ "$ONLY" != "ceilings" ]; then
+  log "similar groups: gongkai backfill-similar"
+  DATABASE_URL="$DB_URL" RUST_LOG=warn target/release/gongkai backfill-similar >"$OUT/backfill_similar.txt" 2>"$OUT/backfill_similar.log" \
+    || { tail -n 5 "$OUT/backfill_similar.log" >&2; die "backfill-similar failed"; }
+  cat "$OUT/backfill_similar.txt" >&2
+fi
+
 # ---- measurements ---------------------------------------------------------------------------------------
 # Each writes $OUT/<name>.result: one line "RESULT requests=.. duration_s=.. rps=.. p50_ms=.. p99_ms=.. ..."
 # and $OUT/<name>.load: the 1-minute load average when it started, and how many compiler or linker

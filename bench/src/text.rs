@@ -235,3 +235,51 @@ mod tests {
         }
     }
 }
+
+/// How an edited campaign letter differs from its campaign's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Edit {
+    Added,
+    Removed,
+    Replaced,
+}
+
+const ADDED_WORDS: &[&str] = &["恳请领导重视", "谢谢", "我认为", "作为本市居民", "此致敬礼", "望采纳", "特此建议", "务必", "强烈", "切实"];
+
+/// A campaign letter as campaigners edit it: one to three edits, each adding a few words, cutting a
+/// span of two to five characters, or replacing a span of two to four with other words.
+pub fn edited_campaign(rng: &mut Rng, campaign: &Campaign) -> (String, Vec<Edit>) {
+    let mut chars: Vec<char> = campaign.text.chars().collect();
+    let mut edits = Vec::new();
+    for _ in 0..rng.range(1, 3) {
+        let at = rng.below(chars.len().max(1) as u64) as usize;
+        match rng.below(3) {
+            0 => {
+                let word = rng.pick(ADDED_WORDS).copied().unwrap_or("谢谢");
+                chars.splice(at..at, word.chars());
+                edits.push(Edit::Added);
+            }
+            1 => {
+                let len = rng.range(2, 5) as usize;
+                let end = (at + len).min(chars.len());
+                chars.drain(at..end);
+                edits.push(Edit::Removed);
+            }
+            _ => {
+                let len = rng.range(2, 4) as usize;
+                let end = (at + len).min(chars.len());
+                let phrase: Vec<char> = rng.pick(PHRASES).map(|p| p.chars().collect()).unwrap_or_default();
+                let start = rng.below(phrase.len().saturating_sub(len).max(1) as u64) as usize;
+                let word: Vec<char> = phrase.iter().skip(start).take(len).copied().collect();
+                chars.splice(at..end, word);
+                edits.push(Edit::Replaced);
+            }
+        }
+    }
+    (chars.into_iter().collect(), edits)
+}
+
+/// A text folded as the server folds it for duplicate and similar groups.
+pub fn folded(body: &str) -> String {
+    body.nfkc().flat_map(char::to_lowercase).filter(|c| c.is_alphanumeric()).collect()
+}

@@ -301,3 +301,9 @@ stored_enum!(
     /// What a single-use code or link proves.
     TokenPurpose { VerifyEmail => "VERIFY_EMAIL", ResetPassword => "RESET_PASSWORD" }
 );
+stored_enum!(
+    /// Where a bulk reply job stands: QUEUED until an instance takes it, RUNNING while its replies are
+    /// written, DONE when every chosen comment was answered, skipped or failed, FAILED when the
+    /// consultation stopped taking replies before the end (the rest count as failed).
+    BulkReplyStatus { Queued => "QUEUED", Running => "RUNNING", Done => "DONE", Failed => "FAILED" }
+);

@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `create-admin`, `export-schema`, `seed-demo`.
+//! The command line: `serve` (default), `migrate`, `create-admin`, `export-schema`, `seed-demo`,
+//! `backfill-similar`.
 
 use std::io::Read;
 
@@ -16,7 +17,7 @@ use crate::services::{accounts, consultations};
 use crate::state::AppState;
 use crate::util;
 
-pub const USAGE: &str = "usage: gongkai [serve | migrate | create-admin --email E --display-name N --password-stdin | export-schema | seed-demo]";
+pub const USAGE: &str = "usage: gongkai [serve | migrate | create-admin --email E --display-name N --password-stdin | export-schema | seed-demo | backfill-similar [--rebuild]]";
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
@@ -25,6 +26,9 @@ pub enum Command {
     CreateAdmin { email: String, display_name: String },
     ExportSchema,
     SeedDemo,
+    /// Places every comment not yet in a similar group (all of them with `rebuild`, after a change of
+    /// SIMILAR_THRESHOLD).
+    BackfillSimilar { rebuild: bool },
     Help,
 }
 
@@ -35,6 +39,11 @@ pub fn parse(args: &[String]) -> anyhow::Result<Command> {
         "migrate" => Ok(Command::Migrate),
         "export-schema" => Ok(Command::ExportSchema),
         "seed-demo" => Ok(Command::SeedDemo),
+        "backfill-similar" => match args.get(1).map(String::as_str) {
+            None => Ok(Command::BackfillSimilar { rebuild: false }),
+            Some("--rebuild") => Ok(Command::BackfillSimilar { rebuild: true }),
+            Some(other) => bail!("unknown option `{other}`\n{USAGE}"),
+        },
         "help" | "--help" | "-h" => Ok(Command::Help),
         "create-admin" => {
             let (mut email, mut name, mut stdin) = (None, None, false);
@@ -68,6 +77,46 @@ pub async fn create_admin(config: Config, email: String, display_name: String) -
     let input = accounts::CreateAccountInput { email, display_name, password, role: Role::Admin, department_id: None };
     let admin = accounts::create_account(&state, None, input).await.map_err(describe)?;
     println!("Created admin {} ({})", admin.email, admin.id);
+    Ok(())
+}
+
+/// Places the comments not yet in a similar group, batch after batch, with a progress bar on standard
+/// error; resumable: interrupted, it starts again where it stopped (the unplaced comments). With
+/// `rebuild` it first forgets every group. Running servers keep placing new comments meanwhile: the
+/// batches share their lease, so only one places at a time.
+pub async fn backfill_similar(config: Config, rebuild: bool) -> anyhow::Result<()> {
+    use std::io::Write;
+    let state = AppState::new(config).await?;
+    state.db.migrate().await?;
+    if rebuild {
+        crate::services::similar::reset(&state).await.map_err(describe)?;
+    }
+    let total = crate::services::similar::unplaced(&state.db.conn).await.map_err(describe)?.max(0) as u64;
+    let banding = crate::services::similar::banding(&state);
+    eprintln!(
+        "placing {total} comments (threshold {}, {} bands of {} rows)",
+        state.config.similar_threshold, banding.bands, banding.rows
+    );
+    let started = std::time::Instant::now();
+    let token = uuid::Uuid::new_v4();
+    let bar = |placed: u64| {
+        let share = if total == 0 { 1.0 } else { (placed as f64 / total as f64).min(1.0) };
+        let filled = (share * 40.0) as usize;
+        let rate = placed as f64 / started.elapsed().as_secs_f64().max(0.001);
+        eprint!("\r[{}{}] {placed}/{total} {:.0}/s", "#".repeat(filled), " ".repeat(40 - filled), rate);
+        let _ = std::io::stderr().flush();
+    };
+    let mut placed = 0;
+    loop {
+        placed += crate::services::similar::place_all(&state, banding, token, |n| bar(placed + n)).await.map_err(describe)?;
+        if crate::services::similar::unplaced(&state.db.conn).await.map_err(describe)? == 0 {
+            break;
+        }
+        // Another instance holds the lease for now: wait for it.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    eprintln!();
+    println!("Placed {placed} comments in {:.1} s.", started.elapsed().as_secs_f64());
     Ok(())
 }
 
@@ -231,6 +280,9 @@ mod tests {
         );
         assert!(parse(&args(&["create-admin", "--email", "a@b.cn"])).is_err());
         assert!(parse(&args(&["frobnicate"])).is_err());
+        assert_eq!(parse(&args(&["backfill-similar"])).unwrap(), Command::BackfillSimilar { rebuild: false });
+        assert_eq!(parse(&args(&["backfill-similar", "--rebuild"])).unwrap(), Command::BackfillSimilar { rebuild: true });
+        assert!(parse(&args(&["backfill-similar", "--all"])).is_err());
     }
 
     #[test]

@@ -73,6 +73,24 @@ pub struct Config {
     /// When the daily digest goes out, as (hour, minute) in China Standard Time (DIGEST_LOCAL_TIME,
     /// `08:30`).
     pub digest_local_time: (u32, u32),
+    /// The Jaccard similarity of character 3-shingles from which two comments are near duplicates
+    /// (SIMILAR_THRESHOLD, 0.7): it sets the bands and rows of the MinHash LSH. A change takes effect
+    /// for comments placed afterwards; `gongkai backfill-similar --rebuild` regroups the rest.
+    pub similar_threshold: f64,
+    /// How often the similar-group worker looks for unplaced comments written elsewhere
+    /// (SIMILAR_POLL_MS, 1000); comments written on this instance wake it at once.
+    pub similar_poll: Duration,
+    /// How long the similar-group worker's lease lasts after its last batch (30 s): after a crash,
+    /// another instance takes over once it has passed.
+    pub similar_lease: Duration,
+    /// Comments a bulk reply job answers per transaction (BULK_REPLY_CHUNK, 500).
+    pub bulk_reply_chunk: usize,
+    /// How long a bulk reply job stays the claiming instance's after its last chunk
+    /// (BULK_REPLY_LEASE_SECONDS, 60): after a crash another instance resumes it once this has passed.
+    pub bulk_reply_lease: Duration,
+    /// A pause between two chunks of a bulk reply (BULK_REPLY_PAUSE_MS, 0), to leave more room to other
+    /// writers during a very large job.
+    pub bulk_reply_pause: Duration,
 }
 
 /// `HH:MM` on a 24-hour clock.
@@ -186,6 +204,12 @@ impl Config {
             outbox_lease: Duration::from_secs(120),
             webhook_timeout: Duration::from_secs(10),
             digest_local_time: (8, 30),
+            similar_threshold: 0.7,
+            similar_poll: Duration::from_millis(1000),
+            similar_lease: Duration::from_secs(30),
+            bulk_reply_chunk: 500,
+            bulk_reply_lease: Duration::from_secs(60),
+            bulk_reply_pause: Duration::ZERO,
         }
     }
 
@@ -314,6 +338,26 @@ impl Config {
         if let Some(value) = lookup("WEBHOOK_TIMEOUT_SECONDS") {
             config.webhook_timeout = Duration::from_secs(value.parse().map_err(|_| anyhow::anyhow!("WEBHOOK_TIMEOUT_SECONDS must be a number of seconds"))?);
         }
+        if let Some(value) = lookup("SIMILAR_THRESHOLD") {
+            config.similar_threshold = value
+                .parse::<f64>()
+                .ok()
+                .filter(|t| *t > 0.0 && *t < 1.0)
+                .ok_or_else(|| anyhow::anyhow!("SIMILAR_THRESHOLD must be a number between 0 and 1, like 0.7"))?;
+        }
+        if let Some(value) = lookup("SIMILAR_POLL_MS") {
+            config.similar_poll = Duration::from_millis(value.parse().map_err(|_| anyhow::anyhow!("SIMILAR_POLL_MS must be a number of milliseconds"))?);
+        }
+        if let Some(value) = lookup("BULK_REPLY_CHUNK") {
+            config.bulk_reply_chunk =
+                value.parse().ok().filter(|n| *n > 0).ok_or_else(|| anyhow::anyhow!("BULK_REPLY_CHUNK must be a positive number of comments"))?;
+        }
+        if let Some(value) = lookup("BULK_REPLY_LEASE_SECONDS") {
+            config.bulk_reply_lease = Duration::from_secs(value.parse().map_err(|_| anyhow::anyhow!("BULK_REPLY_LEASE_SECONDS must be a number of seconds"))?);
+        }
+        if let Some(value) = lookup("BULK_REPLY_PAUSE_MS") {
+            config.bulk_reply_pause = Duration::from_millis(value.parse().map_err(|_| anyhow::anyhow!("BULK_REPLY_PAUSE_MS must be a number of milliseconds"))?);
+        }
         if let Some(value) = lookup("OUTBOX_POLL_MS") {
             config.outbox_poll = Duration::from_millis(value.parse().map_err(|_| anyhow::anyhow!("OUTBOX_POLL_MS must be a number of milliseconds"))?);
         }
@@ -398,6 +442,17 @@ mod tests {
         for bad in ["24:00", "8", "08:60", "noon"] {
             assert!(Config::from_lookup(|k| (k == "DIGEST_LOCAL_TIME").then(|| bad.to_owned())).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_similar_threshold_is_a_similarity_between_0_and_1() {
+        assert_eq!(Config::from_lookup(|_| None).unwrap().similar_threshold, 0.7);
+        let config = Config::from_lookup(|k| (k == "SIMILAR_THRESHOLD").then(|| "0.85".to_owned())).unwrap();
+        assert_eq!(config.similar_threshold, 0.85);
+        for bad in ["0", "1", "1.5", "-0.2", "high"] {
+            assert!(Config::from_lookup(|k| (k == "SIMILAR_THRESHOLD").then(|| bad.to_owned())).is_err(), "{bad}");
+        }
+        assert!(Config::from_lookup(|k| (k == "BULK_REPLY_CHUNK").then(|| "0".to_owned())).is_err());
     }
 
     #[test]

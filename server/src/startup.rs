@@ -88,6 +88,8 @@ pub async fn start(config: Config, shutdown: impl std::future::Future<Output = (
         .context("the listener has no address")?;
     crate::services::reminders::start(state.clone());
     crate::services::outbox::start(state.clone());
+    crate::services::similar::start(state.clone());
+    crate::services::comments::bulk::start_worker(state.clone());
     let endpoint = app(state.clone());
     let task = tokio::spawn(async move {
         Server::new_with_acceptor(acceptor)

@@ -49,6 +49,10 @@ pub struct AppState {
     pub mailer: Option<crate::services::mail::Mailer>,
     /// Wakes this instance's outbox worker when something was written for it.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// Wakes this instance's similar-group worker when a comment was written here.
+    pub similar_wake: Arc<tokio::sync::Notify>,
+    /// Wakes this instance's bulk reply worker when a job was started here.
+    pub bulk_reply_wake: Arc<tokio::sync::Notify>,
     /// The HTTP client webhook deliveries go out on (its connections are kept and reused).
     pub webhooks: reqwest::Client,
     /// Seals and opens applicants' identity document numbers.
@@ -113,6 +117,8 @@ impl AppState {
             clock,
             mailer,
             outbox_wake: Arc::default(),
+            similar_wake: Arc::default(),
+            bulk_reply_wake: Arc::default(),
             webhooks,
             data_key,
         })

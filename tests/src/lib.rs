@@ -226,6 +226,11 @@ fn environment(config: &Config) -> Vec<(&'static str, String)> {
     env.push(("OUTBOX_POLL_MS", config.outbox_poll.as_millis().to_string()));
     env.push(("OUTBOX_LEASE_SECONDS", config.outbox_lease.as_secs().to_string()));
     env.push(("WEBHOOK_TIMEOUT_SECONDS", config.webhook_timeout.as_secs().to_string()));
+    env.push(("SIMILAR_THRESHOLD", config.similar_threshold.to_string()));
+    env.push(("SIMILAR_POLL_MS", config.similar_poll.as_millis().to_string()));
+    env.push(("BULK_REPLY_CHUNK", config.bulk_reply_chunk.to_string()));
+    env.push(("BULK_REPLY_LEASE_SECONDS", config.bulk_reply_lease.as_secs().to_string()));
+    env.push(("BULK_REPLY_PAUSE_MS", config.bulk_reply_pause.as_millis().to_string()));
     let (hour, minute) = config.digest_local_time;
     env.push(("DIGEST_LOCAL_TIME", format!("{hour:02}:{minute:02}")));
     env

@@ -154,16 +154,17 @@ pub fn comment_body(field: &str, value: &str) -> Result<String, FieldError> {
     clean_text(field, value, 1, 5000, true)
 }
 
-/// The key that puts a comment in a duplicate group: NFKC, lower case, whitespace and punctuation removed,
-/// hashed so the unique index stays small.
+/// A text as duplicate detection compares it: NFKC, lower case, letters and digits only. Exact
+/// duplicate groups hash it (`fingerprint`); similar groups shingle it.
+pub fn folded(body: &str) -> String {
+    body.nfkc().flat_map(char::to_lowercase).filter(|c| c.is_alphanumeric()).collect()
+}
+
+/// The key that puts a comment in a duplicate group: its folded text, hashed so the unique index
+/// stays small.
 pub fn fingerprint(body: &str) -> String {
     use sha2::{Digest, Sha256};
-    let folded: String = body
-        .nfkc()
-        .flat_map(char::to_lowercase)
-        .filter(|c| c.is_alphanumeric())
-        .collect();
-    let digest = Sha256::digest(folded.as_bytes());
+    let digest = Sha256::digest(folded(body).as_bytes());
     crate::util::hex(&digest)
 }
 

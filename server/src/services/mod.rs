@@ -22,6 +22,7 @@ pub mod recovery;
 pub mod reminders;
 pub mod reply_templates;
 pub mod scorecards;
+pub mod similar;
 
 pub mod supervisors;
 pub mod webhooks;

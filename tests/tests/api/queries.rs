@@ -16,7 +16,7 @@ async fn statements_so_far(app: &TestApp) -> u64 {
 
 /// The statements one run of the query costs: the least of three runs, so that a cache refilled
 /// between them (the accounts behind sessions live ten seconds) counts for nothing.
-async fn statements_of(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> u64 {
+pub(crate) async fn statements_of(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> u64 {
     let mut least = u64::MAX;
     for _ in 0..3 {
         let before = statements_so_far(app).await;

@@ -1,6 +1,7 @@
 //! The mutation root, merged from one object per area.
 
 mod accounts;
+mod bulk_replies;
 mod calendar;
 mod comments;
 mod consultations;
@@ -22,5 +23,6 @@ pub struct Mutation(
     webhooks::WebhooksMutation,
     calendar::CalendarMutation,
     reply_templates::ReplyTemplatesMutation,
+    bulk_replies::BulkRepliesMutation,
     disclosure::DisclosureMutation,
 );

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod audit;
+mod bulk_replies;
 mod calendar;
 mod consultations;
 mod disclosure;
@@ -9,4 +10,4 @@ mod supervisors;
 mod webhooks;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(accounts::AccountsQuery, consultations::ConsultationsQuery, audit::AuditQuery, supervisors::SupervisorsQuery, webhooks::WebhooksQuery, calendar::CalendarQuery, disclosure::DisclosureQuery);
+pub struct Query(accounts::AccountsQuery, consultations::ConsultationsQuery, audit::AuditQuery, supervisors::SupervisorsQuery, webhooks::WebhooksQuery, calendar::CalendarQuery, bulk_replies::BulkRepliesQuery, disclosure::DisclosureQuery);

@@ -10,8 +10,9 @@ use crate::domain::{CommentOrder, CommentStatus, ConsultationStatus, ModerationM
 use crate::graphql::context::{load_error, parse_id, ContextExt, GqlResult};
 use crate::graphql::types::comment::{Comment, DuplicateGroup};
 use crate::graphql::types::connection::{connection, TotalCount};
+use crate::graphql::types::similar::{SimilarGroup, SimilarGroupConnection};
 use crate::graphql::types::supervisor::ObservationConnection;
-use crate::services::{authz, comments, consultations, counters::Counts, observations, pagination};
+use crate::services::{authz, comments, consultations, counters::Counts, observations, pagination, similar};
 use crate::t;
 
 pub struct Department(pub department::Model);
@@ -307,6 +308,17 @@ impl Consultation {
         let (page, total) = comments::duplicate_groups(ctx.state()?, ctx.viewer()?, &self.0, first, after.as_deref()).await?;
         let items = page.items.into_iter().map(|g| (pagination::id_cursor(g.id), DuplicateGroup(g))).collect();
         Ok(Some(DuplicateGroupConnection::new(items, page.has_next, TotalCount::Known(total))))
+    }
+
+    /// Groups of two or more comments whose texts are nearly the same (a campaign letter with words
+    /// added, cut or replaced: MinHash over character 3-shingles, Jaccard threshold SIMILAR_THRESHOLD),
+    /// largest first, for the consultation's staff and admins (FORBIDDEN for others). Every duplicate
+    /// group lies inside one similar group. A comment joins its group moments after it is submitted.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn similar_groups(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> GqlResult<Option<SimilarGroupConnection>> {
+        let (page, total) = similar::list(ctx.state()?, ctx.viewer()?, &self.0, first, after.as_deref()).await?;
+        let items = page.items.into_iter().map(|g| (pagination::key_cursor(g.size, g.id), SimilarGroup(g))).collect();
+        Ok(Some(SimilarGroupConnection::new(items, page.has_next, total.into())))
     }
 }
 

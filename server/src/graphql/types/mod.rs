@@ -8,6 +8,7 @@ pub mod consultation;
 pub mod disclosure;
 pub mod notification;
 pub mod reply_template;
+pub mod similar;
 pub mod supervisor;
 pub mod user;
 pub mod webhook;

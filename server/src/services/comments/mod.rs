@@ -4,6 +4,7 @@
 //! read for a change, how it joins its duplicate group and how its status changes.
 
 mod authoring;
+pub mod bulk;
 mod list;
 mod moderation;
 mod reactions;

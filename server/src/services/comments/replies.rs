@@ -14,14 +14,14 @@ use crate::events::Event;
 use crate::services::authz::{self, Viewer};
 use crate::services::counters::{self, CommentFacts};
 use crate::services::notifications::{self, Notice};
-use crate::services::{audit, consultations};
+use crate::services::{audit, consultations, similar};
 use crate::sql;
 use crate::state::AppState;
 use crate::t;
 use super::{lock_comment, require_moderator_of};
 
 /// The department a reply speaks for: the staff member's, or the lead department for an admin.
-fn replying_department(viewer: &Viewer, consultation: &consultation::Model) -> Uuid {
+pub(super) fn replying_department(viewer: &Viewer, consultation: &consultation::Model) -> Uuid {
     viewer.staff_department().unwrap_or(consultation.lead_department_id)
 }
 
@@ -70,12 +70,13 @@ async fn insert_reply(
         reply_count: i32,
         status: CommentStatus,
         stance: Stance,
+        similar_group_id: Option<Uuid>,
     }
     let after: After = sql::one(
         db,
         "UPDATE comments SET reply_count = reply_count + 1, latest_adoption = $1,
                 first_replied_at = COALESCE(first_replied_at, $2), updated_at = $2
-         WHERE id = $3 RETURNING reply_count, status, stance",
+         WHERE id = $3 RETURNING reply_count, status, stance, similar_group_id",
         vec![adoption.as_str().into(), now.into(), comment.id.into()],
     )
     .await?
@@ -84,6 +85,9 @@ async fn insert_reply(
         let before = CommentFacts { status: after.status, stance: after.stance, replied: false };
         let now_facts = CommentFacts { replied: true, ..before };
         changes.comment(counters::Place::of(comment), Some(before), Some(now_facts));
+        if let Some(group) = after.similar_group_id {
+            similar::count_replied(db, &[group]).await?;
+        }
     }
     Ok(reply)
 }
@@ -107,7 +111,7 @@ async fn notify_authors(
 }
 
 /// What a COMMENT_REPLIED notification says.
-fn replied_kind(consultation: &consultation::Model, adoption: Adoption) -> notifications::Kind {
+pub(super) fn replied_kind(consultation: &consultation::Model, adoption: Adoption) -> notifications::Kind {
     notifications::Kind {
         kind: NotificationKind::CommentReplied,
         subject_type: NotificationSubjectType::Comment,
@@ -115,7 +119,7 @@ fn replied_kind(consultation: &consultation::Model, adoption: Adoption) -> notif
     }
 }
 
-fn clean_reply_body(body: &str) -> AppResult<String> {
+pub(super) fn clean_reply_body(body: &str) -> AppResult<String> {
     domain::clean_text("body", body, 1, 10_000, true).map_err(|e| AppError::BadInput(vec![e]))
 }
 
@@ -168,6 +172,7 @@ pub async fn reply_to_group(state: &AppState, viewer: &Viewer, group_id: Uuid, b
         reply_count: i32,
         status: CommentStatus,
         stance: Stance,
+        similar_group_id: Option<Uuid>,
     }
     // The time of an id made now: every reply id below is of it or later.
     let (_, now) = state.clock.new_id_and_time();
@@ -176,7 +181,7 @@ pub async fn reply_to_group(state: &AppState, viewer: &Viewer, group_id: Uuid, b
         "UPDATE comments SET reply_count = reply_count + 1, latest_adoption = $1,
                 first_replied_at = COALESCE(first_replied_at, $2), updated_at = $2
          WHERE duplicate_group_id = $3 AND status NOT IN ($4, $5)
-         RETURNING id, author_id, section_id, reply_count, status, stance",
+         RETURNING id, author_id, section_id, reply_count, status, stance, similar_group_id",
         vec![
             adoption.as_str().into(),
             now.into(),
@@ -191,6 +196,7 @@ pub async fn reply_to_group(state: &AppState, viewer: &Viewer, group_id: Uuid, b
     let department = replying_department(viewer, &consultation);
     let mut changes = counters::Changes::default();
     let mut events = Vec::with_capacity(replied.len());
+    let mut first_replied = Vec::new();
     for chunk in replied.chunks(REPLIES_PER_STATEMENT) {
         let mut params = sql::Params::new();
         let shared = format!(
@@ -211,6 +217,7 @@ pub async fn reply_to_group(state: &AppState, viewer: &Viewer, group_id: Uuid, b
                 let before = CommentFacts { status: comment.status, stance: comment.stance, replied: false };
                 let place = counters::Place { consultation: consultation.id, section: comment.section_id, group: group_id };
                 changes.comment(place, Some(before), Some(CommentFacts { replied: true, ..before }));
+                first_replied.extend(comment.similar_group_id);
             }
         }
         let statement = format!(
@@ -220,6 +227,7 @@ pub async fn reply_to_group(state: &AppState, viewer: &Viewer, group_id: Uuid, b
         sql::execute(&*txn, &statement, params.into_values()).await?;
     }
     changes.apply(&*txn).await?;
+    similar::count_replied(&*txn, &first_replied).await?;
     audit::record(&*txn, &state.clock, Some(user.id), "duplicate_group.reply", "DuplicateGroup", Some(group_id), json!({ "repliedCount": replied.len(), "adoption": adoption.as_str() })).await?;
     let mut seen = std::collections::HashSet::with_capacity(replied.len());
     let notices: Vec<Notice> = replied.iter().filter(|c| seen.insert(c.author_id)).map(|c| Notice { recipient: c.author_id, subject: c.id }).collect();

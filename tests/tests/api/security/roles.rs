@@ -475,6 +475,13 @@ fn rows() -> Vec<Row> {
         row("replyToComment", "no such comment",                               [U, F, F, N, N, N, N, F, U], fixture!(|w, _| {
             Call::new(json!({ "input": { "commentId": no_such_id(), "body": "感谢您的意见。", "adoption": "EXPLAINED" } }))
         })),
+        // A bulk reply: whoever may reply on the consultation.
+        row("startBulkReply", "by ids, on an OPEN consultation",               [U, F, F, F, A, A, A, F, U], fixture!(|w, _| {
+            Call::new(json!({ "input": { "consultationId": w.open, "body": "感谢您的意见，统一答复如下。", "adoption": "EXPLAINED", "commentIds": [w.shared_comment] } }))
+        })),
+        row("startBulkReply", "by filter, on a DRAFT",                         [U, F, F, N, C, N, C, F, U], fixture!(|w, _| {
+            Call::new(json!({ "input": { "consultationId": w.draft, "body": "统一答复。", "adoption": "EXPLAINED", "filter": { "unrepliedOnly": true } } }))
+        })),
         // Groups are listed to the consultation's staff only: to other departments they do not exist.
         row("replyToDuplicateGroup", "",                                       [U, F, F, N, A, A, A, F, U], fixture!(|w, _| {
             Call::new(json!({ "input": { "groupId": w.group, "body": "对相同意见统一答复如下。", "adoption": "EXPLAINED" } }))
@@ -592,8 +599,11 @@ struct World {
     draft: String,
     /// The bystander's published comment on `open`.
     shared_comment: String,
-    /// A duplicate group of two comments.
+    /// A duplicate group of two comments, on `campaign` (another consultation led by `lead`).
     group: String,
+    campaign: String,
+    /// A bulk reply job of the lead department's staff, on `campaign`.
+    bulk_job: String,
     /// Filed by `supervisor` on `lead`: one OPEN, one ANSWERED.
     observation: String,
     answered_observation: String,
@@ -637,6 +647,17 @@ impl World {
             &[&bystander, &cast.citizen],
         )
         .await;
+        // The similar-group worker places the group's comments (one similar group), and a bulk reply
+        // job answers them.
+        crate::similar::placed(&app).await;
+        let job = app
+            .ok(
+                Some(&cast.lead_staff.token),
+                &support::op("dashboard", "StartBulkReply"),
+                json!({ "input": { "consultationId": campaign, "body": "统一答复。", "adoption": "EXPLAINED", "filter": { "duplicateGroupId": group } } }),
+            )
+            .await;
+        let bulk_job = job["startBulkReply"]["id"].as_str().expect("a job id").to_owned();
         let observation = file(&app, &supervisor.token, &cast.lead).await;
         let answered_observation = file(&app, &supervisor.token, &cast.lead).await;
         answer(&app, &cast.lead_staff.token, &answered_observation).await;
@@ -660,6 +681,8 @@ impl World {
             draft,
             shared_comment,
             group,
+            campaign,
+            bulk_job,
             observation,
             answered_observation,
             disclosure,
@@ -1307,6 +1330,8 @@ const OBSERVATION: &str = "query($id: ID!) { observation(id: $id) { id title bod
 const WEBHOOKS: &str = "{ webhooks { id url deliveries(first: 5) { totalCount } } }";
 const CALENDAR: &str = "{ holidayCalendar { missingYears years { year source } } }";
 const ACCOUNTS: &str = "{ accounts(first: 5) { totalCount edges { node { id email lastSignInAt } } } }";
+const SIMILAR_GROUPS: &str = "query($id: ID!) { consultation(id: $id) { similarGroups(first: 5) { totalCount edges { node { id size sample { id body } } } } } }";
+const BULK_REPLY: &str = "query($id: ID!) { bulkReply(id: $id) { id total done } }";
 const DISCLOSURE: &str = "query($id: ID!) { disclosureRequest(id: $id) { id applicantName phone idDocumentNumber } }";
 const INBOX: &str = "{ me { unreadNotificationCount notifications(first: 50) { edges { node { id title subject { ... on Comment { id } } } } } } }";
 
@@ -1398,6 +1423,22 @@ fn probes() -> Vec<Probe> {
             // `observation(id)` answers NOT_FOUND to everyone it is hidden from, signed in or not (its
             // schema description): an observation's existence is not public.
             expect: [DN, DN, SHOWN, DN, SHOWN, DN, SHOWN, SHOWN, DN],
+        },
+        Probe {
+            what: "the similar groups of a consultation (texts of every status)",
+            query: SIMILAR_GROUPS,
+            variables: |w, _| json!({ "id": w.campaign }),
+            shows: |data, _| Some(data["consultation"]["similarGroups"]["edges"].as_array().is_some_and(|e| !e.is_empty())),
+            // As duplicateGroups: the consultation's staff and admins.
+            expect: [DU, DF, DF, DF, SHOWN, SHOWN, SHOWN, DF, DU],
+        },
+        Probe {
+            what: "a bulk reply job",
+            query: BULK_REPLY,
+            variables: |w, _| json!({ "id": w.bulk_job }),
+            shows: |data, _| Some(data["bulkReply"]["total"].as_i64().is_some_and(|n| n > 0)),
+            // For anyone but the consultation's staff and admins it does not exist.
+            expect: [DN, DN, DN, DN, SHOWN, SHOWN, SHOWN, DN, DN],
         },
         Probe {
             what: "the applicant's name and phone on a disclosure request",

@@ -87,7 +87,10 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: SubmitInput) -> Ap
         count_submission(state, author.id).await?;
         match submissions.write(new.submission()).await {
             // The writer has announced it (cache generation, live event).
-            Ok(Some(written)) => return Ok(new.model(written.id, written.at, written.status, written.group_id)),
+            Ok(Some(written)) => {
+                state.similar_wake.notify_one();
+                return Ok(new.model(written.id, written.at, written.status, written.group_id));
+            }
             Ok(None) => {}
             Err(error) => return recover_duplicate_request(state, &new, error).await,
         }
@@ -158,9 +161,10 @@ async fn count_submission(state: &AppState, author: Uuid) -> AppResult<()> {
     state.limiter.hit(state.limit(LimitKind::CommentsPerDay), &subject).await
 }
 
-/// After a comment committed: the live feed learns of it, best effort (the author does not wait for
-/// Redis to take the event).
+/// After a comment committed: the similar-group worker places it, and the live feed learns of it, best
+/// effort (the author waits for neither).
 fn submitted(state: &AppState, comment: comment::Model) -> comment::Model {
+    state.similar_wake.notify_one();
     state.events.publish_later(vec![Event::CommentAdded { consultation_id: comment.consultation_id, comment_id: comment.id }]);
     comment
 }
