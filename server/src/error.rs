@@ -213,6 +213,22 @@ impl From<redis::RedisError> for AppError {
     }
 }
 
+impl AppError {
+    /// A transaction PostgreSQL rolled back to break a deadlock or a serialization conflict (40P01,
+    /// 40001): nothing of it was written, and running it again may well succeed.
+    pub fn is_retryable(&self) -> bool {
+        let Self::Internal(error) = self else { return false };
+        let Some(db) = error.downcast_ref::<DbErr>() else { return false };
+        match db {
+            DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match e.as_ref() {
+                sea_orm::sqlx::Error::Database(d) => d.code().is_some_and(|c| c == "40P01" || c == "40001"),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
 /// Whether the database could not be reached, as opposed to refusing a statement.
 fn is_unavailable(error: &DbErr) -> bool {
     use sea_orm::sqlx::Error as Sqlx;

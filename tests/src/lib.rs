@@ -164,6 +164,10 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
 /// Starts a server with exactly this configuration (used to start a second instance on the same
 /// database).
 pub async fn spawn_config(config: Config, sqlite_dir: Option<PathBuf>) -> TestApp {
+    // TEST_TRACE=1: the in-process servers' warnings and errors (RUST_LOG for more) on standard error.
+    if std::env::var("TEST_TRACE").is_ok() {
+        gongkai::startup::init_tracing(gongkai::config::LogFormat::Text, "warn");
+    }
     let (stop, stopped) = oneshot::channel::<()>();
     let running = gongkai::startup::start(config, async {
         let _ = stopped.await;

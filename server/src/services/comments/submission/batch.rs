@@ -185,7 +185,19 @@ impl Writer {
             pending.submission.stamp(&self.clock);
         }
         let submissions: Vec<&Submission> = batch.iter().map(|p| &p.submission).collect();
-        match write(&self.statements, &submissions).await {
+        let mut result = write(&self.statements, &submissions).await;
+        // A deadlock with the similar-group worker or a reply rolled the whole statement back: the same
+        // batch, with the same ids, is tried again (a few times, briefly apart).
+        for attempt in 1..=3u64 {
+            match &result {
+                Err(error) if error.is_retryable() => {
+                    tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
+                    result = write(&self.statements, &submissions).await;
+                }
+                _ => break,
+            }
+        }
+        match result {
             Ok(written) => {
                 self.announce(&batch, &written);
                 for pending in batch {

@@ -98,7 +98,15 @@ pub async fn submit(state: &AppState, viewer: &Viewer, input: SubmitInput) -> Ap
     } else {
         false
     };
-    write_step_by_step(state, viewer, new, limits_counted).await
+    match write_step_by_step(state, viewer, &new, limits_counted).await {
+        // Rolled back to break a deadlock: the request's first try may stand (with a client request
+        // id), else the whole transaction is run once more.
+        Err(error) if error.is_retryable() => match recover_duplicate_request(state, &new, error).await {
+            Ok(found) => Ok(found),
+            Err(_) => write_step_by_step(state, viewer, &new, true).await,
+        },
+        other => other,
+    }
 }
 
 /// A validated submission.
@@ -174,12 +182,24 @@ fn submitted(state: &AppState, comment: comment::Model) -> comment::Model {
 async fn recover_duplicate_request(state: &AppState, new: &NewComment, error: AppError) -> AppResult<comment::Model> {
     match (&error, &new.request_id) {
         (AppError::Conflict(_), Some(request_id)) => find_by_request(&state.db.conn, new.author, request_id).await?.ok_or(error),
+        // The same request's first try was being written while another transaction (the similar-group
+        // worker placing it) held its row, and PostgreSQL broke the wait as a deadlock: that first try
+        // stands once the other commits.
+        (e, Some(request_id)) if e.is_retryable() => {
+            for _ in 0..20 {
+                if let Some(existing) = find_by_request(&state.db.conn, new.author, request_id).await? {
+                    return Ok(existing);
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            Err(error)
+        }
         _ => Err(error),
     }
 }
 
 /// Writes the submission step by step in one transaction, with every check answered by its own error.
-async fn write_step_by_step(state: &AppState, viewer: &Viewer, new: NewComment, limits_counted: bool) -> AppResult<comment::Model> {
+async fn write_step_by_step(state: &AppState, viewer: &Viewer, new: &NewComment, limits_counted: bool) -> AppResult<comment::Model> {
     let input = &new.input;
     let consultation = consultations::get(state, viewer, input.consultation_id).await?;
     // The comment's id and time, chosen before the checks: it is open at the time the comment carries.
@@ -204,7 +224,7 @@ async fn write_step_by_step(state: &AppState, viewer: &Viewer, new: NewComment, 
     let inserted = comment::Entity::insert(comment::ActiveModel::from(comment.clone())).exec_without_returning(&*txn).await;
     if let Err(error) = inserted {
         drop(txn);
-        return recover_duplicate_request(state, &new, AppError::from(error)).await;
+        return recover_duplicate_request(state, new, AppError::from(error)).await;
     }
     counters::comment_changed(&*txn, counters::Place::of(&comment), None, Some(facts(&comment))).await?;
     audit::record(&*txn, &state.clock, Some(new.author), AUDIT_ACTION, "Comment", Some(comment.id), audit_detail(consultation.id)).await?;
