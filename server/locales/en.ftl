@@ -247,6 +247,7 @@ field-required = is required
 field-not-empty = must not be empty
 field-at-least-chars = must be at least { $min } characters
 field-at-most-chars = must be at most { $max } characters
+field-search-no-words = must contain at least one word (Chinese characters, letters or digits)
 field-no-control-chars = must not contain control characters
 field-no-direction-chars = must not contain text-direction control characters
 field-no-invisible-chars = must not contain invisible characters

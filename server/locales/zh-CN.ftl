@@ -243,6 +243,7 @@ field-required = 必须填写
 field-not-empty = 不能为空
 field-at-least-chars = 不能少于 { $min } 个字符
 field-at-most-chars = 不能超过 { $max } 个字符
+field-search-no-words = 至少要有一个词（汉字、字母或数字）
 field-no-control-chars = 不能包含控制字符
 field-no-direction-chars = 不能包含文字方向控制字符
 field-no-invisible-chars = 不能包含不可见字符

@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `create-admin`, `export-schema`, `seed-demo`.
+//! The command line: `serve` (default), `migrate`, `create-admin`, `export-schema`, `seed-demo`,
+//! `search-backfill`.
 
 use std::io::Read;
 
@@ -16,7 +17,10 @@ use crate::services::{accounts, consultations};
 use crate::state::AppState;
 use crate::util;
 
-pub const USAGE: &str = "usage: gongkai [serve | migrate | create-admin --email E --display-name N --password-stdin | export-schema | seed-demo]";
+pub const USAGE: &str = "usage: gongkai [serve | migrate | create-admin --email E --display-name N --password-stdin | export-schema | seed-demo | search-backfill [--batch N]]";
+
+/// Comments the backfill indexes per transaction unless `--batch` says otherwise.
+pub const BACKFILL_BATCH: u64 = 1000;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
@@ -25,6 +29,8 @@ pub enum Command {
     CreateAdmin { email: String, display_name: String },
     ExportSchema,
     SeedDemo,
+    /// Indexes the comments and consultations written before search existed (resumable).
+    SearchBackfill { batch: u64 },
     Help,
 }
 
@@ -36,6 +42,23 @@ pub fn parse(args: &[String]) -> anyhow::Result<Command> {
         "export-schema" => Ok(Command::ExportSchema),
         "seed-demo" => Ok(Command::SeedDemo),
         "help" | "--help" | "-h" => Ok(Command::Help),
+        "search-backfill" => {
+            let mut batch = BACKFILL_BATCH;
+            let mut rest = args[1..].iter();
+            while let Some(flag) = rest.next() {
+                match flag.as_str() {
+                    "--batch" => {
+                        batch = rest
+                            .next()
+                            .and_then(|n| n.parse().ok())
+                            .filter(|n| (1..=10_000).contains(n))
+                            .with_context(|| format!("--batch needs a number from 1 to 10000\n{USAGE}"))?;
+                    }
+                    other => bail!("unknown option `{other}`\n{USAGE}"),
+                }
+            }
+            Ok(Command::SearchBackfill { batch })
+        }
         "create-admin" => {
             let (mut email, mut name, mut stdin) = (None, None, false);
             let mut rest = args[1..].iter();
@@ -68,6 +91,25 @@ pub async fn create_admin(config: Config, email: String, display_name: String) -
     let input = accounts::CreateAccountInput { email, display_name, password, role: Role::Admin, department_id: None };
     let admin = accounts::create_account(&state, None, input).await.map_err(describe)?;
     println!("Created admin {} ({})", admin.email, admin.id);
+    Ok(())
+}
+
+/// Indexes for search what was written before it existed, with a progress bar on standard error:
+/// every consultation's tokens, then each comment without tokens, `batch` a transaction. Stopped, it
+/// goes on from its last batch when run again; run after it finished, it finds nothing to do.
+pub async fn search_backfill(config: Config, batch: u64) -> anyhow::Result<()> {
+    let db = crate::db::Db::connect(&config).await?;
+    db.migrate().await?;
+    crate::search::warm_up();
+    let started = std::time::Instant::now();
+    let done = crate::services::search_index::backfill(&db, batch, crate::services::search_index::print_progress).await.map_err(describe)?;
+    eprintln!();
+    println!(
+        "Search backfill done in {:.1} s: {} consultations, {} comments looked at.",
+        started.elapsed().as_secs_f64(),
+        done.consultations,
+        done.comments
+    );
     Ok(())
 }
 
@@ -231,6 +273,9 @@ mod tests {
         );
         assert!(parse(&args(&["create-admin", "--email", "a@b.cn"])).is_err());
         assert!(parse(&args(&["frobnicate"])).is_err());
+        assert_eq!(parse(&args(&["search-backfill"])).unwrap(), Command::SearchBackfill { batch: BACKFILL_BATCH });
+        assert_eq!(parse(&args(&["search-backfill", "--batch", "50"])).unwrap(), Command::SearchBackfill { batch: 50 });
+        assert!(parse(&args(&["search-backfill", "--batch", "0"])).is_err());
     }
 
     #[test]

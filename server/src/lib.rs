@@ -21,6 +21,7 @@ pub mod http;
 pub mod i18n;
 pub mod persisted;
 pub mod services;
+pub mod search;
 pub mod sql;
 pub mod startup;
 pub mod state;

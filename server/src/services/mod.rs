@@ -21,6 +21,7 @@ pub mod recovery;
 pub mod reminders;
 pub mod reply_templates;
 pub mod scorecards;
+pub mod search_index;
 
 pub mod supervisors;
 pub mod webhooks;

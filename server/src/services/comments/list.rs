@@ -10,6 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::authz::{self, Viewer};
 use crate::services::counters::{self};
 use crate::services::pagination::{self, Page};
+use crate::services::search_index::{self, TextSearch};
 use crate::sql::{self, ListQuery, Params};
 use crate::state::AppState;
 use crate::t;
@@ -21,6 +22,8 @@ pub struct CommentFilter {
     pub status: Option<CommentStatus>,
     pub reported: Option<bool>,
     pub replied: Option<bool>,
+    /// Words the comments must contain (`search_index::text_search`); blank is no search.
+    pub search: Option<String>,
 }
 
 pub struct CommentList {
@@ -58,9 +61,11 @@ pub async fn list(
         }
     }
     let status = if moderator { filter.status } else { Some(CommentStatus::Published) };
-    let (query, order) = list_query(consultation.id, status, filter, after, first)?;
+    let search = search_index::text_search(state.db.backend(), "search", filter.search.as_deref())?;
+    let (query, order) = search_list_query(consultation.id, status, filter, search.as_ref(), after, first)?;
     // Totals that the sharded counters already hold are never counted row by row.
     let total = match (status, filter.section_id, filter.replied, filter.reported) {
+        _ if search.is_some() => Total::Bounded(query.count_sql.trim_start_matches("SELECT COUNT(*) FROM ").to_owned(), query.count_values),
         (Some(CommentStatus::Published), None, None, None) => Total::Known(counters::load_one(&state.db.conn, consultation.id).await?.published),
         (Some(CommentStatus::Published), None, Some(false), None) => Total::Known(counters::load_one(&state.db.conn, consultation.id).await?.unreplied),
         (Some(CommentStatus::Pending), None, None, None) => Total::Known(counters::load_one(&state.db.conn, consultation.id).await?.pending),
@@ -94,6 +99,18 @@ pub fn list_query(
     after: Option<&str>,
     first: u64,
 ) -> AppResult<(ListQuery, CommentOrder)> {
+    search_list_query(consultation_id, status, filter, None, after, first)
+}
+
+/// `list_query` with a search: only the comments whose indexed tokens hold every token of `search`.
+pub fn search_list_query(
+    consultation_id: Uuid,
+    status: Option<CommentStatus>,
+    filter: &CommentFilter,
+    search: Option<&TextSearch>,
+    after: Option<&str>,
+    first: u64,
+) -> AppResult<(ListQuery, CommentOrder)> {
     let order = filter.order.unwrap_or(CommentOrder::Newest);
     let mut params = Params::new();
     let consultation = params.bind(consultation_id);
@@ -122,6 +139,9 @@ pub fn list_query(
         Some(true) => conditions.push("report_count > 0".to_owned()),
         Some(false) => conditions.push("report_count = 0".to_owned()),
         None => {}
+    }
+    if let Some(search) = search {
+        conditions.push(search.comment_condition("id", &mut params));
     }
     let count_sql = format!("SELECT COUNT(*) FROM comments WHERE {}", conditions.join(" AND "));
     let count_values = params.clone().into_values();
