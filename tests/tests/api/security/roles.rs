@@ -1250,6 +1250,7 @@ const OBSERVATION: &str = "query($id: ID!) { observation(id: $id) { id title bod
 const WEBHOOKS: &str = "{ webhooks { id url deliveries(first: 5) { totalCount } } }";
 const CALENDAR: &str = "{ holidayCalendar { missingYears years { year source } } }";
 const ACCOUNTS: &str = "{ accounts(first: 5) { totalCount edges { node { id email lastSignInAt } } } }";
+const SEARCH_PENDING: &str = "query($id: ID!) { consultation(id: $id) { comments(first: 20, search: \"公开范围\") { edges { node { id status } } } } }";
 const INBOX: &str = "{ me { unreadNotificationCount notifications(first: 50) { edges { node { id title subject { ... on Comment { id } } } } } } }";
 
 fn probes() -> Vec<Probe> {
@@ -1342,6 +1343,16 @@ fn probes() -> Vec<Probe> {
             expect: [DN, DN, SHOWN, DN, SHOWN, DN, SHOWN, SHOWN, DN],
         },
         Probe {
+            what: "a comment waiting for review, found by searching its words",
+            query: SEARCH_PENDING,
+            variables: |w, _| json!({ "id": w.pre }),
+            shows: |data, _| Some(!data["consultation"]["comments"]["edges"].as_array()?.is_empty()),
+            // Search keeps the list's visibility: the consultation's moderators and admins only.
+            expect: [
+                HIDDEN, HIDDEN, HIDDEN, HIDDEN, SHOWN, SHOWN, SHOWN, HIDDEN, HIDDEN,
+            ],
+        },
+        Probe {
             what: "the notification of a reply to the citizen's comment",
             query: INBOX,
             variables: |_, _| json!({}),
@@ -1384,6 +1395,8 @@ fn describe_read(got: &Got, shows: Option<Option<bool>>) -> String {
 async fn private_fields_the_audit_log_and_observations_are_read_only_by_whom_the_design_names() {
     let world = Arc::new(World::new().await);
     let comment = world.comment(&world.citizen.token, &world.open).await;
+    // A comment of the bystander's waits for review on the pre-moderated consultation.
+    world.pending().await;
     // The citizen's inbox now holds a notification about it.
     support::reply(&world.app, &world.lead_staff.token, &comment, "EXPLAINED").await.data();
     // And a webhook is registered, so that its list is not empty for whoever may read it.
