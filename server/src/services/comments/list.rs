@@ -152,7 +152,10 @@ pub fn search_list_query(
     // starts the index scan at the end of the range and filters its way down to a deep cursor (65-110 ms
     // at page 48,246); bounded on both sides, the scan starts at the cursor and reads 21 entries (under
     // 0.1 ms for either page). The two comparisons select exactly that consultation and status.
-    let by_list_index = status_param.as_ref().filter(|_| matches!(order, CommentOrder::Newest | CommentOrder::Oldest));
+    // A search leaves the choice to the planner: the row comparisons' selectivity is estimated far too
+    // low (one row), so PostgreSQL would walk the whole list index checking each comment's tokens even
+    // for a rare word; with plain equalities it weighs that walk against the GIN index.
+    let by_list_index = status_param.as_ref().filter(|_| matches!(order, CommentOrder::Newest | CommentOrder::Oldest) && search.is_none());
     let (keyset, order_by) = match (order, by_list_index) {
         (CommentOrder::Newest | CommentOrder::Oldest, Some(status)) => {
             let newest = order == CommentOrder::Newest;
