@@ -7,9 +7,10 @@
 //! - SQLite: FTS5 tables with the `unicode61` tokenizer. `comment_fts` takes its content from
 //!   `comment_search`, whose `doc INTEGER PRIMARY KEY` is the FTS row id (an INTEGER PRIMARY KEY keeps
 //!   its values through VACUUM, which the implicit rowid of `comments`, keyed by a UUID, does not);
-//!   triggers on `comment_search` keep the index in step. `consultation_fts` holds each consultation's
-//!   tokens with its id, kept by triggers on `consultations` (a few thousand rows: deleting by the
-//!   unindexed id scans them, which costs nothing that matters).
+//!   triggers on `comment_search` keep the index in step. `consultation_fts` is the same over
+//!   `consultation_search`, which the server writes with each consultation's `search_text` (triggers
+//!   on `consultations` itself would run inside sea-orm's `UPDATE … RETURNING`, whose rows sqlx then
+//!   misreads).
 //!
 //! A comment written before this migration has no `comment_search` row, and its keywords are not
 //! counted, until the backfill (`gongkai search-backfill`) indexes it; existing consultations keep
@@ -84,18 +85,23 @@ impl MigrationTrait for Migration {
                             INSERT INTO comment_fts (comment_fts, rowid, tokens) VALUES ('delete', old.doc, old.tokens);
                             INSERT INTO comment_fts (rowid, tokens) VALUES (new.doc, new.tokens);
                         END",
-                        "CREATE VIRTUAL TABLE consultation_fts USING fts5(tokens, consultation_id UNINDEXED, tokenize='unicode61')",
-                        "INSERT INTO consultation_fts (tokens, consultation_id) SELECT search_text, id FROM consultations",
-                        "CREATE TRIGGER consultation_fts_insert AFTER INSERT ON consultations BEGIN
-                            INSERT INTO consultation_fts (tokens, consultation_id) VALUES (new.search_text, new.id);
+                        "CREATE TABLE consultation_search (
+                            doc INTEGER PRIMARY KEY,
+                            consultation_id blob NOT NULL UNIQUE REFERENCES consultations (id),
+                            tokens text NOT NULL
+                        )",
+                        "CREATE VIRTUAL TABLE consultation_fts USING fts5(tokens, content='consultation_search', content_rowid='doc', tokenize='unicode61')",
+                        "CREATE TRIGGER consultation_search_insert AFTER INSERT ON consultation_search BEGIN
+                            INSERT INTO consultation_fts (rowid, tokens) VALUES (new.doc, new.tokens);
                         END",
-                        "CREATE TRIGGER consultation_fts_update AFTER UPDATE OF search_text ON consultations BEGIN
-                            DELETE FROM consultation_fts WHERE consultation_id = old.id;
-                            INSERT INTO consultation_fts (tokens, consultation_id) VALUES (new.search_text, new.id);
+                        "CREATE TRIGGER consultation_search_delete AFTER DELETE ON consultation_search BEGIN
+                            INSERT INTO consultation_fts (consultation_fts, rowid, tokens) VALUES ('delete', old.doc, old.tokens);
                         END",
-                        "CREATE TRIGGER consultation_fts_delete AFTER DELETE ON consultations BEGIN
-                            DELETE FROM consultation_fts WHERE consultation_id = old.id;
+                        "CREATE TRIGGER consultation_search_update AFTER UPDATE ON consultation_search BEGIN
+                            INSERT INTO consultation_fts (consultation_fts, rowid, tokens) VALUES ('delete', old.doc, old.tokens);
+                            INSERT INTO consultation_fts (rowid, tokens) VALUES (new.doc, new.tokens);
                         END",
+                        "INSERT INTO consultation_search (consultation_id, tokens) SELECT id, search_text FROM consultations",
                     ],
                 )
                 .await

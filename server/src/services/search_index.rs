@@ -73,7 +73,9 @@ impl TextSearch {
             }
             _ => {
                 let query = params.bind(search::fts5_query(&self.tokens));
-                format!("{alias}.id IN (SELECT consultation_id FROM consultation_fts WHERE consultation_fts MATCH {query})")
+                format!(
+                    "{alias}.id IN (SELECT s.consultation_id FROM consultation_search s WHERE s.doc IN (SELECT rowid FROM consultation_fts WHERE consultation_fts MATCH {query}))"
+                )
             }
         }
     }
@@ -115,6 +117,22 @@ pub async fn index_comment(db: &impl ConnectionTrait, comment_id: Uuid, body: &s
         "INSERT INTO comment_search (comment_id, tokens) VALUES ($1, $2)
          ON CONFLICT (comment_id) DO UPDATE SET tokens = excluded.tokens",
         vec![comment_id.into(), search::index_tokens(body).into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Indexes a consultation's tokens, as just written to its `search_text`: PostgreSQL indexes the
+/// column itself; SQLite keeps them in `consultation_search`, under its FTS5 table.
+pub async fn index_consultation(db: &impl ConnectionTrait, consultation_id: Uuid, tokens: &str) -> AppResult<()> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        return Ok(());
+    }
+    sql::execute(
+        db,
+        "INSERT INTO consultation_search (consultation_id, tokens) VALUES ($1, $2)
+         ON CONFLICT (consultation_id) DO UPDATE SET tokens = excluded.tokens",
+        vec![consultation_id.into(), tokens.to_owned().into()],
     )
     .await?;
     Ok(())
@@ -273,8 +291,9 @@ pub async fn backfill(db: &Db, batch: u64, mut report: impl FnMut(Progress)) -> 
         for c in &rows {
             let tokens = search::consultation_tokens(&c.title, &c.summary, &c.body);
             if tokens != c.search_text {
-                sql::execute(&*txn, "UPDATE consultations SET search_text = $1 WHERE id = $2", vec![tokens.into(), c.id.into()]).await?;
+                sql::execute(&*txn, "UPDATE consultations SET search_text = $1 WHERE id = $2", vec![tokens.clone().into(), c.id.into()]).await?;
             }
+            index_consultation(&*txn, c.id, &tokens).await?;
         }
         txn.commit().await?;
         progress.consultations += rows.len() as u64;

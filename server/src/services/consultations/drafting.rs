@@ -166,6 +166,7 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: ConsultationInput)
     .insert(&*txn)
     .await?;
     replace_sections(&*txn, &state.clock, consultation.id, &sections).await?;
+    crate::services::search_index::index_consultation(&*txn, consultation.id, &consultation.search_text).await?;
     replace_cooperating(&*txn, consultation.id, &cooperating).await?;
     audit::record(&*txn, &state.clock, Some(user.id), "consultation.create", "Consultation", Some(consultation.id), json!({ "title": consultation.title })).await?;
     txn.commit().await?;
@@ -323,6 +324,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, input: Consulta
     active.lead_department_id = Set(lead);
     active.updated_at = Set(state.clock.now());
     let updated = active.update(&*txn).await?;
+    crate::services::search_index::index_consultation(&*txn, id, &updated.search_text).await?;
     if let Some(sections) = sections {
         replace_sections(&*txn, &state.clock, id, &sections).await?;
     }
