@@ -367,7 +367,7 @@ if [ "$ONLY" != "ceilings" ]; then
   # candidate nearest 10 % of its comments) and for a rare one (the least frequent candidate found).
   log "staff search of the big consultation"
   SEARCH_WORDS=$(sql "SELECT w, count(*) FILTER (WHERE strpos(c.body, w) > 0) FROM comments c,
-      unnest(ARRAY['停车','电梯','公交','医疗','垃圾','噪音','养老','学校','租房','物业','排水','充电','菜市','补贴','隐私','听证','绿地']) AS w
+      unnest(ARRAY['停车','电梯','公交','医疗','垃圾','噪音','养老','学校','租房','物业','排水','充电','菜市','补贴','隐私','听证','绿地','古树']) AS w
     WHERE c.consultation_id = '$BIG' GROUP BY w ORDER BY w" | tr '|' ' ')
   ALL_ROWS=$(sql "SELECT count(*) FROM comments WHERE consultation_id = '$BIG'")
   COMMON=$(awk -v n="$ALL_ROWS" '{ d = $2 / n - 0.10; if (d < 0) d = -d; if (best == "" || d < bd) { best = $1; bd = d } } END { print best }' <<<"$SEARCH_WORDS")
