@@ -476,6 +476,15 @@ async fn searches_read_the_full_text_index_gin_on_postgresql_and_fts5_on_sqlite(
     } else {
         assert!(p.contains("comment_fts") && p.contains("VIRTUAL TABLE"), "the search reads the FTS5 index:\n{p}");
     }
+    if backend == DbBackend::Postgres {
+        // A rare word's page comes through the fallback, from the GIN index's matches to their rows.
+        let fallback = q.fallback_sql.clone().expect("a PostgreSQL search has a fallback");
+        let p = plan(&app, &fallback, q.page_values.clone()).await;
+        assert!(p.contains("comment_search_idx"), "the fallback reads the GIN index:\n{p}");
+        let from_where = q.count_sql.trim_start_matches("SELECT COUNT(*) FROM ").to_owned();
+        let p = plan(&app, &format!("SELECT 1 FROM {from_where}"), q.count_values.clone()).await;
+        assert!(p.contains("comment_search_idx"), "the count reads the GIN index:\n{p}");
+    }
     let (q, _) = comments::search_list_query(consultation, Some(CommentStatus::Published), &filter, Some(&search), None, 20).expect("query");
     let p = plan(&app, &q.page_sql, q.page_values.clone()).await;
     if backend == DbBackend::Postgres {

@@ -289,7 +289,8 @@ impl Consultation {
             each of its pairs of adjacent characters; an English word or number, those containing it as a whole word, \
             in any case. Text without a single Chinese character, letter or digit is BAD_USER_INPUT. The public \
             searches PUBLISHED comments; the consultation's staff and admins any status, as without search. With a \
-            search, totalCount is exact up to 10,000 and an estimate beyond that.")]
+            search, totalCount is exact up to 10,000 matches and PostgreSQL's estimate beyond that (also when its \
+            statistics put a word above 20,000 matches; on SQLite it is always exact).")]
         search: Option<String>,
     ) -> GqlResult<ConsultationCommentConnection> {
         let filter = comments::CommentFilter {
