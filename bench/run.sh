@@ -148,6 +148,17 @@ log "seed (skipped when the database already holds the load)"
 DATABASE_URL="$DB_URL" target/release/seed-load \
   --comments "${BENCH_COMMENTS:-1000000}" --users "${BENCH_USERS:-100000}" --out "$OUT/seed.json"
 BIG=$(jq -r .big_consultation_id "$OUT/seed.json")
+# The seeder writes comments without search tokens (COPY, as a migration from an older version would
+# find them): the backfill indexes them and counts their keywords. Timed here on the run that finds
+# them unindexed; a later run finds nothing to do and says so.
+log "search backfill (gongkai search-backfill)"
+backfill_start=$(date +%s.%N)
+DATABASE_URL="$DB_URL" target/release/gongkai search-backfill >"$OUT/backfill.txt" 2>"$OUT/backfill.err" || { tail -n 5 "$OUT/backfill.err" >&2; die "the search backfill failed"; }
+backfill_end=$(date +%s.%N)
+awk -v a="$backfill_start" -v b="$backfill_end" -v line="$(tail -n 1 "$OUT/backfill.txt")" 'BEGIN {
+  n = line; sub(/.* consultations, /, "", n); sub(/ comments.*/, "", n)
+  printf "RESULT seconds=%.1f comments=%d\n", b - a, n + 0 }' >"$OUT/backfill.result"
+cat "$OUT/backfill.txt" >&2
 BIG_SECTION=$(jq -r '.big_section_ids[0]' "$OUT/seed.json")
 OPEN=$(jq -r .open_consultation_id "$OUT/seed.json")
 OPEN_SECTIONS=$(jq -r '.open_section_ids | join(",")' "$OUT/seed.json")
@@ -362,6 +373,29 @@ if [ "$ONLY" != "ceilings" ]; then
   }
   export_run CSV
   export_run JSON
+
+  # Search (issue 14): the admin searches the big consultation for a common two-character word (the
+  # candidate nearest 10 % of its comments) and for a rare one (the least frequent candidate found).
+  log "staff search of the big consultation"
+  SEARCH_WORDS=$(sql "SELECT w, count(*) FILTER (WHERE strpos(c.body, w) > 0) FROM comments c,
+      unnest(ARRAY['停车','电梯','公交','医疗','垃圾','噪音','养老','学校','租房','物业','排水','充电','菜市','补贴','隐私','听证','绿地','古树']) AS w
+    WHERE c.consultation_id = '$BIG' GROUP BY w ORDER BY w" | tr '|' ' ')
+  ALL_ROWS=$(sql "SELECT count(*) FROM comments WHERE consultation_id = '$BIG'")
+  COMMON=$(awk -v n="$ALL_ROWS" '{ d = $2 / n - 0.10; if (d < 0) d = -d; if (best == "" || d < bd) { best = $1; bd = d } } END { print best }' <<<"$SEARCH_WORDS")
+  RARE=$(awk '$2 > 0 && (best == "" || $2 < bc) { best = $1; bc = $2 } END { print best }' <<<"$SEARCH_WORDS")
+  COMMON_N=$(awk -v w="$COMMON" '$1 == w { print $2 }' <<<"$SEARCH_WORDS")
+  RARE_N=$(awk -v w="$RARE" '$1 == w { print $2 }' <<<"$SEARCH_WORDS")
+  echo "search words: common $COMMON ($COMMON_N of $ALL_ROWS comments), rare $RARE ($RARE_N)" >&2
+  if [ -n "$ADMIN_TOKEN" ] && [ -n "$COMMON" ]; then
+    echo "$ADMIN_TOKEN" >"$OUT/admin_token.txt"
+    wrk_run search_common search_comments.lua "$CONN" "$DURATION" BENCH_TOKENS="$OUT/admin_token.txt" \
+      BENCH_CONSULTATION="$BIG" BENCH_SEARCH="$COMMON"
+    wrk_run search_rare search_comments.lua "$CONN" "$DURATION" BENCH_TOKENS="$OUT/admin_token.txt" \
+      BENCH_CONSULTATION="$BIG" BENCH_SEARCH="$RARE"
+  else
+    echo "RESULT failed" >"$OUT/search_common.result"
+    echo "RESULT failed" >"$OUT/search_rare.result"
+  fi
 fi
 
 # ---- summary --------------------------------------------------------------------------------------------
@@ -391,6 +425,8 @@ row() { # NAME LABEL CEILING CEILING_LABEL
     row login "4a. sign in" ceiling_argon2 "argon2id verify, $(nproc) threads"
     row login_flood "4b. sign-in flood ($FLOOD_CONN connections, during 4c)" ceiling_argon2 "argon2id verify"
     row list_flood "4c. open consultations during the sign-in flood" ceiling_page1 "raw page-1 read"
+    row search_common "5a. staff search for a common word ($COMMON, in $COMMON_N comments), first 20 with totalCount" ceiling_page1 "raw page-1 read"
+    row search_rare "5b. staff search for a rare word ($RARE, in $RARE_N comments), first 20 with totalCount" ceiling_page1 "raw page-1 read"
   fi
   row ceiling_insert "ceiling: pgbench raw INSERT of a comment row" ceiling_insert "itself"
   row ceiling_page1 "ceiling: pgbench raw read of comment page 1 (21 rows through comments_list_idx)" ceiling_page1 "itself"
@@ -401,6 +437,8 @@ row() { # NAME LABEL CEILING CEILING_LABEL
     echo "server memory during the scenarios: peak RSS (VmHWM) $((HWM / 1024)) MiB; sampled VmRSS $((RSS_MIN / 1024))–$((RSS_MAX / 1024)) MiB"
     echo "server settings: DATABASE_MAX_CONNECTIONS=${DB_POOL:-20 (default)}, SUBMISSION_WRITERS, PASSWORD_HASH_THREADS and RESPONSE_CACHE_MS at their defaults (cores, cores − 1, 1000 ms), RATE_LIMIT_* = 0;" \
       "each wrk scenario ran ${WARMUP}s unmeasured first (warm-up results on stderr)"
+    echo
+    echo "search backfill (gongkai search-backfill, on this run): $(field backfill seconds) s for $(field backfill comments) comments looked at (0: already indexed by an earlier run)"
     echo
     echo "exports of the big consultation ($EXPORT_ROWS comments, every status), streamed by the admin through the signed link:"
     echo

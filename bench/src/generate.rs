@@ -150,7 +150,13 @@ pub fn generate(
                 let c = &CAMPAIGNS[rng.weighted(&campaign_weights)];
                 (text::campaign_variant(&mut rng, c), c.stance)
             } else {
-                (text::comment_body(&mut rng), STANCES[rng.weighted(STANCE_WEIGHTS)])
+                // One comment in RARE_EVERY carries the rare phrase (no draw of the generator: the rest
+                // of the load is the same with or without it).
+                let mut body = text::comment_body(&mut rng);
+                if i % text::RARE_EVERY == text::RARE_EVERY - 1 {
+                    body.push_str(text::RARE_PHRASE);
+                }
+                (body, STANCES[rng.weighted(STANCE_WEIGHTS)])
             };
             let status = status_names[rng.weighted(status_weights)];
             let section = if !plan.sections.is_empty() && rng.chance(0.6) {

@@ -23,6 +23,11 @@ const PHRASES: &[&str] = &[
     "外来务工人员子女入学难", "菜市场搬迁给居民带来不便", "充电桩建设应当纳入规划", "建议公开评估报告全文",
 ];
 
+/// A phrase found in no other generated text, which one ordinary comment in `RARE_EVERY` ends with:
+/// the benchmark's search for a rare word (古树) finds those.
+pub const RARE_PHRASE: &str = "。古树名木应当挂牌保护";
+pub const RARE_EVERY: u64 = 10_000;
+
 const OPENERS: &[&str] = &["我认为", "另外", "同时", "其次", "总之", "具体来说", "例如", "作为本市居民", "从实际情况看"];
 
 const REPLY_PHRASES: &[&str] = &[

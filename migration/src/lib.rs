@@ -23,6 +23,7 @@ mod m20261202_000015_calendar_years;
 mod m20261202_000016_short_period_reason;
 mod m20261202_000017_last_sign_in;
 mod m20261202_000018_reply_templates;
+mod m20261203_000101_search;
 mod m20261203_000201_similar_groups_and_bulk_replies;
 mod m20261203_000301_disclosure_requests;
 mod sql;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000016_short_period_reason::Migration),
             Box::new(m20261202_000017_last_sign_in::Migration),
             Box::new(m20261202_000018_reply_templates::Migration),
+            Box::new(m20261203_000101_search::Migration),
             Box::new(m20261203_000201_similar_groups_and_bulk_replies::Migration),
             Box::new(m20261203_000301_disclosure_requests::Migration),
         ]

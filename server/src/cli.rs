@@ -1,5 +1,5 @@
 //! The command line: `serve` (default), `migrate`, `create-admin`, `export-schema`, `seed-demo`,
-//! `backfill-similar`.
+//! `backfill-similar` and `search-backfill`.
 
 use std::io::Read;
 
@@ -17,7 +17,10 @@ use crate::services::{accounts, consultations};
 use crate::state::AppState;
 use crate::util;
 
-pub const USAGE: &str = "usage: gongkai [serve | migrate | create-admin --email E --display-name N --password-stdin | export-schema | seed-demo | backfill-similar [--rebuild]]";
+pub const USAGE: &str = "usage: gongkai [serve | migrate | create-admin --email E --display-name N --password-stdin | export-schema | seed-demo | backfill-similar [--rebuild] | search-backfill [--batch N]]";
+
+/// Comments the backfill indexes per transaction unless `--batch` says otherwise.
+pub const BACKFILL_BATCH: u64 = 1000;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
@@ -29,6 +32,8 @@ pub enum Command {
     /// Places every comment not yet in a similar group (all of them with `rebuild`, after a change of
     /// SIMILAR_THRESHOLD).
     BackfillSimilar { rebuild: bool },
+    /// Indexes the comments and consultations written before search existed (resumable).
+    SearchBackfill { batch: u64 },
     Help,
 }
 
@@ -45,6 +50,23 @@ pub fn parse(args: &[String]) -> anyhow::Result<Command> {
             Some(other) => bail!("unknown option `{other}`\n{USAGE}"),
         },
         "help" | "--help" | "-h" => Ok(Command::Help),
+        "search-backfill" => {
+            let mut batch = BACKFILL_BATCH;
+            let mut rest = args[1..].iter();
+            while let Some(flag) = rest.next() {
+                match flag.as_str() {
+                    "--batch" => {
+                        batch = rest
+                            .next()
+                            .and_then(|n| n.parse().ok())
+                            .filter(|n| (1..=10_000).contains(n))
+                            .with_context(|| format!("--batch needs a number from 1 to 10000\n{USAGE}"))?;
+                    }
+                    other => bail!("unknown option `{other}`\n{USAGE}"),
+                }
+            }
+            Ok(Command::SearchBackfill { batch })
+        }
         "create-admin" => {
             let (mut email, mut name, mut stdin) = (None, None, false);
             let mut rest = args[1..].iter();
@@ -117,6 +139,25 @@ pub async fn backfill_similar(config: Config, rebuild: bool) -> anyhow::Result<(
     }
     eprintln!();
     println!("Placed {placed} comments in {:.1} s.", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Indexes for search what was written before it existed, with a progress bar on standard error:
+/// every consultation's tokens, then each comment without tokens, `batch` a transaction. Stopped, it
+/// goes on from its last batch when run again; run after it finished, it finds nothing to do.
+pub async fn search_backfill(config: Config, batch: u64) -> anyhow::Result<()> {
+    let db = crate::db::Db::connect(&config).await?;
+    db.migrate().await?;
+    crate::search::warm_up();
+    let started = std::time::Instant::now();
+    let done = crate::services::search_index::backfill(&db, batch, crate::services::search_index::print_progress).await.map_err(describe)?;
+    eprintln!();
+    println!(
+        "Search backfill done in {:.1} s: {} consultations, {} comments looked at.",
+        started.elapsed().as_secs_f64(),
+        done.consultations,
+        done.comments
+    );
     Ok(())
 }
 
@@ -283,6 +324,9 @@ mod tests {
         assert_eq!(parse(&args(&["backfill-similar"])).unwrap(), Command::BackfillSimilar { rebuild: false });
         assert_eq!(parse(&args(&["backfill-similar", "--rebuild"])).unwrap(), Command::BackfillSimilar { rebuild: true });
         assert!(parse(&args(&["backfill-similar", "--all"])).is_err());
+        assert_eq!(parse(&args(&["search-backfill"])).unwrap(), Command::SearchBackfill { batch: BACKFILL_BATCH });
+        assert_eq!(parse(&args(&["search-backfill", "--batch", "50"])).unwrap(), Command::SearchBackfill { batch: 50 });
+        assert!(parse(&args(&["search-backfill", "--batch", "0"])).is_err());
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod i18n;
 pub mod metrics;
 pub mod persisted;
 pub mod services;
+pub mod search;
 pub mod sql;
 pub mod startup;
 pub mod state;

@@ -68,6 +68,7 @@ async fn run() -> anyhow::Result<()> {
         Command::CreateAdmin { email, display_name } => cli::create_admin(config, email, display_name).await,
         Command::SeedDemo => cli::seed_demo(config).await,
         Command::BackfillSimilar { rebuild } => cli::backfill_similar(config, rebuild).await,
+        Command::SearchBackfill { batch } => cli::search_backfill(config, batch).await,
         Command::ExportSchema | Command::Help => Ok(()),
     }
 }

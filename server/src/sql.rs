@@ -61,6 +61,10 @@ pub struct ListQuery {
     pub page_values: Vec<Value>,
     pub count_sql: String,
     pub count_values: Vec<Value>,
+    /// When the page may come short for want of matches near the cursor (a search on PostgreSQL): the
+    /// page read the other way, with the same values, to run when `page_sql` gives fewer than its
+    /// LIMIT rows.
+    pub fallback_sql: Option<String>,
 }
 
 /// A list of rows of `table` (with its alias) that match every condition, read newest first in keyset
@@ -118,7 +122,7 @@ impl List {
             conditions = Self::where_clause(&self.conditions),
             limit = first + 1,
         );
-        ListQuery { page_sql, page_values: self.params.into_values(), count_sql, count_values }
+        ListQuery { page_sql, page_values: self.params.into_values(), count_sql, count_values, fallback_sql: None }
     }
 }
 

@@ -74,8 +74,11 @@ pub struct Running {
 /// Migrates, binds `config.listen_addr` (port 0 picks a free port) and serves in the background until
 /// `shutdown` resolves.
 pub async fn start(config: Config, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<Running> {
+    // The segmenter's dictionary loads while the server starts, not in the first writer's request.
+    let warming = tokio::task::spawn_blocking(crate::search::warm_up);
     let state = AppState::new(config).await?;
     state.db.migrate().await?;
+    warming.await.context("loading the segmenter's dictionary failed")?;
     crate::services::calendar::seed(&state).await.map_err(|e| anyhow::anyhow!("the holiday calendar could not be read from the database: {e:?}"))?;
     let acceptor = TcpListener::bind(state.config.listen_addr)
         .into_acceptor()

@@ -23,6 +23,7 @@ pub mod reminders;
 pub mod reply_templates;
 pub mod scorecards;
 pub mod similar;
+pub mod search_index;
 
 pub mod supervisors;
 pub mod webhooks;

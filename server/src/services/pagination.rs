@@ -76,6 +76,9 @@ impl<T> Page<T> {
 pub enum Total {
     Known(i64),
     Query(String, Vec<sea_orm::Value>),
+    /// A search's total: `FROM … WHERE …` of its matches, counted exactly up to
+    /// `search_index::EXACT_TOTAL_UP_TO` and estimated beyond (`search_index::bounded_total`).
+    Bounded(String, Vec<sea_orm::Value>),
 }
 
 /// Runs a list's page: the page of `first` rows of entity `E`, and the list's count query, which runs

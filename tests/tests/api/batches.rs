@@ -31,6 +31,8 @@ fn submission(consultation: Uuid, section: Option<Uuid>, author: Uuid, stance: S
         new_group_id: clock.new_id(),
         audit_id: clock.new_id(),
         audit_detail: json!({ "consultationId": consultation }).to_string(),
+        tokens: gongkai::search::index_tokens(body),
+        terms: gongkai::search::keyword_terms(body).join(" "),
     }
 }
 

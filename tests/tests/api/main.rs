@@ -33,6 +33,7 @@ mod replies;
 mod reply_templates;
 mod schema;
 mod scorecards;
+mod search;
 mod security;
 mod sessions;
 mod similar;

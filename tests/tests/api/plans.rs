@@ -161,10 +161,10 @@ async fn keyset_queries_use_their_indexes_on_postgresql() {
     // The public list of open consultations, page 1 and after a cursor, and its count.
     let viewer = Viewer::anonymous("plans".to_owned());
     let open = ListFilter { status: Some(ConsultationStatus::Open), ..ListFilter::default() };
-    let q = consultations::list_query(&viewer, &open, 20, None, app.state.clock.now()).expect("query");
+    let q = consultations::list_query(DbBackend::Postgres, &viewer, &open, 20, None, app.state.clock.now()).expect("query");
     assert_indexed(&plan(&app, &q.page_sql, q.page_values.clone()).await, "consultations");
     // (Its count reads most of a small table, where a sequential scan is the right plan.)
-    let q = consultations::list_query(&viewer, &open, 20, Some(Uuid::max()), app.state.clock.now()).expect("query");
+    let q = consultations::list_query(DbBackend::Postgres, &viewer, &open, 20, Some(Uuid::max()), app.state.clock.now()).expect("query");
     assert_indexed(&plan(&app, &q.page_sql, q.page_values).await, "consultations");
 
     // And the server answers the deep page over HTTP like any other.

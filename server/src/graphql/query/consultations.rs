@@ -13,7 +13,11 @@ pub struct ConsultationFilter {
     pub status: Option<ConsultationStatus>,
     pub department_id: Option<ID>,
     pub category: Option<String>,
-    /// Words in the title or summary (Chinese included).
+    /// Words in the title, summary or body, every one of them (at most 100 characters; blank is no
+    /// search). A Chinese word of one or two characters finds the texts containing it; a longer one,
+    /// the texts containing each of its pairs of adjacent characters; an English word or number, the
+    /// texts containing it as a whole word, in any case. Text without a single Chinese character,
+    /// letter or digit is BAD_USER_INPUT.
     pub search: Option<String>,
 }
 

@@ -13,6 +13,8 @@ pub struct PageInfo {
 pub enum TotalCount {
     Known(i64),
     Query(String, Vec<Value>),
+    /// `FROM … WHERE …` of a search's matches: exact up to a bound, estimated beyond it.
+    Bounded(String, Vec<Value>),
 }
 
 impl From<crate::services::comments::Total> for TotalCount {
@@ -20,6 +22,7 @@ impl From<crate::services::comments::Total> for TotalCount {
         match total {
             crate::services::comments::Total::Known(n) => TotalCount::Known(n),
             crate::services::comments::Total::Query(sql, values) => TotalCount::Query(sql, values),
+            crate::services::comments::Total::Bounded(from_where, values) => TotalCount::Bounded(from_where, values),
         }
     }
 }
@@ -30,6 +33,7 @@ impl TotalCount {
         let n = match self {
             TotalCount::Known(n) => *n,
             TotalCount::Query(sql, values) => crate::sql::count(&ctx.state()?.db.conn, sql, values.clone()).await?,
+            TotalCount::Bounded(from_where, values) => crate::services::search_index::bounded_total(&ctx.state()?.db.conn, from_where, values.clone()).await?,
         };
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }

@@ -1,6 +1,7 @@
 //! Consultations, their sections, departments and outcome.
 
 use async_graphql::{Context, Object, SimpleObject, ID};
+use sea_orm::EntityTrait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -12,10 +13,25 @@ use crate::graphql::types::comment::{Comment, DuplicateGroup};
 use crate::graphql::types::connection::{connection, TotalCount};
 use crate::graphql::types::similar::{SimilarGroup, SimilarGroupConnection};
 use crate::graphql::types::supervisor::ObservationConnection;
-use crate::services::{authz, comments, consultations, counters::Counts, observations, pagination, similar};
+use crate::services::{authz, comments, consultations, counters::Counts, observations, pagination, search_index, similar};
 use crate::t;
 
 pub struct Department(pub department::Model);
+
+/// A term of a consultation's comments, with how many PUBLISHED comments use it.
+#[derive(SimpleObject)]
+pub struct Keyword {
+    /// A Chinese word or an English word (lowercased).
+    pub term: String,
+    /// How many published comments use it.
+    pub count: i32,
+    /// Of those, how many support.
+    pub support: i32,
+    /// Of those, how many oppose.
+    pub oppose: i32,
+    /// Of those, how many are neutral.
+    pub neutral: i32,
+}
 
 connection!(ConsultationConnection, ConsultationEdge, Consultation);
 connection!(ConsultationCommentConnection, ConsultationCommentEdge, Comment);
@@ -288,6 +304,14 @@ impl Consultation {
         status: Option<CommentStatus>,
         reported: Option<bool>,
         replied: Option<bool>,
+        #[graphql(desc = "Words the comments contain, every one of them (at most 100 characters; blank is no search). \
+            A Chinese word of one or two characters finds the comments containing it; a longer one, those containing \
+            each of its pairs of adjacent characters; an English word or number, those containing it as a whole word, \
+            in any case. Text without a single Chinese character, letter or digit is BAD_USER_INPUT. The public \
+            searches PUBLISHED comments; the consultation's staff and admins any status, as without search. With a \
+            search, totalCount is exact up to 10,000 matches and PostgreSQL's estimate beyond that (also when its \
+            statistics put a word above 20,000 matches; on SQLite it is always exact).")]
+        search: Option<String>,
     ) -> GqlResult<ConsultationCommentConnection> {
         let filter = comments::CommentFilter {
             section_id: section_id.as_ref().map(|id| parse_id("sectionId", id)).transpose()?,
@@ -295,11 +319,38 @@ impl Consultation {
             status,
             reported,
             replied,
+            search,
         };
         let list = comments::list(ctx.state()?, ctx.viewer()?, &self.0, &filter, first, after.as_deref()).await?;
         let moderator = list.moderator;
         let items = list.cursors.into_iter().zip(list.page.items).map(|(cursor, c)| (cursor, Comment::new(c, moderator))).collect();
         Ok(ConsultationCommentConnection::new(items, list.page.has_next, list.total.into()))
+    }
+
+    /// The terms PUBLISHED comments use most (of the whole consultation, or of one section): Chinese
+    /// words of two or more characters as segmented, and English words, common words left out. `count`
+    /// is how many comments use the term, split by their stance. Most used first, ties by term; at
+    /// most 100 (default 20). Public.
+    async fn keywords(&self, ctx: &Context<'_>, first: Option<i32>, section_id: Option<ID>) -> GqlResult<Vec<Keyword>> {
+        let section_id = section_id.as_ref().map(|id| parse_id("sectionId", id)).transpose()?;
+        let state = ctx.state()?;
+        if let Some(section_id) = section_id {
+            let found = section::Entity::find_by_id(section_id).one(&state.db.conn).await?;
+            if found.is_none_or(|s| s.consultation_id != self.0.id) {
+                return Err(crate::error::AppError::bad_input("sectionId", t!("field-not-a-section")).into());
+            }
+        }
+        let rows = search_index::keywords(&state.db.conn, &self.0, section_id, first).await?;
+        Ok(rows
+            .into_iter()
+            .map(|k| Keyword {
+                term: k.term,
+                count: clamp(k.count),
+                support: clamp(k.support),
+                oppose: clamp(k.oppose),
+                neutral: clamp(k.neutral),
+            })
+            .collect())
     }
 
     /// Groups of two or more comments with the same normalised text (the consultation's staff and admins).

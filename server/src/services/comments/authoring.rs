@@ -10,7 +10,7 @@ use crate::domain::{self, CommentStatus, ConsultationStatus, ModerationMode, Sta
 use crate::error::{AppError, AppResult};
 use crate::services::authz::Viewer;
 use crate::services::counters::{self};
-use crate::services::{audit, consultations};
+use crate::services::{audit, consultations, search_index};
 use crate::state::AppState;
 use crate::t;
 use super::{facts, join_group, lock_comment, refuse, set_status};
@@ -61,6 +61,17 @@ pub async fn edit(state: &AppState, viewer: &Viewer, id: Uuid, body: Option<Stri
     }
     active.updated_at = Set(state.clock.now());
     let updated = active.update(&*txn).await?;
+    // The keywords count the comment as it was only if it was indexed; from now on it is.
+    let was_indexed = search_index::is_indexed(&*txn, id).await?;
+    if updated.body != current.body || !was_indexed {
+        search_index::index_comment(&*txn, id, &updated.body).await?;
+    }
+    let mut keywords = search_index::KeywordDeltas::default();
+    if was_indexed {
+        keywords.comment(&current, -1);
+    }
+    keywords.comment(&updated, 1);
+    keywords.apply(&*txn).await?;
     let mut changes = counters::Changes::default();
     changes.comment(counters::Place::of(&current), Some(before), None);
     changes.comment(counters::Place::of(&updated), None, Some(facts(&updated)));

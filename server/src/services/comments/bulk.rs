@@ -110,8 +110,9 @@ pub async fn start(state: &AppState, viewer: &Viewer, input: BulkReplyInput) -> 
             json!({ "commentIds": ids })
         }
         (None, Some(filter)) => {
-            if filter.search.is_some() {
-                return Err(AppError::bad_input("filter.search", t!("field-bulk-search-unavailable")));
+            // The same words, matched the same way, as `comments(search:)` finds.
+            if let Some(search) = crate::services::search_index::text_search(state.db.backend(), "filter.search", filter.search.as_deref())? {
+                conditions.push(search.comment_condition("c.id", &mut params));
             }
             // Comments that can take no reply are not selected by a filter.
             conditions.push(format!(
@@ -153,6 +154,7 @@ pub async fn start(state: &AppState, viewer: &Viewer, input: BulkReplyInput) -> 
                 "similarGroupId": filter.similar_group_id,
                 "duplicateGroupId": filter.duplicate_group_id,
                 "unrepliedOnly": filter.unreplied_only,
+                "search": filter.search,
             })
         }
         _ => return Err(AppError::bad_input("commentIds", t!("field-ids-or-filter"))),

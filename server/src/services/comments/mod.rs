@@ -21,13 +21,14 @@ use crate::domain::{CommentStatus, Role};
 use crate::error::{AppError, AppResult};
 use crate::services::authz::{self, Viewer};
 use crate::services::counters::{self, CommentFacts};
+use crate::services::search_index;
 use crate::sql;
 use crate::state::AppState;
 use crate::i18n::Text;
 use crate::t;
 
 pub use authoring::{edit, withdraw, EDIT_WINDOW_MINUTES};
-pub use list::{duplicate_groups, duplicate_groups_query, list, list_own, list_query, CommentFilter, CommentList, Total};
+pub use list::{duplicate_groups, duplicate_groups_query, list, list_own, list_query, search_list_query, CommentFilter, CommentList, Total};
 pub use moderation::moderate;
 pub use reactions::{endorse, report};
 pub use replies::{reply, reply_to_group};
@@ -142,5 +143,6 @@ pub(super) async fn set_status(
     let mut updated = current.clone();
     updated.status = to;
     updated.moderation_reason = reason;
+    search_index::keywords_changed(db, current, &updated).await?;
     Ok(updated)
 }

@@ -88,8 +88,9 @@ async fn check_departments(db: &impl ConnectionTrait, checks: &mut Checks, lead:
     Ok(ids)
 }
 
-fn search_text(title: &str, summary: &str) -> String {
-    format!("{}\n{}", title.to_lowercase(), summary.to_lowercase())
+/// What the consultation search matches: the search tokens of its title, summary and body.
+fn search_text(title: &str, summary: &str, body: &str) -> String {
+    crate::search::consultation_tokens(title, summary, body)
 }
 
 pub async fn create(state: &AppState, viewer: &Viewer, input: ConsultationInput) -> AppResult<consultation::Model> {
@@ -136,7 +137,7 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: ConsultationInput)
     let txn = state.db.begin().await?;
     let consultation = consultation::ActiveModel {
         id: Set(state.clock.new_id()),
-        search_text: Set(search_text(&title, &summary)),
+        search_text: Set(search_text(&title, &summary, &body)),
         short_period_reason: Set(short_period_reason),
         title: Set(title),
         summary: Set(summary),
@@ -165,6 +166,7 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: ConsultationInput)
     .insert(&*txn)
     .await?;
     replace_sections(&*txn, &state.clock, consultation.id, &sections).await?;
+    crate::services::search_index::index_consultation(&*txn, consultation.id, &consultation.search_text).await?;
     replace_cooperating(&*txn, consultation.id, &cooperating).await?;
     audit::record(&*txn, &state.clock, Some(user.id), "consultation.create", "Consultation", Some(consultation.id), json!({ "title": consultation.title })).await?;
     txn.commit().await?;
@@ -223,6 +225,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, input: Consulta
     let mut active: consultation::ActiveModel = current.clone().into();
     let mut title = current.title.clone();
     let mut summary = current.summary.clone();
+    let mut body = current.body.clone();
     if let Some(v) = &input.title {
         title = checks.take(domain::clean_text("title", v, 1, 200, false));
     }
@@ -239,7 +242,8 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, input: Consulta
         if !draft {
             checks.fail("body", t!("field-draft-only"));
         }
-        active.body = Set(checks.take(domain::clean_text("body", v, 1, 200_000, true)));
+        body = checks.take(domain::clean_text("body", v, 1, 200_000, true));
+        active.body = Set(body.clone());
     }
     if input.sections.is_some() && !draft {
         checks.fail("sections", t!("field-draft-only"));
@@ -311,7 +315,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, input: Consulta
     };
     checks.finish()?;
 
-    active.search_text = Set(search_text(&title, &summary));
+    active.search_text = Set(search_text(&title, &summary, &body));
     active.title = Set(title);
     active.summary = Set(summary);
     active.opens_at = Set(opens_at);
@@ -320,6 +324,7 @@ pub async fn update(state: &AppState, viewer: &Viewer, id: Uuid, input: Consulta
     active.lead_department_id = Set(lead);
     active.updated_at = Set(state.clock.now());
     let updated = active.update(&*txn).await?;
+    crate::services::search_index::index_consultation(&*txn, id, &updated.search_text).await?;
     if let Some(sections) = sections {
         replace_sections(&*txn, &state.clock, id, &sections).await?;
     }

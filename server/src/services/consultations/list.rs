@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use sea_orm::DbBackend;
 use uuid::Uuid;
 
 use entities::consultation;
@@ -10,6 +11,7 @@ use crate::domain::ConsultationStatus;
 use crate::error::{AppError, AppResult};
 use crate::services::authz::Viewer;
 use crate::services::pagination::{self, Page};
+use crate::services::search_index;
 use crate::sql::{self, ListQuery};
 use crate::state::AppState;
 use crate::t;
@@ -33,12 +35,12 @@ pub struct ListResult {
 pub async fn list(state: &AppState, viewer: &Viewer, filter: &ListFilter, first: Option<i32>, after: Option<&str>) -> AppResult<ListResult> {
     let first = pagination::page_size(first)?;
     let after = pagination::parse_id_cursor(after)?;
-    let query = list_query(viewer, filter, first, after, state.clock.now())?;
+    let query = list_query(state.db.backend(), viewer, filter, first, after, state.clock.now())?;
     let (page, total) = pagination::fetch::<consultation::Entity>(&state.db.conn, query, first).await?;
     Ok(ListResult { page, total })
 }
 
-pub fn list_query(viewer: &Viewer, filter: &ListFilter, first: u64, after: Option<Uuid>, now: DateTime<Utc>) -> AppResult<ListQuery> {
+pub fn list_query(backend: DbBackend, viewer: &Viewer, filter: &ListFilter, first: u64, after: Option<Uuid>, now: DateTime<Utc>) -> AppResult<ListQuery> {
     let mut list = sql::List::new("consultations c");
     let at = list.bind(now);
     match filter.status {
@@ -80,12 +82,10 @@ pub fn list_query(viewer: &Viewer, filter: &ListFilter, first: u64, after: Optio
         let category = list.bind(category.to_owned());
         list.filter(format!("c.category = {category}"));
     }
-    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty() && !unmatchable) {
-        if search.chars().count() > 100 {
-            return Err(AppError::bad_input("filter.search", t!("field-at-most-chars", max = 100)));
-        }
-        let pattern = list.bind(sql::contains_pattern(search));
-        list.filter(format!("c.search_text LIKE {pattern} ESCAPE '\\'"));
+    // Through the full-text index of the consultations' tokens (title, summary and body).
+    if let Some(search) = search_index::text_search(backend, "filter.search", filter.search.as_deref().filter(|_| !unmatchable))? {
+        let condition = search.consultation_condition("c", list.params());
+        list.filter(condition);
     }
     Ok(list.newest_first("c.id", after, first))
 }

@@ -1333,6 +1333,7 @@ const ACCOUNTS: &str = "{ accounts(first: 5) { totalCount edges { node { id emai
 const SIMILAR_GROUPS: &str = "query($id: ID!) { consultation(id: $id) { similarGroups(first: 5) { totalCount edges { node { id size sample { id body } } } } } }";
 const BULK_REPLY: &str = "query($id: ID!) { bulkReply(id: $id) { id total done } }";
 const DISCLOSURE: &str = "query($id: ID!) { disclosureRequest(id: $id) { id applicantName phone idDocumentNumber } }";
+const SEARCH_PENDING: &str = "query($id: ID!) { consultation(id: $id) { comments(first: 20, search: \"公开范围\") { edges { node { id status } } } } }";
 const INBOX: &str = "{ me { unreadNotificationCount notifications(first: 50) { edges { node { id title subject { ... on Comment { id } } } } } } }";
 
 fn probes() -> Vec<Probe> {
@@ -1465,6 +1466,16 @@ fn probes() -> Vec<Probe> {
             expect: [DN, HIDDEN, DN, DN, SHOWN, DN, HIDDEN, HIDDEN, DN],
         },
         Probe {
+            what: "a comment waiting for review, found by searching its words",
+            query: SEARCH_PENDING,
+            variables: |w, _| json!({ "id": w.pre }),
+            shows: |data, _| Some(!data["consultation"]["comments"]["edges"].as_array()?.is_empty()),
+            // Search keeps the list's visibility: the consultation's moderators and admins only.
+            expect: [
+                HIDDEN, HIDDEN, HIDDEN, HIDDEN, SHOWN, SHOWN, SHOWN, HIDDEN, HIDDEN,
+            ],
+        },
+        Probe {
             what: "the notification of a reply to the citizen's comment",
             query: INBOX,
             variables: |_, _| json!({}),
@@ -1507,6 +1518,8 @@ fn describe_read(got: &Got, shows: Option<Option<bool>>) -> String {
 async fn private_fields_the_audit_log_and_observations_are_read_only_by_whom_the_design_names() {
     let world = Arc::new(World::new().await);
     let comment = world.comment(&world.citizen.token, &world.open).await;
+    // A comment of the bystander's waits for review on the pre-moderated consultation.
+    world.pending().await;
     // The citizen's inbox now holds a notification about it.
     support::reply(&world.app, &world.lead_staff.token, &comment, "EXPLAINED").await.data();
     // And a webhook is registered, so that its list is not empty for whoever may read it.

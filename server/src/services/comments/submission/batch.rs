@@ -65,6 +65,10 @@ pub struct Submission {
     pub new_group_id: Uuid,
     pub audit_id: Uuid,
     pub audit_detail: String,
+    /// The body's search tokens (`search::index_tokens`).
+    pub tokens: String,
+    /// The body's keyword terms (`search::keyword_terms`), space-separated.
+    pub terms: String,
 }
 
 impl Submission {
@@ -87,6 +91,8 @@ impl Submission {
             + self.fingerprint.len()
             + self.client_hash.len()
             + self.audit_detail.len()
+            + self.tokens.len()
+            + self.terms.len()
             + self.request_id.as_ref().map_or(0, String::len)
     }
 }
@@ -310,6 +316,8 @@ pub fn statement(submissions: &[&Submission]) -> (String, Vec<Value>) {
     // Open at the submission's time (`consultations::status`).
     let open = consultations::status_condition(ConsultationStatus::Open, "c", "i.at", &mut params);
     let action = params.bind(AUDIT_ACTION);
+    let published = params.bind(CommentStatus::Published);
+    let [support, oppose, neutral] = [Stance::Support, Stance::Oppose, Stance::Neutral].map(|s| params.bind(s.as_str()));
     let mut inputs = Vec::with_capacity(submissions.len());
     let mut deltas = Vec::with_capacity(submissions.len() * 6);
     for (n, s) in submissions.iter().enumerate() {
@@ -329,6 +337,8 @@ pub fn statement(submissions: &[&Submission]) -> (String, Vec<Value>) {
             s.client_hash.clone().into(),
             s.audit_id.into(),
             s.audit_detail.clone().into(),
+            s.tokens.clone().into(),
+            s.terms.clone().into(),
         ]
         .into_iter()
         .map(|v| params.bind(v))
@@ -350,7 +360,7 @@ pub fn statement(submissions: &[&Submission]) -> (String, Vec<Value>) {
     }
     let sql = format!(
         "WITH input (n, consultation_id, at, section_id, new_group_id, fingerprint, id, author_id, stance, body,
-                     request_id, client_hash, audit_id, audit_detail) AS (VALUES {inputs}),
+                     request_id, client_hash, audit_id, audit_detail, tokens, terms) AS (VALUES {inputs}),
          open AS (
            SELECT i.*, c.moderation FROM input i JOIN consultations c ON c.id = i.consultation_id
            WHERE {open}
@@ -400,6 +410,27 @@ pub fn statement(submissions: &[&Submission]) -> (String, Vec<Value>) {
            GROUP BY 1, 2
            ORDER BY 1, 2
            {upsert}
+         ),
+         searched AS (
+           INSERT INTO comment_search (comment_id, tokens)
+           SELECT o.id, o.tokens FROM open o JOIN comment c ON c.id = o.id
+         ),
+         keyworded AS (
+           INSERT INTO comment_keywords (consultation_id, scope_id, term, count, support, oppose, neutral)
+           SELECT o.consultation_id, scope.id, term.term, COUNT(*),
+                  COUNT(*) FILTER (WHERE o.stance = {support}), COUNT(*) FILTER (WHERE o.stance = {oppose}),
+                  COUNT(*) FILTER (WHERE o.stance = {neutral})
+           FROM comment c JOIN open o ON o.id = c.id
+           CROSS JOIN LATERAL unnest(string_to_array(o.terms, ' ')) AS term (term)
+           CROSS JOIN LATERAL (VALUES (o.consultation_id), (o.section_id)) AS scope (id)
+           WHERE c.status = {published} AND scope.id IS NOT NULL
+           GROUP BY 1, 2, 3
+           ORDER BY 1, 2, 3
+           ON CONFLICT (consultation_id, scope_id, term) DO UPDATE SET
+             count = comment_keywords.count + excluded.count,
+             support = comment_keywords.support + excluded.support,
+             oppose = comment_keywords.oppose + excluded.oppose,
+             neutral = comment_keywords.neutral + excluded.neutral
          ),
          audited AS (
            INSERT INTO audit_log (id, at, actor_id, action, subject_type, subject_id, detail)

@@ -36,7 +36,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::Event;
 use crate::services::authz::{self, Viewer};
 use crate::services::counters::{self};
-use crate::services::{audit, consultations};
+use crate::services::{audit, consultations, search_index};
 use crate::state::{AppState, LimitKind};
 use crate::t;
 use super::{facts, join_group};
@@ -136,6 +136,8 @@ impl NewComment {
             new_group_id: Uuid::nil(),
             audit_id: Uuid::nil(),
             audit_detail: audit_detail(self.input.consultation_id).to_string(),
+            tokens: crate::search::index_tokens(&self.body),
+            terms: crate::search::keyword_terms(&self.body).join(" "),
         }
     }
 
@@ -227,6 +229,10 @@ async fn write_step_by_step(state: &AppState, viewer: &Viewer, new: &NewComment,
         return recover_duplicate_request(state, new, AppError::from(error)).await;
     }
     counters::comment_changed(&*txn, counters::Place::of(&comment), None, Some(facts(&comment))).await?;
+    search_index::index_comment(&*txn, comment.id, &comment.body).await?;
+    let mut keywords = search_index::KeywordDeltas::default();
+    keywords.comment(&comment, 1);
+    keywords.apply(&*txn).await?;
     audit::record(&*txn, &state.clock, Some(new.author), AUDIT_ACTION, "Comment", Some(comment.id), audit_detail(consultation.id)).await?;
     txn.commit().await?;
     Ok(submitted(state, comment))
