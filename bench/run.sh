@@ -265,18 +265,31 @@ if [ "$ONLY" != "ceilings" ]; then
   # unless BENCH_DATABASE_MAX_CONNECTIONS says otherwise, and a fixed signing key so that export links
   # are signed the same way on every run (a bench fixture, not a secret). The other settings keep their
   # defaults (PASSWORD_HASH_THREADS, RESPONSE_CACHE_MS).
-  env DATABASE_URL="$DB_URL" REDIS_URL="$REDIS" LISTEN_ADDR="$ADDR" RUST_LOG="${BENCH_RUST_LOG:-warn}" \
-    ${DB_POOL:+"DATABASE_MAX_CONNECTIONS=$DB_POOL"} SECRET_KEY="$SECRET_KEY" DATA_KEY="$DATA_KEY" \
-    RATE_LIMIT_LOGIN_FAILURES=0 RATE_LIMIT_LOGIN_FAILURES_PER_ADDRESS=0 RATE_LIMIT_REGISTRATIONS_PER_HOUR=0 \
-    RATE_LIMIT_COMMENTS_PER_MINUTE=0 RATE_LIMIT_COMMENTS_PER_DAY=0 RATE_LIMIT_REPORTS_PER_HOUR=0 \
-    target/release/gongkai serve >"$OUT/server.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 120); do
-    curl -fsS "http://$ADDR/readyz" >/dev/null 2>&1 && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$OUT/server.log" >&2; die "the server exited"; }
-    sleep 1
-  done
-  curl -fsS "http://$ADDR/readyz" >/dev/null || die "the server is not ready after 120 s"
+  # start_server LOG_FILE [VAR=value ...]: the server in the background (SERVER_PID), ready when it returns.
+  start_server() {
+    local log_file=$1
+    shift
+    env DATABASE_URL="$DB_URL" REDIS_URL="$REDIS" LISTEN_ADDR="$ADDR" RUST_LOG="${BENCH_RUST_LOG:-warn}" \
+      ${DB_POOL:+"DATABASE_MAX_CONNECTIONS=$DB_POOL"} SECRET_KEY="$SECRET_KEY" DATA_KEY="$DATA_KEY" \
+      RATE_LIMIT_LOGIN_FAILURES=0 RATE_LIMIT_LOGIN_FAILURES_PER_ADDRESS=0 RATE_LIMIT_REGISTRATIONS_PER_HOUR=0 \
+      RATE_LIMIT_COMMENTS_PER_MINUTE=0 RATE_LIMIT_COMMENTS_PER_DAY=0 RATE_LIMIT_REPORTS_PER_HOUR=0 \
+      "$@" target/release/gongkai serve >"$log_file" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 1 120); do
+      curl -fsS "http://$ADDR/readyz" >/dev/null 2>&1 && break
+      kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$log_file" >&2; die "the server exited"; }
+      sleep 1
+    done
+    curl -fsS "http://$ADDR/readyz" >/dev/null || die "the server is not ready after 120 s"
+  }
+  stop_server() {
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+  }
+  start_server "$OUT/server.log"
   (
     while [ -r "/proc/$SERVER_PID/status" ]; do
       awk -v t="$(date +%s)" '/^VmRSS/ {print t, $2}' "/proc/$SERVER_PID/status" 2>/dev/null
@@ -396,6 +409,27 @@ if [ "$ONLY" != "ceilings" ]; then
     echo "RESULT failed" >"$OUT/search_common.result"
     echo "RESULT failed" >"$OUT/search_rare.result"
   fi
+
+  # The cost of the request logs (issue 17): the comment page and the submission once more on a server
+  # with them off (RUST_LOG=warn, as above) and then on one that writes every request's line as JSON
+  # (RUST_LOG=info, LOG_FORMAT=json) into a file, one after the other, so the two figures share the
+  # machine's state as closely as two measurements can. The metrics are on in both.
+  if [ "${BENCH_LOGGING:-1}" = "1" ]; then
+    log "logging cost: page 1 and submissions with request logs off, then on"
+    for mode in off on; do
+      stop_server
+      if [ "$mode" = "on" ]; then
+        start_server "$OUT/server_logs_on.log" RUST_LOG=info LOG_FORMAT=json
+      else
+        start_server "$OUT/server_logs_off.log"
+      fi
+      wrk_run "logs_${mode}_page1" comment_page.lua "$CONN" "$DURATION" BENCH_CONSULTATION="$BIG" BENCH_CURSOR=
+      wrk_run "logs_${mode}_submit" submit_comment.lua "$CONN" "$DURATION" BENCH_TOKENS="$OUT/tokens.txt" \
+        BENCH_CONSULTATION="$OPEN" BENCH_SECTIONS="$OPEN_SECTIONS"
+    done
+    LOG_LINES=$(wc -l <"$OUT/server_logs_on.log")
+    LOG_BYTES=$(wc -c <"$OUT/server_logs_on.log")
+  fi
 fi
 
 # ---- summary --------------------------------------------------------------------------------------------
@@ -438,6 +472,17 @@ row() { # NAME LABEL CEILING CEILING_LABEL
     echo "server settings: DATABASE_MAX_CONNECTIONS=${DB_POOL:-20 (default)}, SUBMISSION_WRITERS, PASSWORD_HASH_THREADS and RESPONSE_CACHE_MS at their defaults (cores, cores − 1, 1000 ms), RATE_LIMIT_* = 0;" \
       "each wrk scenario ran ${WARMUP}s unmeasured first (warm-up results on stderr)"
     echo
+    if [ "${BENCH_LOGGING:-1}" = "1" ]; then
+      echo "request logs (issue 17): the same two scenarios on a restarted server, logs off and then on (JSON lines into a file: $LOG_LINES lines, $((LOG_BYTES / 1048576)) MiB):"
+      echo
+      echo "| scenario | logs off, req/s | p99 ms | logs on, req/s | p99 ms | on / off |"
+      echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+      for s in page1 submit; do
+        printf '| %s | %s | %s | %s | %s | %s |\n' "$s" "$(field "logs_off_$s" rps)" "$(field "logs_off_$s" p99_ms)" \
+          "$(field "logs_on_$s" rps)" "$(field "logs_on_$s" p99_ms)" "$(ratio "$(field "logs_on_$s" rps)" "$(field "logs_off_$s" rps)")"
+      done
+      echo
+    fi
     echo "search backfill (gongkai search-backfill, on this run): $(field backfill seconds) s for $(field backfill comments) comments looked at (0: already indexed by an earlier run)"
     echo
     echo "exports of the big consultation ($EXPORT_ROWS comments, every status), streamed by the admin through the signed link:"
