@@ -327,6 +327,20 @@ if [ "$ONLY" != "ceilings" ]; then
   wrk_run list list_consultations.lua "$CONN" "$DURATION"
   wrk_run page1 comment_page.lua "$CONN" "$DURATION" BENCH_CONSULTATION="$BIG" BENCH_CURSOR=
   wrk_run deep comment_page.lua "$CONN" "$DURATION" BENCH_CONSULTATION="$BIG" BENCH_CURSOR="$DEEP_CURSOR"
+  # Issue 16: the same two pages read by the 64 signed-in citizens (with viewerHasEndorsed), and page 1
+  # as an automatic persisted query over GET (the hash registered once here, with its text).
+  wrk_run page1_citizen comment_page.lua "$CONN" "$DURATION" BENCH_VIEW=citizen BENCH_TOKENS="$OUT/tokens.txt" \
+    BENCH_CONSULTATION="$BIG" BENCH_CURSOR=
+  wrk_run deep_citizen comment_page.lua "$CONN" "$DURATION" BENCH_VIEW=citizen BENCH_TOKENS="$OUT/tokens.txt" \
+    BENCH_CONSULTATION="$BIG" BENCH_CURSOR="$DEEP_CURSOR"
+  APQ_TEXT=$(cat bench/wrk/comment_page.graphql)
+  APQ_HASH=$(printf '%s' "$APQ_TEXT" | sha256sum | cut -d' ' -f1)
+  apq_answer=$(gql "$(jq -nc --arg q "$APQ_TEXT" --arg id "$BIG" --arg h "$APQ_HASH" \
+    '{query: $q, variables: {id: $id, after: null}, extensions: {persistedQuery: {version: 1, sha256Hash: $h}}}')")
+  jq -e '.data.consultation.comments.edges | length > 0' <<<"$apq_answer" >/dev/null \
+    || echo "warning: registering the persisted page failed: $(head -c 300 <<<"$apq_answer")" >&2
+  wrk_run page1_apq comment_page.lua "$CONN" "$DURATION" BENCH_APQ=1 BENCH_APQ_HASH="$APQ_HASH" \
+    BENCH_CONSULTATION="$BIG" BENCH_CURSOR=
   wrk_run submit submit_comment.lua "$CONN" "$DURATION" BENCH_TOKENS="$OUT/tokens.txt" \
     BENCH_CONSULTATION="$OPEN" BENCH_SECTIONS="$OPEN_SECTIONS"
   login_env=(BENCH_EMAIL_PATTERN="$PATTERN" BENCH_CITIZENS="$CITIZENS" BENCH_PASSWORD="$PASSWORD")
@@ -386,6 +400,19 @@ if [ "$ONLY" != "ceilings" ]; then
   }
   export_run CSV
   export_run JSON
+
+  # Issue 16: the moderation view of the same two pages (report counts, moderation reason, duplicate
+  # count, the author's email), read by the seeded admin, who moderates every consultation.
+  if [ -n "$ADMIN_TOKEN" ]; then
+    echo "$ADMIN_TOKEN" >"$OUT/admin_token.txt"
+    wrk_run page1_staff comment_page.lua "$CONN" "$DURATION" BENCH_VIEW=staff BENCH_TOKENS="$OUT/admin_token.txt" \
+      BENCH_CONSULTATION="$BIG" BENCH_CURSOR=
+    wrk_run deep_staff comment_page.lua "$CONN" "$DURATION" BENCH_VIEW=staff BENCH_TOKENS="$OUT/admin_token.txt" \
+      BENCH_CONSULTATION="$BIG" BENCH_CURSOR="$DEEP_CURSOR"
+  else
+    echo "RESULT failed" >"$OUT/page1_staff.result"
+    echo "RESULT failed" >"$OUT/deep_staff.result"
+  fi
 
   # Search (issue 14): the admin searches the big consultation for a common two-character word (the
   # candidate nearest 10 % of its comments) and for a rare one (the least frequent candidate found).
@@ -455,6 +482,11 @@ row() { # NAME LABEL CEILING CEILING_LABEL
     row list "1. open consultations, first 20 (anonymous)" ceiling_page1 "raw page-1 read"
     row page1 "2a. comment page 1 of the big consultation" ceiling_page1 "raw page-1 read"
     row deep "2b. comment page $DEEP_PAGE of the big consultation" ceiling_deep "raw deep-page read"
+    row page1_citizen "2c. comment page 1, $CONN signed-in citizens (with viewerHasEndorsed)" ceiling_page1 "raw page-1 read"
+    row deep_citizen "2d. comment page $DEEP_PAGE, $CONN signed-in citizens (with viewerHasEndorsed)" ceiling_deep "raw deep-page read"
+    row page1_staff "2e. comment page 1, moderation view (admin: report counts, author email)" ceiling_page1 "raw page-1 read"
+    row deep_staff "2f. comment page $DEEP_PAGE, moderation view" ceiling_deep "raw deep-page read"
+    row page1_apq "2g. comment page 1 as a persisted query over GET (anonymous)" ceiling_page1 "raw page-1 read"
     row submit "3. submit comment ($CONN signed-in citizens, one consultation)" ceiling_insert "raw insert"
     row login "4a. sign in" ceiling_argon2 "argon2id verify, $(nproc) threads"
     row login_flood "4b. sign-in flood ($FLOOD_CONN connections, during 4c)" ceiling_argon2 "argon2id verify"
