@@ -10,7 +10,10 @@ use std::time::Instant;
 use poem::middleware::ReqId;
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
 
+use tracing::Instrument as _;
+
 use crate::metrics::{self, METRICS};
+use crate::telemetry;
 use crate::state::AppState;
 
 /// What a GraphQL request was, for the log line and the metrics; set on the response by `http::graphql`.
@@ -50,7 +53,9 @@ impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
         let path = req.uri().path().to_owned();
         let request_id = req.data::<ReqId>().map(ToString::to_string).unwrap_or_default();
         let state = req.data::<AppState>().cloned();
-        let response = match self.inner.call(req).await {
+        // The request's trace span (none with traces off): what the request causes runs inside it.
+        let span = telemetry::request_span(&req, &path, &request_id);
+        let response = match self.inner.call(req).instrument(span.clone()).await {
             Ok(response) => response.into_response(),
             Err(error) => error.into_response(),
         };
@@ -72,6 +77,7 @@ impl<E: Endpoint> Endpoint for AccessLogEndpoint<E> {
         let kind = facts.map_or("", |f| f.kind);
         let codes = facts.map(|f| f.codes.join(",")).unwrap_or_default();
         let cached = facts.is_some_and(|f| f.cached);
+        telemetry::finish_request(&span, status, facts.map(|f| (operation, kind, f.codes.as_slice())));
         let duration_ms = elapsed.as_secs_f64() * 1000.0;
         let slow = state.as_ref().is_some_and(|s| elapsed >= s.config.slow_request);
         if slow {

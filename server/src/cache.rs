@@ -82,7 +82,15 @@ impl ResponseCache {
     }
 
     pub fn key(request: &async_graphql::Request, locale: Locale) -> Key {
+        Self::scoped_key(request, locale, "")
+    }
+
+    /// The key of a response shared by the readers of one scope (`graphql::shared`); the anonymous
+    /// responses are the empty scope's.
+    pub fn scoped_key(request: &async_graphql::Request, locale: Locale, scope: &str) -> Key {
         let mut hasher = Sha256::new();
+        hasher.update(scope.as_bytes());
+        hasher.update([0]);
         hasher.update(locale.as_str().as_bytes());
         hasher.update([0]);
         hasher.update(request.query.as_bytes());

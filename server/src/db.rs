@@ -102,8 +102,10 @@ impl Db {
         let mut conn = Database::connect(options).await.with_context(|| format!("cannot connect to the database at {}", redact(url)))?;
         let statements_run = Arc::new(AtomicU64::new(0));
         let counter = statements_run.clone();
-        conn.set_metric_callback(move |_| {
+        let system = if sqlite { "sqlite" } else { "postgresql" };
+        conn.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
+            crate::telemetry::statement(system, info);
         });
         let statements = if sqlite { None } else { Some(Statements::new(url, statement_connections)?) };
         Ok(Self { conn, statements, write_gate: sqlite.then(|| Arc::new(Mutex::new(()))), generation: Arc::default(), statements_run })

@@ -13,6 +13,7 @@ use crate::auth::client::client_ip;
 use crate::cache::{Body as CachedBody, Lookup, ResponseCache};
 use crate::persisted::{Resolved, NOT_FOUND_CODE, NOT_FOUND_MESSAGE};
 use crate::graphql::loaders::Loaders;
+use crate::graphql::shared;
 use crate::graphql::AppSchema;
 use crate::services::accounts;
 use crate::graphql::context::RequestLocale;
@@ -180,6 +181,15 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
     if req.method() == poem::http::Method::GET && changes {
         return json_error(StatusCode::METHOD_NOT_ALLOWED, "BAD_USER_INPUT", t!("error-mutation-over-get"), locale);
     }
+    // A signed-in reader's query that their scope shares: filled in from the scope's template.
+    if !changes && state.responses.enabled() {
+        if let Some(scope) = shared::Scope::of(&viewer).filter(|s| shared::eligible(&document, request.operation_name.as_deref(), s)) {
+            if let Some(response) = shared_answer(req, state, schema, &request, &document, &viewer, &scope, locale, kind).await {
+                METRICS.micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+                return response;
+            }
+        }
+    }
     // An anonymous query's answer depends on nothing but the request and its language (error messages
     // are in it): it may come from the cache.
     let cacheable = state.responses.enabled() && viewer.user.is_none() && !changes;
@@ -237,6 +247,59 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
     }
     let facts = GraphqlFacts { operation: operation_name, kind, codes, account, cached: false, bytes: body.len() };
     with_facts(answer(state, req, body, shareable && !response.is_err()), facts)
+}
+
+/// The answer to a query its reader's scope shares (`graphql::shared`): the scope's template from the
+/// cache (computed for the scope's stand-in on a miss), filled in for this reader. `None` when this
+/// reader needs their own computation: the stand-in's answer had errors, or the reader wrote a comment
+/// whose reading differs for its author.
+#[allow(clippy::too_many_arguments)]
+async fn shared_answer(
+    req: &Request,
+    state: &AppState,
+    schema: &AppSchema,
+    request: &async_graphql::Request,
+    document: &async_graphql::parser::types::ExecutableDocument,
+    viewer: &Viewer,
+    scope: &shared::Scope,
+    locale: Locale,
+    kind: &'static str,
+) -> Option<Response> {
+    let reader = viewer.user_id()?;
+    let key = ResponseCache::scoped_key(request, locale, &scope.key());
+    let (template, cached) = match state.responses.lookup(key, state.db.generation()).await {
+        Lookup::Hit(template) => (template, true),
+        Lookup::Compute(flight) => {
+            crate::metrics::METRICS.cache_lookups.with_label_values(&["miss"]).inc();
+            let stand_in = scope.stand_in(viewer);
+            let recording = std::sync::Arc::new(shared::Recording::default());
+            let mut computed = async_graphql::Request::new(request.query.clone()).variables(request.variables.clone());
+            computed.operation_name = request.operation_name.clone();
+            computed.set_parsed_query(document.clone());
+            let loaders = Loaders::new(&state.db.conn, stand_in.user_id());
+            let computed = computed.data(stand_in).data(loaders).data(RequestLocale(Some(locale))).data(recording.clone());
+            let mut response = schema.execute(computed).await;
+            crate::graphql::nulls::propagate(&mut response, document, request.operation_name.as_deref());
+            // Errors may read differently for each reader: such an answer is not shared.
+            if response.is_err() {
+                return None;
+            }
+            let template = recording.template(&response, shared::marker())?.encode();
+            flight.finish(template.clone(), true);
+            (template, false)
+        }
+    };
+    if cached {
+        METRICS.cache_hits.fetch_add(1, Ordering::Relaxed);
+        crate::metrics::METRICS.cache_lookups.with_label_values(&["hit"]).inc();
+    }
+    let body = match shared::render(&state.db.conn, &template, reader).await {
+        Ok(Some(json)) => CachedBody::from(json),
+        Ok(None) => return None,
+        Err(error) => return Some(graphql_error(error, locale)),
+    };
+    let facts = GraphqlFacts { operation: request.operation_name.clone(), kind, codes: Vec::new(), account: Some(reader), cached, bytes: body.len() };
+    Some(with_facts(answer(state, req, body, false), facts))
 }
 
 fn with_facts(mut response: Response, facts: GraphqlFacts) -> Response {

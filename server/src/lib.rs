@@ -28,6 +28,7 @@ pub mod search;
 pub mod sql;
 pub mod startup;
 pub mod state;
+pub mod telemetry;
 pub mod unsubscribe;
 pub mod util;
 pub mod websocket;

@@ -56,7 +56,7 @@ async fn run() -> anyhow::Result<()> {
         return Ok(());
     }
     let config = Config::from_env()?;
-    gongkai::startup::init_tracing(config.log_format, "info");
+    gongkai::startup::init_tracing(config.log_format, "info")?;
     match command {
         Command::Serve => gongkai::startup::serve(config).await,
         Command::Migrate => {

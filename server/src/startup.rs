@@ -19,14 +19,26 @@ use crate::state::AppState;
 use crate::websocket;
 
 /// Logs to standard error, as text or JSON lines, filtered by `RUST_LOG` (else `default`). In JSON each
-/// line carries the spans it was written in: a request's lines carry its `request_id`.
-pub fn init_tracing(format: crate::config::LogFormat, default: &str) {
+/// line carries the spans it was written in: a request's lines carry its `request_id`. When the
+/// OpenTelemetry variables ask for traces, the spans of `telemetry::TARGET` go to the OTLP exporter
+/// (never into the log lines); a misconfigured exporter is an error at start.
+pub fn init_tracing(format: crate::config::LogFormat, default: &str) -> anyhow::Result<()> {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    use tracing_subscriber::Layer as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = match format {
-        crate::config::LogFormat::Json => builder.json().try_init(),
-        crate::config::LogFormat::Text => builder.try_init(),
+    let filter = match format!("{}=off", crate::telemetry::TARGET).parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
     };
+    let logs = match format {
+        crate::config::LogFormat::Json => tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr).with_filter(filter).boxed(),
+        crate::config::LogFormat::Text => tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter).boxed(),
+    };
+    let traces = crate::telemetry::init()?;
+    // A second call (tests starting several servers in one process) keeps the first subscriber.
+    let _ = tracing_subscriber::registry().with(logs).with(traces).try_init();
+    Ok(())
 }
 
 /// The routes with their middleware and shared data.
@@ -110,7 +122,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let sessions = if running.state.redis.is_some() { "Redis" } else { "in-process" };
     tracing::info!(addr = %running.addr, backend, sessions, "Gongkai is listening");
     println!("Gongkai is listening on http://{} (GraphiQL at http://{}/ ; database: {backend}; sessions and rate limits: {sessions})", running.addr, running.addr);
-    running.task.await.context("the server task failed")?.context("the server stopped with an error")?;
+    let served = running.task.await;
+    // The spans of the last requests go out before the process ends.
+    crate::telemetry::shutdown().await;
+    served.context("the server task failed")?.context("the server stopped with an error")?;
     tracing::info!("Gongkai stopped");
     Ok(())
 }

@@ -166,7 +166,7 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
 pub async fn spawn_config(config: Config, sqlite_dir: Option<PathBuf>) -> TestApp {
     // TEST_TRACE=1: the in-process servers' warnings and errors (RUST_LOG for more) on standard error.
     if std::env::var("TEST_TRACE").is_ok() {
-        gongkai::startup::init_tracing(gongkai::config::LogFormat::Text, "warn");
+        let _ = gongkai::startup::init_tracing(gongkai::config::LogFormat::Text, "warn");
     }
     let (stop, stopped) = oneshot::channel::<()>();
     let running = gongkai::startup::start(config, async {

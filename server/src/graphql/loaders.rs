@@ -210,29 +210,42 @@ pub struct Loaders {
     pub appointments_by_application: DataLoader<AppointmentByApplicationLoader>,
 }
 
+/// Runs a DataLoader's batch on the runtime, inside a span of its own when traces are on (a child of
+/// the resolver that asked first), so that its statements join the request's trace.
+fn batch(name: &'static str) -> impl Fn(futures_util::future::BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> + Send + Sync + 'static {
+    move |future| {
+        use tracing::Instrument as _;
+        let span = if crate::telemetry::enabled() {
+            tracing::info_span!(target: crate::telemetry::TARGET, "dataloader", otel.name = %format_args!("DataLoader {name}"))
+        } else {
+            tracing::Span::none()
+        };
+        tokio::spawn(future.instrument(span))
+    }
+}
+
 impl Loaders {
     pub fn new(db: &DatabaseConnection, viewer: Option<Uuid>) -> Self {
-        let spawn = |f| tokio::spawn(f);
         Self {
-            users: DataLoader::new(UserLoader(db.clone()), spawn),
-            departments: DataLoader::new(DepartmentLoader(db.clone()), spawn),
-            sections: DataLoader::new(SectionLoader(db.clone()), spawn),
-            consultations: DataLoader::new(ConsultationLoader(db.clone()), spawn),
-            comments: DataLoader::new(CommentLoader(db.clone()), spawn),
-            replies: DataLoader::new(RepliesLoader(db.clone()), spawn),
-            reports: DataLoader::new(ReportsLoader(db.clone()), spawn),
-            consultation_sections: DataLoader::new(SectionsLoader(db.clone()), spawn),
-            cooperating: DataLoader::new(CooperatingLoader(db.clone()), spawn),
-            counters: DataLoader::new(CountersLoader(db.clone()), spawn),
-            endorsed: DataLoader::new(EndorsedLoader { db: db.clone(), user: viewer }, spawn),
-            group_samples: DataLoader::new(GroupSampleLoader(db.clone()), spawn),
-            supervisors: DataLoader::new(SupervisorLoader(db.clone()), spawn),
-            applications: DataLoader::new(ApplicationLoader(db.clone()), spawn),
-            observations: DataLoader::new(ObservationLoader(db.clone()), spawn),
-            observation_replies: DataLoader::new(ObservationRepliesLoader(db.clone()), spawn),
-            follow_ups: DataLoader::new(FollowUpsLoader(db.clone()), spawn),
-            latest_appointments: DataLoader::new(LatestAppointmentLoader(db.clone()), spawn),
-            appointments_by_application: DataLoader::new(AppointmentByApplicationLoader(db.clone()), spawn),
+            users: DataLoader::new(UserLoader(db.clone()), batch("UserLoader")),
+            departments: DataLoader::new(DepartmentLoader(db.clone()), batch("DepartmentLoader")),
+            sections: DataLoader::new(SectionLoader(db.clone()), batch("SectionLoader")),
+            consultations: DataLoader::new(ConsultationLoader(db.clone()), batch("ConsultationLoader")),
+            comments: DataLoader::new(CommentLoader(db.clone()), batch("CommentLoader")),
+            replies: DataLoader::new(RepliesLoader(db.clone()), batch("RepliesLoader")),
+            reports: DataLoader::new(ReportsLoader(db.clone()), batch("ReportsLoader")),
+            consultation_sections: DataLoader::new(SectionsLoader(db.clone()), batch("SectionsLoader")),
+            cooperating: DataLoader::new(CooperatingLoader(db.clone()), batch("CooperatingLoader")),
+            counters: DataLoader::new(CountersLoader(db.clone()), batch("CountersLoader")),
+            endorsed: DataLoader::new(EndorsedLoader { db: db.clone(), user: viewer }, batch("EndorsedLoader")),
+            group_samples: DataLoader::new(GroupSampleLoader(db.clone()), batch("GroupSampleLoader")),
+            supervisors: DataLoader::new(SupervisorLoader(db.clone()), batch("SupervisorLoader")),
+            applications: DataLoader::new(ApplicationLoader(db.clone()), batch("ApplicationLoader")),
+            observations: DataLoader::new(ObservationLoader(db.clone()), batch("ObservationLoader")),
+            observation_replies: DataLoader::new(ObservationRepliesLoader(db.clone()), batch("ObservationRepliesLoader")),
+            follow_ups: DataLoader::new(FollowUpsLoader(db.clone()), batch("FollowUpsLoader")),
+            latest_appointments: DataLoader::new(LatestAppointmentLoader(db.clone()), batch("LatestAppointmentLoader")),
+            appointments_by_application: DataLoader::new(AppointmentByApplicationLoader(db.clone()), batch("AppointmentByApplicationLoader")),
         }
     }
 }

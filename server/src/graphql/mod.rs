@@ -6,6 +6,7 @@ pub mod loaders;
 pub mod mutation;
 pub mod nulls;
 pub mod query;
+pub mod shared;
 pub mod subscription;
 pub mod types;
 
@@ -48,6 +49,9 @@ pub fn build_schema(state: Option<crate::state::AppState>) -> AppSchema {
     let mut builder = schema_builder();
     if let Some(state) = state {
         builder = builder.data(state);
+    }
+    if crate::telemetry::enabled() {
+        builder = builder.extension(crate::telemetry::GraphqlSpans);
     }
     builder.finish()
 }

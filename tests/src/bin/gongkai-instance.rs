@@ -20,7 +20,10 @@ async fn main() -> std::process::ExitCode {
         }
     };
     // Warnings and errors (or what RUST_LOG asks for) go to standard error, which the tests read.
-    gongkai::startup::init_tracing(config.log_format, "warn");
+    if let Err(error) = gongkai::startup::init_tracing(config.log_format, "warn") {
+        eprintln!("gongkai-instance: {error:#}");
+        return std::process::ExitCode::FAILURE;
+    }
     match gongkai::startup::serve(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

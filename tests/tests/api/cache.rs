@@ -1,4 +1,5 @@
-//! Anonymous query responses are served again for a moment, but never after a public write.
+//! Anonymous query responses (and signed-in readers' shared templates) are served again for a moment,
+//! but never after a public write.
 
 use gongkai_tests::{no_limits, spawn_with};
 use serde_json::json;
@@ -29,12 +30,16 @@ async fn anonymous_reads_are_cached_until_a_public_write_commits() {
     let fresh = app.ok(None, COUNT, json!({ "id": w.consultation })).await;
     assert_eq!(fresh["consultation"]["commentCount"], 1, "a committed comment is seen at once");
 
-    // Signed-in readers are never served from the cache.
+    // Signed-in citizens share their scope's template of the page (tests/api/shared_pages.rs), which
+    // follows the same writes.
     let signed = app.ok(Some(&citizen), COUNT, json!({ "id": w.consultation })).await;
     assert_eq!(signed["consultation"]["commentCount"], 1);
     let hits = cache_hits(&app).await;
     app.ok(Some(&citizen), COUNT, json!({ "id": w.consultation })).await;
-    assert_eq!(cache_hits(&app).await, hits);
+    assert_eq!(cache_hits(&app).await, hits + 1);
+    app.comment(&citizen, &w.consultation, "又一条意见").await;
+    let signed = app.ok(Some(&citizen), COUNT, json!({ "id": w.consultation })).await;
+    assert_eq!(signed["consultation"]["commentCount"], 2, "a committed comment is seen at once by signed-in readers too");
 }
 
 #[tokio::test]

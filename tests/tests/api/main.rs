@@ -36,6 +36,7 @@ mod scorecards;
 mod search;
 mod security;
 mod sessions;
+mod shared_pages;
 mod similar;
 mod statements;
 mod submissions;

@@ -1,6 +1,7 @@
 //! What an operator sees: one JSON log line per request with the request id the response carried and
-//! no secret in it, slow requests at `warn`, and `/metrics` moving as traffic does, with label sets a
-//! client cannot grow. The server runs as a process of its own, so its logs and metrics are its own.
+//! no secret in it, slow requests at `warn`, `/metrics` moving as traffic does, with label sets a
+//! client cannot grow, and traces reaching an OTLP collector. The server runs as a process of its own,
+//! so its logs, metrics and traces are its own.
 
 use std::time::Duration;
 
@@ -159,4 +160,171 @@ fn the_dashboard_and_the_alerts_name_only_metrics_the_server_exports() {
             assert!(exported.contains(&name), "{file} names {name}, which the server does not export");
         }
     }
+}
+
+/// An OpenTelemetry collector's OTLP/HTTP receiver (protobuf), in this process: keeps every span sent.
+struct Collector {
+    url: String,
+    spans: std::sync::Arc<std::sync::Mutex<Vec<(String, opentelemetry_proto::tonic::trace::v1::Span)>>>,
+}
+
+impl Collector {
+    async fn start() -> Collector {
+        use prost::Message as _;
+        let spans = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let port = listener.local_addr().expect("address").port();
+        let acceptor = poem::listener::TcpAcceptor::from_std(listener).expect("acceptor");
+        let kept = spans.clone();
+        let endpoint = poem::endpoint::make(move |req: poem::Request| {
+            let kept = kept.clone();
+            async move {
+                let path = req.uri().path().to_owned();
+                let kind = req.content_type().unwrap_or_default().to_owned();
+                let body = req.into_body().into_bytes().await.unwrap_or_default();
+                if path != "/v1/traces" || kind != "application/x-protobuf" {
+                    return poem::Response::builder().status(poem::http::StatusCode::NOT_FOUND).body("");
+                }
+                let Ok(export) = opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest::decode(body) else {
+                    return poem::Response::builder().status(poem::http::StatusCode::BAD_REQUEST).body("");
+                };
+                let mut kept = kept.lock().expect("lock");
+                for resource in export.resource_spans {
+                    let service = resource
+                        .resource
+                        .iter()
+                        .flat_map(|r| r.attributes.iter())
+                        .find(|a| a.key == "service.name")
+                        .map(|a| attribute_text(a.value.as_ref()))
+                        .unwrap_or_default();
+                    for scope in resource.scope_spans {
+                        kept.extend(scope.spans.into_iter().map(|s| (service.clone(), s)));
+                    }
+                }
+                poem::Response::builder().status(poem::http::StatusCode::OK).body("")
+            }
+        });
+        tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(endpoint));
+        Collector { url: format!("http://127.0.0.1:{port}"), spans }
+    }
+
+    /// The spans of one trace, once `done` says they are all there (within 20 s).
+    async fn trace(&self, trace_id: &[u8], done: impl Fn(&[Span]) -> bool) -> Vec<Span> {
+        for _ in 0..400 {
+            let spans: Vec<Span> = self.spans.lock().expect("lock").iter().filter(|(_, s)| s.trace_id == trace_id).cloned().collect();
+            if done(&spans) {
+                return spans;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let all = self.spans.lock().expect("lock").iter().map(|(_, s)| s.name.clone()).collect::<Vec<_>>();
+        panic!("the collector did not get the trace; spans it got: {all:?}");
+    }
+}
+
+type Span = (String, opentelemetry_proto::tonic::trace::v1::Span);
+
+fn attribute_text(value: Option<&opentelemetry_proto::tonic::common::v1::AnyValue>) -> String {
+    use opentelemetry_proto::tonic::common::v1::any_value::Value as V;
+    match value.and_then(|v| v.value.as_ref()) {
+        Some(V::StringValue(s)) => s.clone(),
+        Some(V::IntValue(i)) => i.to_string(),
+        Some(V::BoolValue(b)) => b.to_string(),
+        Some(V::DoubleValue(d)) => d.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn attribute(span: &opentelemetry_proto::tonic::trace::v1::Span, key: &str) -> Option<String> {
+    span.attributes.iter().find(|a| a.key == key).map(|a| attribute_text(a.value.as_ref()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether `span` is `ancestor` or lies below it, following parent ids within `spans`.
+fn descends_from(spans: &[Span], span: &opentelemetry_proto::tonic::trace::v1::Span, ancestor: &[u8]) -> bool {
+    let mut current = span;
+    for _ in 0..64 {
+        if current.span_id == ancestor {
+            return true;
+        }
+        match spans.iter().find(|(_, s)| s.span_id == current.parent_span_id) {
+            Some((_, parent)) => current = parent,
+            None => return false,
+        }
+    }
+    false
+}
+
+#[tokio::test]
+async fn traces_reach_the_otlp_collector_with_the_request_its_resolvers_and_its_statements_in_the_callers_trace() {
+    let collector = Collector::start().await;
+    let app = spawn_with(no_limits).await;
+    let config = app.state.config.as_ref().clone();
+    let p = spawn_process_with(
+        INSTANCE,
+        &config,
+        &[("OTEL_EXPORTER_OTLP_ENDPOINT", collector.url.as_str()), ("OTEL_BSP_SCHEDULE_DELAY", "50"), ("OTEL_SERVICE_NAME", "gongkai-under-test")],
+    )
+    .await;
+    // The caller's trace (W3C traceparent): the server's span continues it.
+    let trace_id = uuid::Uuid::new_v4().simple().to_string();
+    let caller_span = "00f067aa0ba902b7";
+    let secret_word = "保密检索词";
+    let query = "query Listing($s: String) { consultations(first: 5, filter: { search: $s }) { totalCount edges { node { id title } } } departments { id } }";
+    let response = p
+        .http
+        .post(format!("{}/graphql", p.url))
+        .header("traceparent", format!("00-{trace_id}-{caller_span}-01"))
+        .json(&json!({ "query": query, "variables": { "s": secret_word }, "operationName": "Listing" }))
+        .send()
+        .await
+        .expect("a response");
+    let request_id = response.headers()["x-request-id"].to_str().expect("id").to_owned();
+    let body: Value = response.json().await.expect("JSON");
+    assert!(body["errors"].is_null(), "{body}");
+
+    let wanted: Vec<u8> = (0..16).map(|i| u8::from_str_radix(&trace_id[2 * i..2 * i + 2], 16).expect("hex")).collect();
+    let is = |name: &'static str| move |s: &Span| s.1.name == name;
+    let spans = collector
+        .trace(&wanted, |spans| {
+            spans.iter().any(is("POST /graphql"))
+                && spans.iter().any(is("Query.consultations"))
+                && spans.iter().any(is("Query.departments"))
+                && spans.iter().filter(|s| s.1.kind == 3).count() >= 2
+        })
+        .await;
+    let names: Vec<&str> = spans.iter().map(|s| s.1.name.as_str()).collect();
+    let (service, request) = spans.iter().find(|s| s.1.name == "POST /graphql").expect("the request span");
+    assert_eq!(service, "gongkai-under-test");
+    // SPAN_KIND_SERVER = 2, SPAN_KIND_CLIENT = 3.
+    assert_eq!(request.kind, 2);
+    assert_eq!(hex(&request.parent_span_id), caller_span, "the request continues the caller's span");
+    assert_eq!(attribute(request, "http.response.status_code").as_deref(), Some("200"));
+    assert_eq!(attribute(request, "graphql.operation.name").as_deref(), Some("Listing"));
+    assert_eq!(attribute(request, "graphql.operation.type").as_deref(), Some("query"));
+    assert_eq!(attribute(request, "gongkai.request_id").as_deref(), Some(request_id.as_str()));
+    let execute = spans.iter().find(|s| s.1.name == "GraphQL Listing").expect("the operation's span");
+    assert_eq!(execute.1.parent_span_id, request.span_id);
+    for field in ["Query.consultations", "Query.departments"] {
+        let (_, resolver) = spans.iter().find(|s| s.1.name == field).expect("a root field's span");
+        assert!(descends_from(&spans, resolver, &execute.1.span_id), "{field} lies under the operation: {names:?}");
+    }
+    // The statements: client spans under the request, with their text and never a bound value.
+    let statements: Vec<&Span> = spans.iter().filter(|s| s.1.kind == 3).collect();
+    for (_, statement) in &statements {
+        assert!(descends_from(&spans, statement, &request.span_id), "a statement outside the request: {names:?}");
+        let text = attribute(statement, "db.query.text").expect("the statement's text");
+        assert!(!text.is_empty());
+        assert!(matches!(attribute(statement, "db.system.name").as_deref(), Some("sqlite" | "postgresql")), "{statement:?}");
+    }
+    assert!(
+        statements.iter().any(|(_, s)| attribute(s, "db.query.text").is_some_and(|t| t.contains("departments"))),
+        "the departments are read in a statement of the trace: {names:?}"
+    );
+    let everything = format!("{spans:?}");
+    assert!(!everything.contains(secret_word), "a bound value reached the collector");
 }

@@ -8,6 +8,7 @@ use entities::{comment, duplicate_group, reply};
 use crate::domain::{Adoption, CommentStatus, ReportReason, Stance};
 use crate::error::AppError;
 use crate::graphql::context::{load_error, ContextExt, GqlResult};
+use crate::graphql::shared::Recording;
 use crate::graphql::types::consultation::{Consultation, Department, Section};
 use crate::graphql::types::user::User;
 use crate::t;
@@ -67,6 +68,11 @@ impl Comment {
     }
 
     async fn viewer_has_endorsed(&self, ctx: &Context<'_>) -> GqlResult<bool> {
+        // A shared page leaves a slot here, filled in for each reader (graphql::shared).
+        if let Some(recording) = Recording::of(ctx) {
+            recording.slot(ctx, self.model.id);
+            return Ok(false);
+        }
         Ok(ctx.loaders()?.endorsed.load_one(self.model.id).await.map_err(load_error)?.unwrap_or(false))
     }
 
@@ -79,7 +85,14 @@ impl Comment {
         let found = ctx.loaders()?.users.load_one(self.model.author_id).await.map_err(load_error)?;
         let model = found.ok_or(AppError::NotFound(t!("not-found-author")))?;
         let viewer = ctx.viewer()?;
-        let private = self.moderator || viewer.is_admin() || viewer.user_id() == Some(model.id);
+        let by_role = self.moderator || viewer.is_admin();
+        if !by_role && (ctx.look_ahead().field("email").exists() || ctx.look_ahead().field("phone").exists()) {
+            // A shared page is read by the author too, who would see their own personal data.
+            if let Some(recording) = Recording::of(ctx) {
+                recording.author(model.id);
+            }
+        }
+        let private = by_role || viewer.user_id() == Some(model.id);
         Ok(User { model, private })
     }
 
@@ -120,6 +133,12 @@ impl Comment {
 
     /// Why staff rejected or hid the comment (its author and the consultation's staff).
     async fn moderation_reason(&self, ctx: &Context<'_>) -> Option<&str> {
+        if !self.moderator {
+            // The author reads it too: a shared page is not theirs.
+            if let Some(recording) = Recording::of(ctx) {
+                recording.author(self.model.author_id);
+            }
+        }
         if self.moderator || self.is_author(ctx) {
             self.model.moderation_reason.as_deref()
         } else {
