@@ -153,7 +153,7 @@ BIG=$(jq -r .big_consultation_id "$OUT/seed.json")
 # them unindexed; a later run finds nothing to do and says so.
 log "search backfill (gongkai search-backfill)"
 backfill_start=$(date +%s.%N)
-DATABASE_URL="$DB_URL" target/release/gongkai search-backfill >"$OUT/backfill.txt" 2>"$OUT/backfill.err" || { tail -n 5 "$OUT/backfill.err" >&2; die "the search backfill failed"; }
+DATABASE_URL="$DB_URL" SECRET_KEY="$SECRET_KEY" DATA_KEY="$DATA_KEY" target/release/gongkai search-backfill >"$OUT/backfill.txt" 2>"$OUT/backfill.err" || { tail -n 5 "$OUT/backfill.err" >&2; die "the search backfill failed"; }
 backfill_end=$(date +%s.%N)
 awk -v a="$backfill_start" -v b="$backfill_end" -v line="$(tail -n 1 "$OUT/backfill.txt")" 'BEGIN {
   n = line; sub(/.* consultations, /, "", n); sub(/ comments.*/, "", n)
@@ -173,7 +173,7 @@ remove_ceiling_rows
 # quick when a previous run placed them already. The server's worker then only places new comments.
 if [ "$ONLY" != "ceilings" ]; then
   log "similar groups: gongkai backfill-similar"
-  DATABASE_URL="$DB_URL" RUST_LOG=warn target/release/gongkai backfill-similar >"$OUT/backfill_similar.txt" 2>"$OUT/backfill_similar.log" \
+  DATABASE_URL="$DB_URL" SECRET_KEY="$SECRET_KEY" DATA_KEY="$DATA_KEY" RUST_LOG=warn target/release/gongkai backfill-similar >"$OUT/backfill_similar.txt" 2>"$OUT/backfill_similar.log" \
     || { tail -n 5 "$OUT/backfill_similar.log" >&2; die "backfill-similar failed"; }
   cat "$OUT/backfill_similar.txt" >&2
 fi
