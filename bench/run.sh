@@ -29,6 +29,9 @@
 #                       opens its connections and each prepares its statements)
 #   BENCH_ONLY          all | ceilings
 #   BENCH_SKIP_BUILD    1: use the binaries already in target/release
+#   BENCH_LOGGING       1 (default): page 1 and submissions again with request logs off, then on
+#   BENCH_BEFORE_BINARY another build of the server (say the previous commit's): the signed-in and
+#                       moderation pages again on it, side by side with this build's
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -273,7 +276,7 @@ if [ "$ONLY" != "ceilings" ]; then
       ${DB_POOL:+"DATABASE_MAX_CONNECTIONS=$DB_POOL"} SECRET_KEY="$SECRET_KEY" DATA_KEY="$DATA_KEY" \
       RATE_LIMIT_LOGIN_FAILURES=0 RATE_LIMIT_LOGIN_FAILURES_PER_ADDRESS=0 RATE_LIMIT_REGISTRATIONS_PER_HOUR=0 \
       RATE_LIMIT_COMMENTS_PER_MINUTE=0 RATE_LIMIT_COMMENTS_PER_DAY=0 RATE_LIMIT_REPORTS_PER_HOUR=0 \
-      "$@" target/release/gongkai serve >"$log_file" 2>&1 &
+      "$@" "${SERVER_BIN:-target/release/gongkai}" serve >"$log_file" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 120); do
       curl -fsS "http://$ADDR/readyz" >/dev/null 2>&1 && break
@@ -457,6 +460,25 @@ if [ "$ONLY" != "ceilings" ]; then
     LOG_LINES=$(wc -l <"$OUT/server_logs_on.log")
     LOG_BYTES=$(wc -c <"$OUT/server_logs_on.log")
   fi
+
+  # Issue 16, before and after: the signed-in and moderation pages once more on another build of the
+  # server (BENCH_BEFORE_BINARY, say the release binary of the commit before a change), restarted on the
+  # same database, right after this build's figures.
+  if [ -n "${BENCH_BEFORE_BINARY:-}" ] && [ -x "$BENCH_BEFORE_BINARY" ]; then
+    log "signed-in pages on $BENCH_BEFORE_BINARY"
+    stop_server
+    SERVER_BIN="$BENCH_BEFORE_BINARY" start_server "$OUT/server_before.log"
+    wrk_run before_page1_citizen comment_page.lua "$CONN" "$DURATION" BENCH_VIEW=citizen BENCH_TOKENS="$OUT/tokens.txt" \
+      BENCH_CONSULTATION="$BIG" BENCH_CURSOR=
+    wrk_run before_deep_citizen comment_page.lua "$CONN" "$DURATION" BENCH_VIEW=citizen BENCH_TOKENS="$OUT/tokens.txt" \
+      BENCH_CONSULTATION="$BIG" BENCH_CURSOR="$DEEP_CURSOR"
+    if [ -n "$ADMIN_TOKEN" ]; then
+      wrk_run before_page1_staff comment_page.lua "$CONN" "$DURATION" BENCH_VIEW=staff BENCH_TOKENS="$OUT/admin_token.txt" \
+        BENCH_CONSULTATION="$BIG" BENCH_CURSOR=
+      wrk_run before_deep_staff comment_page.lua "$CONN" "$DURATION" BENCH_VIEW=staff BENCH_TOKENS="$OUT/admin_token.txt" \
+        BENCH_CONSULTATION="$BIG" BENCH_CURSOR="$DEEP_CURSOR"
+    fi
+  fi
 fi
 
 # ---- summary --------------------------------------------------------------------------------------------
@@ -512,6 +534,20 @@ row() { # NAME LABEL CEILING CEILING_LABEL
       for s in page1 submit; do
         printf '| %s | %s | %s | %s | %s | %s |\n' "$s" "$(field "logs_off_$s" rps)" "$(field "logs_off_$s" p99_ms)" \
           "$(field "logs_on_$s" rps)" "$(field "logs_on_$s" p99_ms)" "$(ratio "$(field "logs_on_$s" rps)" "$(field "logs_off_$s" rps)")"
+      done
+      echo
+    fi
+    if [ -n "${BENCH_BEFORE_BINARY:-}" ] && [ -x "$BENCH_BEFORE_BINARY" ]; then
+      echo "signed-in pages (issue 16): this build against $BENCH_BEFORE_BINARY, restarted on the same database right after:"
+      echo
+      echo "| scenario | before, req/s | p99 ms | ratio to its raw read | after, req/s | p99 ms | ratio to its raw read |"
+      echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+      for s in page1_citizen deep_citizen page1_staff deep_staff; do
+        ceiling=ceiling_page1
+        case $s in deep_*) ceiling=ceiling_deep ;; esac
+        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$s" "$(field "before_$s" rps)" "$(field "before_$s" p99_ms)" \
+          "$(ratio "$(field "before_$s" rps)" "$(field "$ceiling" rps)")" "$(field "$s" rps)" "$(field "$s" p99_ms)" \
+          "$(ratio "$(field "$s" rps)" "$(field "$ceiling" rps)")"
       done
       echo
     fi

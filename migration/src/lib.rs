@@ -26,6 +26,7 @@ mod m20261202_000018_reply_templates;
 mod m20261203_000101_search;
 mod m20261203_000201_similar_groups_and_bulk_replies;
 mod m20261203_000301_disclosure_requests;
+mod m20261207_000401_comment_page_function;
 mod sql;
 
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000101_search::Migration),
             Box::new(m20261203_000201_similar_groups_and_bulk_replies::Migration),
             Box::new(m20261203_000301_disclosure_requests::Migration),
+            Box::new(m20261207_000401_comment_page_function::Migration),
         ]
     }
 }

@@ -175,18 +175,25 @@ pub async fn redis<T>(use_: &'static str, call: impl std::future::Future<Output 
 
 /// The route label of a path: a fixed set.
 pub fn route_label(path: &str) -> &'static str {
+    route(path).0
+}
+
+/// The route a path took: its metric label and its template (for a trace span's name, which must
+/// hold neither a token nor an id).
+pub fn route(path: &str) -> (&'static str, &'static str) {
     match path {
-        "/graphql" => "graphql",
-        "/graphql/ws" => "graphql_ws",
-        "/healthz" | "/readyz" => "health",
-        "/metrics" => "metrics",
-        "/unsubscribe" => "unsubscribe",
-        "/" => "graphiql",
-        p if p.starts_with("/exports/") => "exports",
-        p if p.starts_with("/reports/") => "reports",
-        p if p.starts_with("/open-data/") => "open_data",
-        p if p.starts_with("/assets/") => "assets",
-        _ => "other",
+        "/graphql" => ("graphql", "/graphql"),
+        "/graphql/ws" => ("graphql_ws", "/graphql/ws"),
+        "/healthz" => ("health", "/healthz"),
+        "/readyz" => ("health", "/readyz"),
+        "/metrics" => ("metrics", "/metrics"),
+        "/unsubscribe" => ("unsubscribe", "/unsubscribe"),
+        "/" => ("graphiql", "/"),
+        p if p.starts_with("/exports/") => ("exports", "/exports/{token}"),
+        p if p.starts_with("/reports/") => ("reports", "/reports/{kind}/{token}"),
+        p if p.starts_with("/open-data/") => ("open_data", "/open-data/{file}"),
+        p if p.starts_with("/assets/") => ("assets", "/assets/{file}"),
+        _ => ("other", "(other)"),
     }
 }
 

@@ -125,31 +125,13 @@ impl HttpClient for TokioClient {
     }
 }
 
-/// The route a path took, as a template (a span's name must not hold a token or an id).
-fn http_route(path: &str) -> &'static str {
-    match path {
-        "/graphql" => "/graphql",
-        "/graphql/ws" => "/graphql/ws",
-        "/healthz" => "/healthz",
-        "/readyz" => "/readyz",
-        "/metrics" => "/metrics",
-        "/unsubscribe" => "/unsubscribe",
-        "/" => "/",
-        p if p.starts_with("/exports/") => "/exports/{token}",
-        p if p.starts_with("/reports/disclosure/") => "/reports/disclosure/{token}",
-        p if p.starts_with("/open-data/") => "/open-data/{file}",
-        p if p.starts_with("/assets/") => "/assets/{file}",
-        _ => "(other)",
-    }
-}
-
 /// The server span of one HTTP request, a child of the caller's span when it sent `traceparent`.
 /// `Span::none()` with traces off.
 pub fn request_span(req: &poem::Request, path: &str, request_id: &str) -> tracing::Span {
     if !enabled() {
         return tracing::Span::none();
     }
-    let route = http_route(path);
+    let route = crate::metrics::route(path).1;
     let method = req.method().as_str();
     let span = tracing::info_span!(
         target: TARGET,
@@ -283,10 +265,11 @@ mod tests {
 
     #[test]
     fn span_names_hold_route_templates_not_tokens() {
-        assert_eq!(http_route("/graphql"), "/graphql");
-        assert_eq!(http_route("/exports/abc.def.csv"), "/exports/{token}");
-        assert_eq!(http_route("/reports/disclosure/t0k3n.csv"), "/reports/disclosure/{token}");
-        assert_eq!(http_route("/wp-admin/x"), "(other)");
+        let template = |path| crate::metrics::route(path).1;
+        assert_eq!(template("/graphql"), "/graphql");
+        assert_eq!(template("/exports/abc.def.csv"), "/exports/{token}");
+        assert_eq!(template("/reports/disclosure/t0k3n.csv"), "/reports/{kind}/{token}");
+        assert_eq!(template("/wp-admin/x"), "(other)");
     }
 
     #[test]

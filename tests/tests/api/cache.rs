@@ -4,7 +4,8 @@
 use gongkai_tests::{no_limits, spawn_with};
 use serde_json::json;
 
-async fn cache_hits(app: &gongkai_tests::TestApp) -> u64 {
+/// Responses served from the cache so far (`gongkai_response_cache_hits_total`).
+pub(crate) async fn cache_hits(app: &gongkai_tests::TestApp) -> u64 {
     let text = app.http.get(format!("{}/metrics", app.url)).send().await.expect("metrics").text().await.expect("text");
     text.lines()
         .find_map(|l| l.strip_prefix("gongkai_response_cache_hits_total "))

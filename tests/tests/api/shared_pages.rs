@@ -6,15 +6,8 @@
 use gongkai_tests::{no_limits, spawn_with, TestApp};
 use serde_json::{json, Value};
 
+use crate::cache::cache_hits;
 use crate::support::op;
-
-async fn cache_hits(app: &TestApp) -> u64 {
-    let text = app.http.get(format!("{}/metrics", app.url)).send().await.expect("metrics").text().await.expect("text");
-    text.lines()
-        .find_map(|l| l.strip_prefix("gongkai_response_cache_hits_total "))
-        .and_then(|n| n.trim().parse().ok())
-        .expect("the cache-hit counter")
-}
 
 /// The front end's comment page (with `viewerHasEndorsed`), keyed by comment id.
 async fn page(app: &TestApp, token: Option<&str>, consultation: &str) -> Vec<(String, Value)> {

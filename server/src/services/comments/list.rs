@@ -62,7 +62,7 @@ pub async fn list(
     }
     let status = if moderator { filter.status } else { Some(CommentStatus::Published) };
     let search = search_index::text_search(state.db.backend(), "search", filter.search.as_deref())?;
-    let (query, order) = search_list_query(consultation.id, status, filter, search.as_ref(), after, first)?;
+    let (query, order) = search_list_query(state.db.backend(), consultation.id, status, filter, search.as_ref(), after, first)?;
     // Totals that the sharded counters already hold are never counted row by row.
     let total = match (status, filter.section_id, filter.replied, filter.reported) {
         _ if search.is_some() => Total::Bounded(query.count_sql.trim_start_matches("SELECT COUNT(*) FROM ").to_owned(), query.count_values),
@@ -103,17 +103,19 @@ pub const STAFF_DEFAULT_STATUSES: [CommentStatus; 4] = [CommentStatus::Pending, 
 /// the count of the whole list, with the order its cursors follow. Separate from `list` so that a test
 /// can ask PostgreSQL for its plans. `status: None` lists `STAFF_DEFAULT_STATUSES`.
 pub fn list_query(
+    backend: DbBackend,
     consultation_id: Uuid,
     status: Option<CommentStatus>,
     filter: &CommentFilter,
     after: Option<&str>,
     first: u64,
 ) -> AppResult<(ListQuery, CommentOrder)> {
-    search_list_query(consultation_id, status, filter, None, after, first)
+    search_list_query(backend, consultation_id, status, filter, None, after, first)
 }
 
 /// `list_query` with a search: only the comments whose indexed tokens hold every token of `search`.
 pub fn search_list_query(
+    backend: DbBackend,
     consultation_id: Uuid,
     status: Option<CommentStatus>,
     filter: &CommentFilter,
@@ -170,12 +172,21 @@ pub fn search_list_query(
     // low (one row), so PostgreSQL would walk the whole list index checking each comment's tokens even
     // for a rare word; with plain equalities it weighs that walk against the GIN index.
     let by_list_index = status_param.as_ref().filter(|_| matches!(order, CommentOrder::Newest | CommentOrder::Oldest) && search.is_none());
+    // With no other condition, PostgreSQL reads that range through `comment_page` (migration 000401),
+    // which keeps it on the list index whatever the statistics say.
+    let plain = filter.section_id.is_none() && filter.replied.is_none() && filter.reported.is_none();
+    let mut through_function = None;
     let (keyset, order_by) = match (order, by_list_index) {
         (CommentOrder::Newest | CommentOrder::Oldest, Some(status)) => {
             let newest = order == CommentOrder::Newest;
             let start = if newest { Uuid::max() } else { Uuid::nil() };
             let cursor = params.bind(pagination::parse_id_cursor(after)?.unwrap_or(start));
             let far_end = params.bind(if newest { Uuid::nil() } else { Uuid::max() });
+            if backend == DbBackend::Postgres && plain {
+                let limit = params.bind(i64::try_from(first + 1).unwrap_or(i64::MAX));
+                let newest = params.bind(newest);
+                through_function = Some(format!("SELECT * FROM comment_page({consultation}, {status}, {cursor}, {far_end}, {limit}, {newest})"));
+            }
             let (near, far, direction) = if newest { ("<", ">", "DESC") } else { (">", "<", "ASC") };
             let key = "(consultation_id, status, id)";
             (
@@ -229,7 +240,10 @@ pub fn search_list_query(
             order,
         ));
     }
-    let page_sql = format!("SELECT * FROM comments WHERE {} ORDER BY {order_by} LIMIT {}", page_conditions.join(" AND "), first + 1);
+    let page_sql = match through_function {
+        Some(sql) => sql,
+        None => format!("SELECT * FROM comments WHERE {} ORDER BY {order_by} LIMIT {}", page_conditions.join(" AND "), first + 1),
+    };
     Ok((ListQuery { page_sql, page_values: params.into_values(), count_sql, count_values, fallback_sql: None }, order))
 }
 
