@@ -58,6 +58,7 @@ async fn main() -> anyhow::Result<()> {
     admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
 
     let mut config = gongkai::config::Config::local_default();
+    config.data_key = gongkai_bench::DATA_KEY.to_vec();
     config.database_url = format!("{server_url}/{name}");
     config.redis_url = Some(std::env::var("BENCH_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned()));
     config.listen_addr = "127.0.0.1:0".parse()?;
