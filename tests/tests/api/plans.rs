@@ -138,6 +138,13 @@ async fn keyset_queries_use_their_indexes_on_postgresql() {
     warm_up(&app, &deep.page_sql, deep.page_values.clone()).await;
     let (touched, p) = buffers(&app, &deep.page_sql, deep.page_values.clone()).await;
     assert!(touched <= 40, "the deep page should start at its cursor, not scan down to it ({touched} buffers):\n{p}");
+    // The staff's default list (every status but WITHDRAWN) reads the consultation's own range too, not
+    // the primary key backwards past the 20,000 newer comments of the other consultation.
+    let staff = comments::list_query(DbBackend::Postgres, consultation, None, &filter, None, 20).expect("query").0;
+    warm_up(&app, &staff.page_sql, staff.page_values.clone()).await;
+    let (touched, p) = buffers(&app, &staff.page_sql, staff.page_values.clone()).await;
+    assert!(touched <= 40, "the staff's page 1 should read its own 21 comments ({touched} buffers):\n{p}");
+    assert!(staff.page_sql.starts_with("SELECT * FROM comment_page_any("), "{}", staff.page_sql);
     // Oldest first, and the staff's unreplied filter, walk the same kind of index.
     let oldest = CommentFilter { order: Some(CommentOrder::Oldest), ..CommentFilter::default() };
     let q = comments::list_query(DbBackend::Postgres, consultation, Some(CommentStatus::Published), &oldest, Some(&cursor), 20).expect("query").0;

@@ -468,7 +468,7 @@ async fn searches_read_the_full_text_index_gin_on_postgresql_and_fts5_on_sqlite(
     }
     let search = TextSearch { backend, tokens: gongkai::search::query_tokens(&gongkai::search::query_words("罕见词汇")) };
     let filter = CommentFilter::default();
-    let (q, _) = comments::search_list_query(DbBackend::Postgres, consultation, None, &filter, Some(&search), None, 20).expect("query");
+    let (q, _) = comments::search_list_query(backend, consultation, None, &filter, Some(&search), None, 20).expect("query");
     let p = plan(&app, &q.page_sql, q.page_values.clone()).await;
     if backend == DbBackend::Postgres {
         assert!(p.contains("comment_search_idx"), "the staff search reads the GIN index:\n{p}");
@@ -485,7 +485,7 @@ async fn searches_read_the_full_text_index_gin_on_postgresql_and_fts5_on_sqlite(
         let p = plan(&app, &format!("SELECT 1 FROM {from_where}"), q.count_values.clone()).await;
         assert!(p.contains("comment_search_idx"), "the count reads the GIN index:\n{p}");
     }
-    let (q, _) = comments::search_list_query(DbBackend::Postgres, consultation, Some(CommentStatus::Published), &filter, Some(&search), None, 20).expect("query");
+    let (q, _) = comments::search_list_query(backend, consultation, Some(CommentStatus::Published), &filter, Some(&search), None, 20).expect("query");
     let p = plan(&app, &q.page_sql, q.page_values.clone()).await;
     if backend == DbBackend::Postgres {
         assert!(p.contains("comment_search_idx"), "the public search reads the GIN index:\n{p}");
@@ -495,7 +495,7 @@ async fn searches_read_the_full_text_index_gin_on_postgresql_and_fts5_on_sqlite(
     if backend == DbBackend::Postgres {
         // A search with results in the thousands counts them exactly within the bound.
         let common = gongkai::services::search_index::text_search(backend, "search", Some("普通")).expect("ok").expect("some");
-        let (q, _) = comments::search_list_query(DbBackend::Postgres, consultation, None, &filter, Some(&common), None, 20).expect("query");
+        let (q, _) = comments::search_list_query(backend, consultation, None, &filter, Some(&common), None, 20).expect("query");
         let from_where = q.count_sql.trim_start_matches("SELECT COUNT(*) FROM ").to_owned();
         let total = search_index::bounded_total(&app.state.db.conn, &from_where, q.count_values.clone()).await.expect("total");
         assert!(total > search_index::EXACT_TOTAL_UP_TO, "beyond the bound, an estimate above it: {total}");

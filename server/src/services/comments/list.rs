@@ -194,6 +194,25 @@ pub fn search_list_query(
                 format!("consultation_id {direction}, status {direction}, id {direction}"),
             )
         }
+        // PostgreSQL, several statuses or a search's window: `comment_page_any` (migration 000401) walks the
+        // consultation's range of comments_consultation_idx, whatever the statistics say.
+        (CommentOrder::Newest | CommentOrder::Oldest, None) if backend == DbBackend::Postgres && plain => {
+            let newest = order == CommentOrder::Newest;
+            let statuses: Vec<&str> = match status {
+                Some(s) => vec![s.as_str()],
+                None => STAFF_DEFAULT_STATUSES.iter().map(|s| s.as_str()).collect(),
+            };
+            let statuses = params.bind(statuses.join(","));
+            let start = if newest { Uuid::max() } else { Uuid::nil() };
+            let cursor = params.bind(pagination::parse_id_cursor(after)?.unwrap_or(start));
+            let far_end = params.bind(if newest { Uuid::nil() } else { Uuid::max() });
+            let limit = params.bind(i64::try_from(if pg_search.is_some() { SEARCH_WINDOW } else { first + 1 }).unwrap_or(i64::MAX));
+            let newest_param = params.bind(newest);
+            through_function = Some(format!("SELECT * FROM comment_page_any({consultation}, {statuses}, {cursor}, {far_end}, {limit}, {newest_param})"));
+            // The fallback and the function's callers read these: the plain conditions stand.
+            let cursor_condition = if newest { format!("id < {cursor}") } else { format!("id > {cursor}") };
+            (Some(cursor_condition), if newest { "id DESC".to_owned() } else { "id ASC".to_owned() })
+        }
         (CommentOrder::Newest, None) => {
             let cursor = pagination::parse_id_cursor(after)?.map(|id| format!("id < {}", params.bind(id)));
             (cursor, "id DESC".to_owned())
@@ -219,8 +238,9 @@ pub fn search_list_query(
         let conditions = page_conditions.join(" AND ");
         let matches = format!("m.search @@ to_tsquery('simple', {query})");
         // Newest first through the list, keeping the rows that match: quick when the word is common.
+        let window = through_function.take().unwrap_or_else(|| format!("SELECT * FROM comments WHERE {conditions} ORDER BY {order_by} LIMIT {SEARCH_WINDOW}"));
         let page_sql = format!(
-            "SELECT w.* FROM (SELECT * FROM comments WHERE {conditions} ORDER BY {order_by} LIMIT {SEARCH_WINDOW}) w
+            "SELECT w.* FROM ({window}) w
              WHERE EXISTS (SELECT 1 FROM comment_search m WHERE m.comment_id = w.id AND {matches})
              ORDER BY {order_by} LIMIT {}",
             first + 1
