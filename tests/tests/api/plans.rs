@@ -23,8 +23,13 @@ async fn exec(app: &TestApp, sql: &str, values: Vec<Value>) {
 /// The buffers the whole query touched, from `EXPLAIN (ANALYZE, BUFFERS)` (its first Buffers line, the
 /// top node's, which includes everything below it).
 async fn buffers(app: &TestApp, sql: &str, values: Vec<Value>) -> (u64, String) {
+    buffers_on(&app.state.db.conn, sql, values).await
+}
+
+/// `buffers` on a given connection or transaction.
+async fn buffers_on(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> (u64, String) {
     let statement = Statement::from_sql_and_values(DbBackend::Postgres, format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"), values);
-    let rows = app.state.db.conn.query_all_raw(statement).await.expect("explain analyze");
+    let rows = db.query_all_raw(statement).await.expect("explain analyze");
     let plan = rows.iter().map(|r| r.try_get_by_index::<String>(0).expect("plan line")).collect::<Vec<_>>().join("\n");
     let line = plan.lines().find(|l| l.trim_start().starts_with("Buffers:")).unwrap_or_default().to_owned();
     let total = line
@@ -32,6 +37,23 @@ async fn buffers(app: &TestApp, sql: &str, values: Vec<Value>) -> (u64, String) 
         .filter_map(|part| part.split_once('=').and_then(|(k, v)| ["hit", "read"].contains(&k).then(|| v.parse::<u64>().ok()).flatten()))
         .sum();
     (total, plan)
+}
+
+/// The id of a consultation's comment `offset` places into id order.
+async fn nth_comment(app: &TestApp, consultation: Uuid, offset: u64) -> Uuid {
+    app.state
+        .db
+        .conn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            &format!("SELECT id FROM comments WHERE consultation_id = $1 ORDER BY id OFFSET {offset} LIMIT 1"),
+            vec![consultation.into()],
+        ))
+        .await
+        .expect("a comment")
+        .expect("row")
+        .try_get("", "id")
+        .expect("id")
 }
 
 /// Runs a query on every connection of the pool, so that none meets `comment_page` for the first time
@@ -119,20 +141,7 @@ async fn keyset_queries_use_their_indexes_on_postgresql() {
     warm_up(&app, &page1.page_sql, page1.page_values.clone()).await;
     let (touched, p) = buffers(&app, &page1.page_sql, page1.page_values.clone()).await;
     assert!(touched <= 40, "page 1 should read about 21 index entries and their rows, not skip others ({touched} buffers):\n{p}");
-    let middle: Uuid = app
-        .state
-        .db
-        .conn
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT id FROM comments WHERE consultation_id = $1 ORDER BY id OFFSET 20000 LIMIT 1",
-            vec![consultation.into()],
-        ))
-        .await
-        .expect("middle")
-        .expect("row")
-        .try_get("", "id")
-        .expect("id");
+    let middle = nth_comment(&app, consultation, 20_000).await;
     let cursor = gongkai::services::pagination::id_cursor(middle);
     let deep = comments::list_query(DbBackend::Postgres, consultation, Some(CommentStatus::Published), &filter, Some(&cursor), 20).expect("query").0;
     warm_up(&app, &deep.page_sql, deep.page_values.clone()).await;
@@ -203,14 +212,7 @@ async fn buffers_with(app: &TestApp, mode: &str, sql: &str, values: Vec<Value>) 
     // Seven runs, the first not counted (it plans the function's query, reading the catalogs); from
     // the sixth, an `auto` plan cache may switch to its generic plan.
     for run in 0..7 {
-        let statement = Statement::from_sql_and_values(DbBackend::Postgres, format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"), values.clone());
-        let rows = txn.query_all_raw(statement).await.expect("explain analyze");
-        let plan = rows.iter().map(|r| r.try_get_by_index::<String>(0).expect("plan line")).collect::<Vec<_>>().join("\n");
-        let line = plan.lines().find(|l| l.trim_start().starts_with("Buffers:")).unwrap_or_default().to_owned();
-        let total = line
-            .split([' ', ','])
-            .filter_map(|part| part.split_once('=').and_then(|(k, v)| ["hit", "read"].contains(&k).then(|| v.parse::<u64>().ok()).flatten()))
-            .sum();
+        let (total, plan) = buffers_on(&txn, sql, values.clone()).await;
         if run > 0 {
             last = (last.0.max(total), plan);
         }
@@ -253,20 +255,7 @@ async fn a_page_stays_on_its_index_when_the_statistics_are_older_than_the_rows()
     // Rows the statistics have never seen: a campaign on another consultation, after the ANALYZE.
     let grown: Uuid = app.world().await.consultation.parse().expect("id");
     fill(&app, grown, author, 60_000, 1_800_000_000_000, "CASE WHEN g % 25 = 0 THEN 'HIDDEN' ELSE 'PUBLISHED' END").await;
-    let middle: Uuid = app
-        .state
-        .db
-        .conn
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT id FROM comments WHERE consultation_id = $1 ORDER BY id OFFSET 30000 LIMIT 1",
-            vec![grown.into()],
-        ))
-        .await
-        .expect("middle")
-        .expect("row")
-        .try_get("", "id")
-        .expect("id");
+    let middle = nth_comment(&app, grown, 30_000).await;
     let cursor = gongkai::services::pagination::id_cursor(middle);
     for order in [CommentOrder::Newest, CommentOrder::Oldest] {
         let filter = CommentFilter { order: Some(order), ..CommentFilter::default() };
