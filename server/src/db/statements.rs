@@ -40,7 +40,7 @@ struct Inner {
 impl Statements {
     /// At most `size` connections, opened when first needed.
     pub fn new(url: &str, size: u32) -> anyhow::Result<Self> {
-        let options = PgConnectOptions::from_str(url)?;
+        let options = PgConnectOptions::from_str(url)?.options(super::POSTGRES_SESSION);
         let size = usize::try_from(size.max(1))?;
         Ok(Self(Arc::new(Inner { options, size, idle: Mutex::new(Vec::with_capacity(size)), turns: Semaphore::new(size) })))
     }

@@ -227,6 +227,26 @@ pub async fn keywords_changed(db: &impl ConnectionTrait, before: &comment::Model
     deltas.apply(db).await
 }
 
+/// Whether one of `tokens` is a keyword the consultation's counts know to be in at most `limit`
+/// published comments (a token the counts do not hold, a character or a pair that is no word, says
+/// nothing).
+pub async fn known_rare(db: &impl ConnectionTrait, consultation: Uuid, tokens: &[String], limit: i64) -> AppResult<bool> {
+    if tokens.is_empty() {
+        return Ok(false);
+    }
+    let mut params = crate::sql::Params::new();
+    let c = params.bind(consultation);
+    let terms = params.bind_all(tokens.iter().cloned());
+    let limit = params.bind(limit);
+    let rows = crate::sql::rows(
+        db,
+        &format!("SELECT 1 AS rare FROM comment_keywords WHERE consultation_id = {c} AND scope_id = {c} AND term IN ({terms}) AND count <= {limit} LIMIT 1"),
+        params.into_values(),
+    )
+    .await?;
+    Ok(!rows.is_empty())
+}
+
 /// One of a consultation's keywords.
 #[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
 pub struct Keyword {

@@ -274,3 +274,19 @@ async fn a_page_stays_on_its_index_when_the_statistics_are_older_than_the_rows()
         }
     }
 }
+
+/// Every PostgreSQL session of the server runs without JIT: a rare word's matches, estimated in the tens
+/// of thousands, made PostgreSQL compile the page's expressions for 180 ms to run it in 2 ms.
+#[tokio::test]
+async fn the_servers_postgresql_sessions_do_not_compile_queries() {
+    if !using_postgres() {
+        gongkai_tests::skipped("a PostgreSQL setting (set TEST_DATABASE_URL)");
+        return;
+    }
+    let app = spawn_with(no_limits).await;
+    let rows = app.state.db.conn.query_all_raw(Statement::from_string(DbBackend::Postgres, "SELECT current_setting('jit') AS jit")).await.expect("setting");
+    assert_eq!(rows[0].try_get::<String>("", "jit").expect("jit"), "off");
+    let statements = app.state.db.statements.as_ref().expect("the submission writers' connections");
+    let rows = statements.rows("SELECT current_setting('jit') AS jit", vec![]).await.expect("setting");
+    assert_eq!(sea_orm::sqlx::Row::try_get::<String, _>(&rows[0], "jit").expect("jit"), "off");
+}

@@ -73,8 +73,18 @@ pub async fn list(
         _ => Total::Query(query.count_sql, query.count_values),
     };
     let (sql_text, values) = (query.page_sql, query.page_values);
-    let mut rows = comment::Entity::find().from_raw_sql(sql::statement(&state.db.conn, &sql_text, values.clone())).all(&state.db.conn).await?;
-    if let Some(fallback) = query.fallback_sql.filter(|_| (rows.len() as u64) <= first) {
+    // A word the keyword counts know to be rare in the consultation goes straight to its matches: the
+    // window would read SEARCH_WINDOW comments to find almost none (the tail of the rare-word search in
+    // BENCHMARKS.md). Either way the page is the same; only the way there differs.
+    let rare = match (&query.fallback_sql, search.as_ref()) {
+        (Some(_), Some(search)) => search_index::known_rare(&state.db.conn, consultation.id, &search.tokens, RARE_WORD).await?,
+        _ => false,
+    };
+    let mut rows = match query.fallback_sql.as_deref().filter(|_| rare) {
+        Some(fallback) => comment::Entity::find().from_raw_sql(sql::statement(&state.db.conn, fallback, values.clone())).all(&state.db.conn).await?,
+        None => comment::Entity::find().from_raw_sql(sql::statement(&state.db.conn, &sql_text, values.clone())).all(&state.db.conn).await?,
+    };
+    if let Some(fallback) = query.fallback_sql.filter(|_| !rare && (rows.len() as u64) <= first) {
         // Fewer matches than a page among the next SEARCH_WINDOW comments: the word is rare here.
         rows = comment::Entity::find().from_raw_sql(sql::statement(&state.db.conn, &fallback, values)).all(&state.db.conn).await?;
     }
@@ -95,6 +105,11 @@ pub async fn list(
 /// (PostgreSQL's estimate of a word's frequency is too rough to leave the choice to the planner: it put
 /// a word of 9 comments in 100,000 at 784 and walked the whole list for it, 577 ms.)
 pub const SEARCH_WINDOW: u64 = 2000;
+
+/// At most this many published comments of the consultation hold a word the keyword counts know: the
+/// search goes straight through the word's matches (a window of SEARCH_WINDOW would hold about
+/// SEARCH_WINDOW × RARE_WORD / size of them, seldom a page).
+pub const RARE_WORD: i64 = 1000;
 
 /// The statuses staff list by default: every one but WITHDRAWN (the author took it back).
 pub const STAFF_DEFAULT_STATUSES: [CommentStatus; 4] = [CommentStatus::Pending, CommentStatus::Published, CommentStatus::Hidden, CommentStatus::Rejected];
