@@ -71,6 +71,12 @@ const TIME_ORDERED_ID: &str = "CAST(overlay(overlay(md5(random()::text) placing 
 /// `count` comments by `author` on `consultation` in one duplicate group, with ids whose time parts
 /// count up from `first_ms`, and the status the SQL expression `status` gives row `g`.
 async fn fill(app: &TestApp, consultation: Uuid, author: Uuid, count: u32, first_ms: i64, status: &str) {
+    fill_spread(app, consultation, "$1", author, count, first_ms, status).await;
+}
+
+/// `fill`, with each row's consultation given by the SQL expression `consultation_of` (of row `g`; `$1`
+/// is `consultation`, which also holds the duplicate group).
+async fn fill_spread(app: &TestApp, consultation: Uuid, consultation_of: &str, author: Uuid, count: u32, first_ms: i64, status: &str) {
     let group = Uuid::now_v7();
     exec(app, "INSERT INTO duplicate_groups (id, consultation_id, fingerprint, multi) VALUES ($1, $2, 'plan-test', true)", vec![group.into(), consultation.into()]).await;
     let id = TIME_ORDERED_ID.replace("{ms}", &format!("{first_ms} + g"));
@@ -78,7 +84,7 @@ async fn fill(app: &TestApp, consultation: Uuid, author: Uuid, count: u32, first
         app,
         &format!(
             "INSERT INTO comments (id, consultation_id, author_id, stance, body, status, duplicate_group_id, created_at, updated_at)
-             SELECT {id}, $1, $2, 'SUPPORT', '意见 ' || g, {status}, $3, now(), now() FROM generate_series(1, {count}) g"
+             SELECT {id}, {consultation_of}, $2, 'SUPPORT', '意见 ' || g, {status}, $3, now(), now() FROM generate_series(1, {count}) g"
         ),
         vec![consultation.into(), author.into(), group.into()],
     )
@@ -237,20 +243,8 @@ async fn a_page_stays_on_its_index_when_the_statistics_are_older_than_the_rows()
     let author: Uuid = citizen.parse().expect("id");
     exec(&app, "ALTER TABLE comments SET (autovacuum_enabled = false)", vec![]).await;
     // What the statistics know: 100,000 comments over 200 consultations.
-    let group = Uuid::now_v7();
     let known: Uuid = w.consultation.parse().expect("id");
-    exec(&app, "INSERT INTO duplicate_groups (id, consultation_id, fingerprint, multi) VALUES ($1, $2, 'plan-test', true)", vec![group.into(), known.into()]).await;
-    let id = TIME_ORDERED_ID.replace("{ms}", "1700000000000 + g");
-    exec(
-        &app,
-        &format!(
-            "INSERT INTO comments (id, consultation_id, author_id, stance, body, status, duplicate_group_id, created_at, updated_at)
-             SELECT {id}, CAST(md5('consultation ' || (g % 200)) AS uuid), $1, 'SUPPORT', '意见 ' || g, 'PUBLISHED', $2, now(), now()
-             FROM generate_series(1, 100000) g"
-        ),
-        vec![author.into(), group.into()],
-    )
-    .await;
+    fill_spread(&app, known, "CAST(md5('consultation ' || (g % 200)) AS uuid)", author, 100_000, 1_700_000_000_000, "'PUBLISHED'").await;
     exec(&app, "ANALYZE comments", vec![]).await;
     // Rows the statistics have never seen: a campaign on another consultation, after the ANALYZE.
     let grown: Uuid = app.world().await.consultation.parse().expect("id");
