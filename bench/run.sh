@@ -30,6 +30,13 @@
 #   BENCH_ONLY          all | ceilings
 #   BENCH_SKIP_BUILD    1: use the binaries already in target/release
 #   BENCH_LOGGING       1 (default): page 1 and submissions again with request logs off, then on
+#   BENCH_LOGGING_ROUNDS  3 (off/on pairs; the summary takes each mode's median)
+#   BENCH_UNCACHED      1 (default): reads without the response cache (issue 16): 150 comments in one
+#                       request, and pages of 20 and 100 of a consultation with stale statistics
+#   BENCH_STALE_ROWS    1000000 (comments of that consultation); BENCH_STALE_LATENCY_CONNECTIONS 8
+#   BENCH_POLIS_URL     a Polis server's comment list of a 150-comment conversation (GET), read with the
+#                       same wrk settings beside the 150-comment read, e.g.
+#                       http://127.0.0.1:5000/api/v3/comments?conversation_id=…&include_social=true
 #   BENCH_BEFORE_BINARY another build of the server (say the previous commit's): the signed-in and
 #                       moderation pages again on it, side by side with this build's
 set -euo pipefail
@@ -94,6 +101,7 @@ cleanup() {
   [ -n "$EXPORT_SAMPLER_PID" ] && kill "$EXPORT_SAMPLER_PID" 2>/dev/null
   rm -f "$OUT/tokens.txt"
   [ -n "$BIG" ] && remove_ceiling_rows
+  remove_stale_copy
 }
 trap cleanup EXIT
 
@@ -113,6 +121,23 @@ remove_ceiling_rows() {
     echo "removed $n rows of the insert ceiling" >&2
     sql "VACUUM (ANALYZE, INDEX_CLEANUP ON) comments" || true
   fi
+}
+
+# The copy of the big consultation that the stale-statistics reads use (issue 16), marked in its title;
+# removed after those reads, and here too if the run stops before, with autovacuum back on.
+STALE_MARK=' (bench: stale statistics)'
+remove_stale_copy() {
+  local ids
+  ids=$(sql "SELECT id FROM consultations WHERE title LIKE '%$STALE_MARK'") || return 0
+  for id in $ids; do
+    echo "removing the stale-statistics copy $id" >&2
+    sql "DELETE FROM comments WHERE consultation_id = '$id'; DELETE FROM consultations WHERE id = '$id'" || true
+  done
+  sql "ALTER TABLE comments RESET (autovacuum_enabled)" || true
+  if [ -n "$ids" ]; then
+    sql "VACUUM (ANALYZE) comments" || true
+  fi
+  return 0
 }
 
 # ---- tools and services ------------------------------------------------------------------------------
@@ -227,16 +252,22 @@ wrk_run() {
   [ "$threads" -gt "$conns" ] && threads=$conns
   if [ "$WARMUP" -gt 0 ]; then
     env BENCH_WRK_DIR=bench/wrk BENCH_THREADS="$threads" "$@" timeout $((WARMUP + 120)) wrk -t"$threads" -c"$conns" -d"${WARMUP}s" \
-      --timeout 30s -s "bench/wrk/$script" "http://$ADDR/graphql" 2>&1 | grep '^RESULT' | sed "s/^/warm-up $name: /" >&2 || true
+      --timeout 30s -s "bench/wrk/$script" "${WRK_TARGET:-http://$ADDR/graphql}" 2>&1 | grep '^RESULT' | sed "s/^/warm-up $name: /" >&2 || true
   fi
   note_load "$name"
   env BENCH_WRK_DIR=bench/wrk BENCH_THREADS="$threads" "$@" timeout $((secs + 120)) wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 30s \
-    -s "bench/wrk/$script" "http://$ADDR/graphql" >"$OUT/$name.txt" 2>&1 || true
+    -s "bench/wrk/$script" "${WRK_TARGET:-http://$ADDR/graphql}" >"$OUT/$name.txt" 2>&1 || true
   grep '^RESULT' "$OUT/$name.txt" >"$OUT/$name.result" || echo "RESULT failed" >"$OUT/$name.result"
   grep '^FIRST_ERROR' "$OUT/$name.txt" >&2 || true
 }
 
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$OUT/$1.result" 2>/dev/null | head -n 1; }
+# The median of FIELD over the results PREFIX1 … PREFIXn.
+median_field() { # PREFIX FIELD N
+  local i
+  for i in $(seq 1 "$3"); do field "$1$i" "$2"; done | sort -g | awk '{ v[NR] = $1 } END {
+    if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 
 # The deep page: DEEP_PAGE pages of 20 in, capped at the last full page of PUBLISHED comments.
 PUBLISHED=$(sql "SELECT count(*) FROM comments WHERE consultation_id = '$BIG' AND status = 'PUBLISHED'")
@@ -440,25 +471,95 @@ if [ "$ONLY" != "ceilings" ]; then
     echo "RESULT failed" >"$OUT/search_rare.result"
   fi
 
+  # Issue 16, reads without the response cache (the server restarted with RESPONSE_CACHE_MS=0):
+  # (a) a whole 150-comment consultation in one request, a page of 100 and the next 50, as the
+  #     comparison with Polis read a whole 150-comment conversation; with BENCH_POLIS_URL (a Polis
+  #     server's comment list of a 150-comment conversation, run beside this one) the same read from
+  #     Polis in the same run;
+  # (b) pages of 20 and 100, page 1 and page DEEP_PAGE, of a consultation whose statistics are older
+  #     than its rows: autovacuum off for `comments`, ANALYZE, then a copy of the big consultation
+  #     (BENCH_STALE_ROWS comments, 1,000,000 by default) written under a new consultation that the
+  #     statistics have never seen, as a campaign's comments arrive faster than autovacuum analyzes.
+  #     Measured at 64 connections (throughput) and at BENCH_STALE_LATENCY_CONNECTIONS (8: latency at
+  #     a load the server is not saturated by). The copy is removed and autovacuum restored after.
+  if [ "${BENCH_UNCACHED:-1}" = "1" ]; then
+    log "reads without the response cache: 150 comments in one request; pages of 20 and 100 with stale statistics"
+    stop_server
+    start_server "$OUT/server_uncached.log" RESPONSE_CACHE_MS=0
+    SMALL=$(sql "SELECT consultation_id FROM comments WHERE status = 'PUBLISHED' AND consultation_id NOT IN ('$BIG', '$OPEN')
+                 GROUP BY consultation_id HAVING count(*) >= 150 ORDER BY count(*), consultation_id LIMIT 1")
+    SMALL_AFTER=$(comment_cursor "$(sql "SELECT id FROM comments WHERE consultation_id = '$SMALL' AND status = 'PUBLISHED' ORDER BY id DESC OFFSET 99 LIMIT 1")")
+    read150=(BENCH_CONSULTATION="$SMALL" BENCH_CURSOR= BENCH_PAGE_SIZE=100 BENCH_SECOND_SIZE=50 BENCH_SECOND_AFTER="$SMALL_AFTER")
+    check=$(env BENCH_WRK_DIR=bench/wrk BENCH_THREADS=1 "${read150[@]}" BENCH_PRINT_BODY=1 wrk -t1 -c1 -d1s -s bench/wrk/comment_page.lua "http://$ADDR/graphql" 2>&1 | sed -n 's/^BODY //p' | head -n 1)
+    got=$(curl -sS -H 'Content-Type: application/json' --data-binary "$check" "http://$ADDR/graphql" \
+      | jq '[.data.consultation.first.edges[].node.id, .data.consultation.then.edges[].node.id] | unique | length')
+    echo "the 150-comment read returns $got distinct comments" >&2
+    wrk_run read150 comment_page.lua "$CONN" "$DURATION" "${read150[@]}"
+    if [ -n "${BENCH_POLIS_URL:-}" ]; then
+      polis_n=$(curl -sS "$BENCH_POLIS_URL" | jq 'length')
+      echo "Polis ($BENCH_POLIS_URL) returns $polis_n comments" >&2
+      WRK_TARGET="$BENCH_POLIS_URL" wrk_run polis_read150 get.lua "$CONN" "$DURATION"
+    fi
+
+    STALE_ROWS="${BENCH_STALE_ROWS:-1000000}"
+    STALE_CONN="${BENCH_STALE_LATENCY_CONNECTIONS:-8}"
+    remove_stale_copy
+    sql "ALTER TABLE comments SET (autovacuum_enabled = off)"
+    sql "ANALYZE comments"
+    STALE=$(sql "SELECT gen_random_uuid()")
+    ccols=$(sql "SELECT string_agg(column_name, ', ' ORDER BY ordinal_position) FROM information_schema.columns
+                 WHERE table_schema = 'public' AND table_name = 'consultations' AND column_name NOT IN ('id', 'title')
+                   AND is_generated = 'NEVER' AND identity_generation IS NULL")
+    sql "INSERT INTO consultations (id, title, $ccols) SELECT '$STALE', title || '$STALE_MARK', $ccols FROM consultations WHERE id = '$BIG'"
+    cols=$(sql "SELECT string_agg(column_name, ', ' ORDER BY ordinal_position) FROM information_schema.columns
+                WHERE table_schema = 'public' AND table_name = 'comments' AND column_name NOT IN ('id', 'consultation_id')
+                  AND is_generated = 'NEVER' AND identity_generation IS NULL")
+    copy_start=$(date +%s)
+    # Ids in the order of the originals, time-ordered like the server's (UUIDv7: milliseconds first).
+    sql "INSERT INTO comments (id, consultation_id, $cols)
+         SELECT CAST(overlay(overlay(md5(c.id::text || 'stale') placing lpad(to_hex(CAST(extract(epoch FROM now()) * 1000 AS bigint) + row_number() OVER (ORDER BY c.id)), 12, '0') FROM 1 FOR 12)
+                placing '7' FROM 13 FOR 1) AS uuid), '$STALE', $cols
+         FROM (SELECT * FROM comments WHERE consultation_id = '$BIG' AND status = 'PUBLISHED' ORDER BY id LIMIT $STALE_ROWS) c"
+    STALE_N=$(sql "SELECT count(*) FROM comments WHERE consultation_id = '$STALE'")
+    STALE_ESTIMATE=$(sql "EXPLAIN SELECT * FROM comments WHERE consultation_id = '$STALE'" | sed -n 's/.*rows=\([0-9]*\).*/\1/p' | head -n 1)
+    STALE_DEEP=$((STALE_N / 20 < DEEP_PAGE ? STALE_N / 20 : DEEP_PAGE))
+    STALE_CURSOR=$(comment_cursor "$(sql "SELECT id FROM comments WHERE consultation_id = '$STALE' AND status = 'PUBLISHED'
+                                          ORDER BY id DESC OFFSET $(((STALE_DEEP - 1) * 20 - 1)) LIMIT 1")")
+    echo "stale statistics: $STALE_N comments copied in $(($(date +%s) - copy_start)) s; the planner estimates $STALE_ESTIMATE" >&2
+    for size in 20 100; do
+      for conns in "$CONN" "$STALE_CONN"; do
+        wrk_run "stale_page1_${size}_c$conns" comment_page.lua "$conns" "$DURATION" BENCH_CONSULTATION="$STALE" BENCH_CURSOR= BENCH_PAGE_SIZE=$size
+        wrk_run "stale_deep_${size}_c$conns" comment_page.lua "$conns" "$DURATION" BENCH_CONSULTATION="$STALE" BENCH_CURSOR="$STALE_CURSOR" BENCH_PAGE_SIZE=$size
+      done
+    done
+    STALE_ESTIMATE_AFTER=$(sql "EXPLAIN SELECT * FROM comments WHERE consultation_id = '$STALE'" | sed -n 's/.*rows=\([0-9]*\).*/\1/p' | head -n 1)
+    remove_stale_copy
+  fi
+
   # The cost of the request logs (issue 17): the comment page and the submission once more on a server
   # with them off (RUST_LOG=warn, as above) and then on one that writes every request's line as JSON
-  # (RUST_LOG=info, LOG_FORMAT=json) into a file, one after the other, so the two figures share the
-  # machine's state as closely as two measurements can. The metrics are on in both.
+  # (RUST_LOG=info, LOG_FORMAT=json) into a file, alternating BENCH_LOGGING_ROUNDS times so that the
+  # machine's drift falls on both alike; the summary gives each mode's median. The metrics are on in both.
   if [ "${BENCH_LOGGING:-1}" = "1" ]; then
-    log "logging cost: page 1 and submissions with request logs off, then on"
-    for mode in off on; do
-      stop_server
-      if [ "$mode" = "on" ]; then
-        start_server "$OUT/server_logs_on.log" RUST_LOG=info LOG_FORMAT=json
-      else
-        start_server "$OUT/server_logs_off.log"
-      fi
-      wrk_run "logs_${mode}_page1" comment_page.lua "$CONN" "$DURATION" BENCH_CONSULTATION="$BIG" BENCH_CURSOR=
-      wrk_run "logs_${mode}_submit" submit_comment.lua "$CONN" "$DURATION" BENCH_TOKENS="$OUT/tokens.txt" \
-        BENCH_CONSULTATION="$OPEN" BENCH_SECTIONS="$OPEN_SECTIONS"
+    LOG_ROUNDS="${BENCH_LOGGING_ROUNDS:-3}"
+    log "logging cost: page 1 and submissions with request logs off, then on, $LOG_ROUNDS times"
+    rm -f "$OUT"/server_logs_*.log
+    for round in $(seq 1 "$LOG_ROUNDS"); do
+      for mode in off on; do
+        stop_server
+        if [ "$mode" = "on" ]; then
+          start_server "$OUT/server_logs_on_r$round.log" RUST_LOG=info LOG_FORMAT=json
+        else
+          start_server "$OUT/server_logs_off_r$round.log"
+        fi
+        wrk_run "logs_${mode}_page1_r$round" comment_page.lua "$CONN" "$DURATION" BENCH_CONSULTATION="$BIG" BENCH_CURSOR=
+        wrk_run "logs_${mode}_submit_r$round" submit_comment.lua "$CONN" "$DURATION" BENCH_TOKENS="$OUT/tokens.txt" \
+          BENCH_CONSULTATION="$OPEN" BENCH_SECTIONS="$OPEN_SECTIONS"
+      done
     done
-    LOG_LINES=$(wc -l <"$OUT/server_logs_on.log")
-    LOG_BYTES=$(wc -c <"$OUT/server_logs_on.log")
+    sleep 1
+    LOG_LINES=$(cat "$OUT"/server_logs_on_r*.log | wc -l)
+    LOG_BYTES=$(cat "$OUT"/server_logs_on_r*.log | wc -c)
   fi
 
   # Issue 16, before and after: the signed-in and moderation pages once more on another build of the
@@ -527,14 +628,52 @@ row() { # NAME LABEL CEILING CEILING_LABEL
       "each wrk scenario ran ${WARMUP}s unmeasured first (warm-up results on stderr)"
     echo
     if [ "${BENCH_LOGGING:-1}" = "1" ]; then
-      echo "request logs (issue 17): the same two scenarios on a restarted server, logs off and then on (JSON lines into a file: $LOG_LINES lines, $((LOG_BYTES / 1048576)) MiB):"
+      echo "request logs (issue 17): the same two scenarios on restarted servers, logs off and on in turn, $LOG_ROUNDS rounds (JSON lines into a file: $LOG_LINES lines, $((LOG_BYTES / 1048576)) MiB); medians of the rounds, and each round's req/s off → on:"
       echo
-      echo "| scenario | logs off, req/s | p99 ms | logs on, req/s | p99 ms | on / off |"
-      echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+      echo "| scenario | logs off, req/s | p99 ms | logs on, req/s | p99 ms | on / off | rounds, req/s off → on |"
+      echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
       for s in page1 submit; do
-        printf '| %s | %s | %s | %s | %s | %s |\n' "$s" "$(field "logs_off_$s" rps)" "$(field "logs_off_$s" p99_ms)" \
-          "$(field "logs_on_$s" rps)" "$(field "logs_on_$s" p99_ms)" "$(ratio "$(field "logs_on_$s" rps)" "$(field "logs_off_$s" rps)")"
+        rounds=""
+        for round in $(seq 1 "$LOG_ROUNDS"); do
+          rounds="$rounds${rounds:+; }$(field "logs_off_${s}_r$round" rps) → $(field "logs_on_${s}_r$round" rps)"
+        done
+        off=$(median_field "logs_off_${s}_r" rps "$LOG_ROUNDS")
+        on=$(median_field "logs_on_${s}_r" rps "$LOG_ROUNDS")
+        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$s" "$off" "$(median_field "logs_off_${s}_r" p99_ms "$LOG_ROUNDS")" \
+          "$on" "$(median_field "logs_on_${s}_r" p99_ms "$LOG_ROUNDS")" "$(ratio "$on" "$off")" "$rounds"
       done
+      echo
+    fi
+    if [ "${BENCH_UNCACHED:-1}" = "1" ]; then
+      echo "reads without the response cache (issue 16; a server restarted with RESPONSE_CACHE_MS=0):"
+      echo
+      echo "| read | connections | req/s | p50 ms | p99 ms | non-2xx | GraphQL errors | socket errors | comments/s |"
+      echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+      uncached_row() { # NAME LABEL CONNECTIONS COMMENTS_A_REQUEST
+        local rps
+        rps=$(field "$1" rps)
+        printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$2" "$3" "${rps:--}" "$(field "$1" p50_ms)" "$(field "$1" p99_ms)" \
+          "$(field "$1" non2xx)" "$(field "$1" gql_errors)" "$(field "$1" socket_errors)" \
+          "$(awk -v r="$rps" -v n="$4" 'BEGIN { if (r == "") print "-"; else printf "%.0f", r * n }')"
+      }
+      uncached_row read150 "Gongkai: a 150-comment consultation, a page of 100 and the next 50 in one request" "$CONN" 150
+      if [ -n "${BENCH_POLIS_URL:-}" ]; then
+        uncached_row polis_read150 "Polis: a 150-comment conversation (GET /api/v3/comments), beside it" "$CONN" 150
+        echo
+        echo "Gongkai / Polis, whole 150-comment reads: $(ratio "$(field read150 rps)" "$(field polis_read150 rps)")"
+        echo
+        echo "| read | connections | req/s | p50 ms | p99 ms | non-2xx | GraphQL errors | socket errors | comments/s |"
+        echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+      fi
+      for size in 20 100; do
+        for conns in "$CONN" "$STALE_CONN"; do
+          uncached_row "stale_page1_${size}_c$conns" "stale statistics: page 1, $size a page" "$conns" "$size"
+          uncached_row "stale_deep_${size}_c$conns" "stale statistics: page $STALE_DEEP, $size a page" "$conns" "$size"
+        done
+      done
+      echo
+      echo "stale statistics: a consultation of $STALE_N comments written after the last ANALYZE of comments, autovacuum off;" \
+        "the planner estimated its comments at $STALE_ESTIMATE rows before the reads and $STALE_ESTIMATE_AFTER after them"
       echo
     fi
     if [ -n "${BENCH_BEFORE_BINARY:-}" ] && [ -x "$BENCH_BEFORE_BINARY" ]; then

@@ -167,6 +167,18 @@ impl Db {
         }
     }
 
+    /// How long taking a connection from the pool took (then it goes straight back); `None` when the
+    /// pool gave none within its acquire timeout.
+    pub async fn acquire_time(&self) -> Option<Duration> {
+        let started = std::time::Instant::now();
+        let taken = match self.conn.get_database_backend() {
+            DbBackend::Postgres => self.conn.get_postgres_connection_pool().acquire().await.map(drop),
+            DbBackend::Sqlite => self.conn.get_sqlite_connection_pool().acquire().await.map(drop),
+            _ => return None,
+        };
+        taken.ok().map(|()| started.elapsed())
+    }
+
     pub async fn ping(&self) -> AppResult<()> {
         self.conn.execute_unprepared("SELECT 1").await?;
         Ok(())

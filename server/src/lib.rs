@@ -21,6 +21,7 @@ pub mod graphiql;
 pub mod graphql;
 pub mod http;
 pub mod i18n;
+pub mod logsink;
 pub mod metrics;
 pub mod persisted;
 pub mod services;

@@ -35,7 +35,10 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn async_main() -> std::process::ExitCode {
-    match run().await {
+    let outcome = run().await;
+    // The log lines still in the buffer go out before the process ends (and before its last word).
+    gongkai::logsink::flush();
+    match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("gongkai: {error:#}");

@@ -60,6 +60,8 @@ pub struct Metrics {
     pub redis_duration: HistogramVec,
     pub redis_errors: IntCounterVec,
     db_pool: IntGaugeVec,
+    db_acquire: Histogram,
+    db_acquire_failures: prometheus::IntCounter,
     websockets: IntGauge,
     subscriptions: IntGauge,
     outbox_pending: IntGaugeVec,
@@ -91,6 +93,8 @@ pub fn exported_names() -> Vec<String> {
         &m.redis_duration,
         &m.redis_errors,
         &m.db_pool,
+        &m.db_acquire,
+        &m.db_acquire_failures,
         &m.websockets,
         &m.subscriptions,
         &m.outbox_pending,
@@ -141,6 +145,20 @@ impl Metrics {
             ),
             redis_errors: registered(r, IntCounterVec::new(Opts::new("gongkai_redis_errors_total", "Redis round trips that failed, by use."), &["use"])?),
             db_pool: registered(r, IntGaugeVec::new(Opts::new("gongkai_db_pool_connections", "Database pool connections by state (max, open, idle, in_use)."), &["state"])?),
+            db_acquire: registered(
+                r,
+                Histogram::with_opts(
+                    HistogramOpts::new(
+                        "gongkai_db_pool_acquire_seconds",
+                        "Time to take a connection from the database pool, sampled once a second by a probe that waits in line with the requests.",
+                    )
+                    .buckets(LATENCY_BUCKETS.to_vec()),
+                )?,
+            ),
+            db_acquire_failures: registered(
+                r,
+                prometheus::IntCounter::new("gongkai_db_pool_acquire_failures_total", "Probes that got no connection from the database pool within its acquire timeout.")?,
+            ),
             websockets: registered(r, IntGauge::new("gongkai_websocket_connections", "Open GraphQL WebSocket connections on this instance.")?),
             subscriptions: registered(r, IntGauge::new("gongkai_subscriptions", "Live GraphQL subscriptions on this instance.")?),
             outbox_pending: registered(r, IntGaugeVec::new(Opts::new("gongkai_outbox_pending", "Deliveries not yet delivered or given up on, by channel."), &["channel"])?),
@@ -295,4 +313,23 @@ mod tests {
         let p = process_figures().expect("Linux");
         assert!(p.rss_bytes > 1_000_000 && p.open_fds > 0 && p.threads > 0, "{} {} {}", p.rss_bytes, p.open_fds, p.threads);
     }
+}
+
+/// How long a request waits for a database connection. The pool (sqlx's, inside sea-orm) keeps its
+/// queue of waiting tasks to itself and takes its connections inside sea-orm's calls, so neither the
+/// waiting count nor a request's own wait can be read; instead a probe takes a connection once a
+/// second, in the same line as the requests, and gives it straight back. When the pool is exhausted
+/// the probe waits as long as a request would.
+pub fn start_pool_probe(state: AppState) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            match state.db.acquire_time().await {
+                Some(waited) => METRICS.db_acquire.observe(waited.as_secs_f64()),
+                None => METRICS.db_acquire_failures.inc(),
+            }
+        }
+    });
 }

@@ -21,7 +21,8 @@ use crate::websocket;
 /// Logs to standard error, as text or JSON lines, filtered by `RUST_LOG` (else `default`). In JSON each
 /// line carries the spans it was written in: a request's lines carry its `request_id`. When the
 /// OpenTelemetry variables ask for traces, the spans of `telemetry::TARGET` go to the OTLP exporter
-/// (never into the log lines); a misconfigured exporter is an error at start.
+/// (never into the log lines); a misconfigured exporter is an error at start. Lines go through
+/// `logsink`'s buffer: the binary flushes it before it exits.
 pub fn init_tracing(format: crate::config::LogFormat, default: &str) -> anyhow::Result<()> {
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
@@ -31,13 +32,17 @@ pub fn init_tracing(format: crate::config::LogFormat, default: &str) -> anyhow::
         Ok(directive) => filter.add_directive(directive),
         Err(_) => filter,
     };
+    let writer = crate::logsink::MakeSink;
     let logs = match format {
-        crate::config::LogFormat::Json => tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr).with_filter(filter).boxed(),
-        crate::config::LogFormat::Text => tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter).boxed(),
+        crate::config::LogFormat::Json => tracing_subscriber::fmt::layer().json().with_writer(writer).with_filter(filter).boxed(),
+        crate::config::LogFormat::Text => tracing_subscriber::fmt::layer().with_writer(writer).with_filter(filter).boxed(),
     };
     let traces = crate::telemetry::init()?;
     // A second call (tests starting several servers in one process) keeps the first subscriber.
-    let _ = tracing_subscriber::registry().with(logs).with(traces).try_init();
+    if tracing_subscriber::registry().with(logs).with(traces).try_init().is_ok() {
+        crate::logsink::install();
+        crate::access_log::set_format(format);
+    }
     Ok(())
 }
 
@@ -105,6 +110,7 @@ pub async fn start(config: Config, shutdown: impl std::future::Future<Output = (
     crate::services::outbox::start(state.clone());
     crate::services::similar::start(state.clone());
     crate::services::comments::bulk::start_worker(state.clone());
+    crate::metrics::start_pool_probe(state.clone());
     let endpoint = app(state.clone());
     let task = tokio::spawn(async move {
         Server::new_with_acceptor(acceptor)

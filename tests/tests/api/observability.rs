@@ -90,6 +90,8 @@ async fn each_request_leaves_one_log_line_with_its_id_and_no_secret_and_the_metr
     assert!(!text.contains("x9f3a_random"));
     assert!(series(&text, "gongkai_http_request_duration_seconds_count{route=\"health\",status=\"2xx\"}") >= 1.0);
     assert!(series(&text, "gongkai_db_pool_connections{state=\"max\"}") >= 1.0);
+    // The pool probe has taken a connection at least once (it starts with the server).
+    assert!(series(&text, "gongkai_db_pool_acquire_seconds_count") >= 1.0, "{text}");
     assert!(series(&text, "gongkai_process{measure=\"resident_memory_bytes\"}") > 1e6);
     assert!(text.contains("gongkai_outbox_pending{channel=\"EMAIL\"}"));
     // A hundred random operation names make no new series.
