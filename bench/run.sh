@@ -131,7 +131,8 @@ remove_stale_copy() {
   ids=$(sql "SELECT id FROM consultations WHERE title LIKE '%$STALE_MARK'") || return 0
   for id in $ids; do
     echo "removing the stale-statistics copy $id" >&2
-    sql "DELETE FROM comments WHERE consultation_id = '$id'; DELETE FROM consultations WHERE id = '$id'" || true
+    sql "DELETE FROM replies WHERE consultation_id = '$id'; DELETE FROM comments WHERE consultation_id = '$id';
+         DELETE FROM consultations WHERE id = '$id'" || true
   done
   sql "ALTER TABLE comments RESET (autovacuum_enabled)" || true
   if [ -n "$ids" ]; then
@@ -512,14 +513,23 @@ if [ "$ONLY" != "ceilings" ]; then
                    AND is_generated = 'NEVER' AND identity_generation IS NULL")
     sql "INSERT INTO consultations (id, title, $ccols) SELECT '$STALE', title || '$STALE_MARK', $ccols FROM consultations WHERE id = '$BIG'"
     cols=$(sql "SELECT string_agg(column_name, ', ' ORDER BY ordinal_position) FROM information_schema.columns
-                WHERE table_schema = 'public' AND table_name = 'comments' AND column_name NOT IN ('id', 'consultation_id')
+                WHERE table_schema = 'public' AND table_name = 'comments' AND column_name NOT IN ('id', 'consultation_id', 'client_request_id')
                   AND is_generated = 'NEVER' AND identity_generation IS NULL")
     copy_start=$(date +%s)
-    # Ids in the order of the originals, time-ordered like the server's (UUIDv7: milliseconds first).
-    sql "INSERT INTO comments (id, consultation_id, $cols)
-         SELECT CAST(overlay(overlay(md5(c.id::text || 'stale') placing lpad(to_hex(CAST(extract(epoch FROM now()) * 1000 AS bigint) + row_number() OVER (ORDER BY c.id)), 12, '0') FROM 1 FOR 12)
-                placing '7' FROM 13 FOR 1) AS uuid), '$STALE', $cols
-         FROM (SELECT * FROM comments WHERE consultation_id = '$BIG' AND status = 'PUBLISHED' ORDER BY id LIMIT $STALE_ROWS) c"
+    # Ids in the order of the originals, time-ordered like the server's (UUIDv7: milliseconds first),
+    # and their replies with them, so that a page of the copy reads what a page of the original does.
+    sql "DROP TABLE IF EXISTS bench_stale_ids;
+         CREATE UNLOGGED TABLE bench_stale_ids AS
+         SELECT c.id AS old, CAST(overlay(overlay(md5(c.id::text || 'stale')
+                placing lpad(to_hex(CAST(extract(epoch FROM now()) * 1000 AS bigint) + row_number() OVER (ORDER BY c.id)), 12, '0') FROM 1 FOR 12)
+                placing '7' FROM 13 FOR 1) AS uuid) AS new
+         FROM (SELECT id FROM comments WHERE consultation_id = '$BIG' AND status = 'PUBLISHED' ORDER BY id LIMIT $STALE_ROWS) c;
+         INSERT INTO comments (id, consultation_id, $cols)
+         SELECT m.new, '$STALE', $cols FROM bench_stale_ids m JOIN comments c ON c.id = m.old;
+         INSERT INTO replies (id, comment_id, consultation_id, author_id, department_id, body, adoption, created_at)
+         SELECT gen_random_uuid(), m.new, '$STALE', r.author_id, r.department_id, r.body, r.adoption, r.created_at
+         FROM bench_stale_ids m JOIN replies r ON r.comment_id = m.old;
+         DROP TABLE bench_stale_ids"
     STALE_N=$(sql "SELECT count(*) FROM comments WHERE consultation_id = '$STALE'")
     STALE_ESTIMATE=$(sql "EXPLAIN SELECT * FROM comments WHERE consultation_id = '$STALE'" | sed -n 's/.*rows=\([0-9]*\).*/\1/p' | head -n 1)
     STALE_DEEP=$((STALE_N / 20 < DEEP_PAGE ? STALE_N / 20 : DEEP_PAGE))

@@ -2,7 +2,7 @@
 //!
 //! What an error says is a `Text`, not a string: errors are made deep in the services, before anyone
 //! knows who will read them, and are rendered in the reader's language where the answer is written
-//! (`localize`; for GraphQL the schema's `graphql::l10n` extension). The code and the field names never
+//! (`localize`; for GraphQL `localize_response`, where answers are finished). The code and the field names never
 //! change with the language.
 
 use std::any::Any;

@@ -222,6 +222,7 @@ pub async fn graphql(req: &Request, body: Body, Data(state): Data<&AppState>, Da
     let account = viewer.user_id();
     let operation_name = request.operation_name.clone();
     let mut response = schema.execute(request.data(viewer).data(loaders).data(requested)).await;
+    localize_response(&mut response, locale);
     crate::graphql::nulls::propagate(&mut response, &document, operation_name.as_deref());
     add_missing_codes(&mut response);
     if response.is_err() {

@@ -363,8 +363,9 @@ impl WsExecutor {
         let viewer = self.current_viewer().await.map_err(|e| self.refused(e))?;
         request.set_parsed_query(document.as_ref().clone());
         let operation_name = request.operation_name.clone();
+        let locale = http::reader_locale(&self.state, Some(&viewer), self.locale);
         let request = request.data(Loaders::new(&self.state.db.conn, viewer.user_id())).data(viewer).data(self.locale);
-        Ok((request, Finish { document, operation_name }))
+        Ok((request, Finish { document, operation_name, locale }))
     }
 
     /// An operation refused before it runs, in the language of the account the connection signed in
@@ -395,14 +396,17 @@ impl WsExecutor {
     }
 }
 
-/// What an operation's answers are put right by: its document and operation name.
+/// What an operation's answers are put right by: its document and operation name, and the reader's
+/// language (of the account as it was when the operation started, else of the connection's request).
 struct Finish {
     document: Arc<async_graphql::parser::types::ExecutableDocument>,
     operation_name: Option<String>,
+    locale: crate::i18n::Locale,
 }
 
 impl Finish {
     fn finish(&self, response: &mut async_graphql::Response) {
+        crate::error::localize_response(response, self.locale);
         crate::graphql::nulls::propagate(response, &self.document, self.operation_name.as_deref());
         http::add_missing_codes(response);
     }

@@ -1,7 +1,6 @@
 //! The GraphQL schema: roots, types, loaders and limits.
 
 pub mod context;
-pub mod l10n;
 pub mod loaders;
 pub mod mutation;
 pub mod nulls;
@@ -37,12 +36,16 @@ pub fn list_cost(rows: usize, child_complexity: usize) -> usize {
     rows.saturating_mul(child_complexity).saturating_add(1)
 }
 
-/// The schema with its limits and its errors in the reader's language (`l10n`), before the state is
-/// added (the client-operation test adds an analyzer to read each operation's cost).
+/// The schema with its limits, before the state is added (the client-operation test adds an analyzer
+/// to read each operation's cost).
+///
+/// It has no extension unless traces are on: with any extension, async-graphql runs every field of an
+/// answer through the extension chain (two boxed futures, the parent type's name built and looked up
+/// in the registry), which was a third of the CPU of a 150-comment read (BENCHMARKS.md, issue 16).
+/// Errors are put in the reader's language where answers are finished instead (`http::graphql`, the
+/// WebSocket executor), with `error::localize_response`.
 pub fn schema_builder() -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, subscription::Subscription> {
-    Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription)
-        .limit_complexity(MAX_COMPLEXITY)
-        .extension(l10n::Localize)
+    Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription).limit_complexity(MAX_COMPLEXITY)
 }
 
 pub fn build_schema(state: Option<crate::state::AppState>) -> AppSchema {
